@@ -1,1 +1,89 @@
-fn main() {}
+//! `dexpc`: the command-line front of the dexp compiler. It is the only part of the compiler
+//! that touches files, standard streams and exit codes.
+
+mod cli;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The dexp policy compiler.
+#[derive(Parser)]
+#[command(
+    name = "dexpc",
+    version,
+    about = "Check, compile and evaluate dexp policies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorFormat {
+    /// A report with the source line, for people.
+    Human,
+    /// One JSON object per diagnostic, for editors and CI.
+    Json,
+}
+
+/// Which back end evaluates records.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineKind {
+    /// The reference interpreter over the checked program.
+    Interp,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policies and report every error and warning (exit 1 on errors).
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// Evaluate NDJSON records, one decision (or error object) per input line, in order.
+    Eval {
+        /// The policy (`.dexp`).
+        policy: PathBuf,
+        /// NDJSON records; `-` or nothing reads standard input.
+        input: Option<PathBuf>,
+        /// The back end.
+        #[arg(long, value_enum, default_value = "interp")]
+        engine: EngineKind,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// How to print diagnostics if the policy does not compile.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            files,
+            error_format,
+        } => cli::check::run(&files, error_format),
+        Command::Eval {
+            policy,
+            input,
+            engine,
+            jobs,
+            error_format,
+        } => cli::eval::run(&policy, input.as_deref(), engine, jobs, error_format),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! The first pass: collect every declaration, resolve written types, and report duplicate
+//! names and missing or repeated `input`/`output` declarations.
+
+use super::*;
+
+/// The built-in type names.
+const BUILTIN_TYPES: &[(&str, Ty)] = &[
+    ("bool", Ty::Bool),
+    ("int", Ty::Int),
+    ("date", Ty::Date),
+    ("string", Ty::String),
+];
+
+impl<'a> Cx<'a> {
+    pub(super) fn collect(&mut self) {
+        let policy = self.policy;
+        // Types first, so that fields and signatures can name types declared later.
+        for item in &policy.items {
+            match item {
+                ast::Item::Enum { name, variants } => {
+                    let id = self.enums.len() as u32;
+                    if self.declare_type(name, Ty::Enum(id)) {
+                        let mut seen: HashMap<&str, Span> = HashMap::new();
+                        for v in variants {
+                            if let Some(first) = seen.insert(&v.text, v.span) {
+                                self.error(CheckError::Duplicate {
+                                    name: v.text.clone(),
+                                    span: v.span,
+                                    first,
+                                });
+                            }
+                        }
+                        self.enums.push(EnumInfo {
+                            name: name.clone(),
+                            variants: variants.clone(),
+                        });
+                    }
+                }
+                ast::Item::Record { name, .. } => {
+                    let id = self.records.len() as u32;
+                    if self.declare_type(name, Ty::Record(id)) {
+                        self.records.push(RecordInfo {
+                            name: name.clone(),
+                            fields: Vec::new(),
+                        });
+                    }
+                }
+                ast::Item::Group {
+                    advisories,
+                    name,
+                    rules,
+                } => {
+                    let id = self.groups.len() as u32;
+                    if self.declare_value(name, Node::Group(id)) {
+                        self.groups.push(GroupInfo {
+                            name: name.clone(),
+                            advisories: *advisories,
+                            rules,
+                            checked: Vec::new(),
+                        });
+                        self.check_codes(name, rules);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.collect_fields();
+        self.collect_values();
+    }
+
+    fn check_codes(&mut self, name: &ast::Name, rules: &[ast::RuleDecl]) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for r in rules {
+            if let Some(first) = seen.insert(&r.code.text, r.code.span) {
+                self.error(CheckError::Duplicate {
+                    name: r.code.text.clone(),
+                    span: r.code.span,
+                    first,
+                });
+            }
+        }
+        if rules.len() > 64 {
+            self.error(CheckError::Limit {
+                message: format!(
+                    "group `{}` has {} codes, more than the limit of 64",
+                    name.text,
+                    rules.len()
+                ),
+                span: name.span,
+            });
+        }
+    }
+
+    fn collect_fields(&mut self) {
+        let policy = self.policy;
+        let mut record = 0usize;
+        for item in &policy.items {
+            let ast::Item::Record { name, fields } = item else {
+                continue;
+            };
+            // Skip records that were rejected as duplicates.
+            if self.types.get(&name.text).map(|(_, s)| *s) != Some(name.span) {
+                continue;
+            }
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            let mut resolved = Vec::new();
+            for (fname, texpr) in fields {
+                if let Some(first) = seen.insert(&fname.text, fname.span) {
+                    self.error(CheckError::Duplicate {
+                        name: fname.text.clone(),
+                        span: fname.span,
+                        first,
+                    });
+                    continue;
+                }
+                if let Some(ty) = self.resolve_type(texpr) {
+                    resolved.push((fname.clone(), ty));
+                }
+            }
+            if let Some(info) = self.records.get_mut(record) {
+                info.fields = resolved;
+            }
+            record += 1;
+        }
+        self.check_record_cycles();
+    }
+
+    /// A record that contains itself (other than through a list) has no finite layout.
+    fn check_record_cycles(&mut self) {
+        for start in 0..self.records.len() {
+            let mut stack = vec![start as u32];
+            let mut seen = vec![false; self.records.len()];
+            while let Some(r) = stack.pop() {
+                let Some(info) = self.records.get(r as usize) else {
+                    continue;
+                };
+                for (_, ty) in &info.fields {
+                    let mut t = ty;
+                    while let Ty::Optional(inner) = t {
+                        t = inner;
+                    }
+                    if let Ty::Record(child) = t {
+                        if *child as usize == start {
+                            if let Some(me) = self.records.get(start) {
+                                let name = me.name.clone();
+                                self.error(CheckError::Recursion {
+                                    name: name.text.clone(),
+                                    cycle: "a record cannot contain itself except through a list"
+                                        .into(),
+                                    span: name.span,
+                                });
+                            }
+                            stack.clear();
+                            break;
+                        }
+                        if let Some(s) = seen.get_mut(*child as usize) {
+                            if !*s {
+                                *s = true;
+                                stack.push(*child);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn collect_values(&mut self) {
+        let policy = self.policy;
+        for item in &policy.items {
+            match item {
+                ast::Item::Def {
+                    is_const,
+                    name,
+                    ty,
+                    value,
+                } => {
+                    let id = self.defs.len() as u32;
+                    if self.declare_value(name, Node::Def(id)) {
+                        self.defs.push(DefInfo {
+                            name: name.clone(),
+                            is_const: *is_const,
+                            declared: ty.as_ref(),
+                            value,
+                            state: DefState::Unchecked,
+                            ty: None,
+                            body: None,
+                            set: None,
+                        });
+                    }
+                }
+                ast::Item::Fn {
+                    name,
+                    params,
+                    ret,
+                    body,
+                } => {
+                    let id = self.fns.len() as u32;
+                    let mut resolved = Vec::new();
+                    let mut seen: HashMap<&str, Span> = HashMap::new();
+                    for (pname, pty) in params {
+                        if let Some(first) = seen.insert(&pname.text, pname.span) {
+                            self.error(CheckError::Duplicate {
+                                name: pname.text.clone(),
+                                span: pname.span,
+                                first,
+                            });
+                        }
+                        let ty = self.resolve_type(pty).unwrap_or(Ty::Bool);
+                        resolved.push((pname.clone(), ty));
+                    }
+                    let ret_ty = self.resolve_type(ret).unwrap_or(Ty::Bool);
+                    if self.declare_value(name, Node::Fn(id)) {
+                        self.fns.push(FnInfo {
+                            name: name.clone(),
+                            params: resolved,
+                            ret: ret_ty,
+                            body_ast: body,
+                            body: None,
+                        });
+                    }
+                }
+                ast::Item::Input { ty, key } => self.declare_input(ty, key.as_ref()),
+                ast::Item::Output { ty, fields, span } => {
+                    if let Some((_, _, first)) = self.output {
+                        self.error(CheckError::Duplicate {
+                            name: "output".into(),
+                            span: *span,
+                            first,
+                        });
+                        continue;
+                    }
+                    if let Some(r) = self.record_named(ty) {
+                        self.output = Some((r, fields, *span));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let whole = Span::new(0, 0).to(self.policy.name.span);
+        if self.input.is_none() {
+            self.error(CheckError::Declaration {
+                message: "the policy declares no `input`".into(),
+                span: whole,
+                help: Some(
+                    "add `input RecordType` naming the record that each evaluation reads".into(),
+                ),
+            });
+        }
+        if self.output.is_none()
+            && !self
+                .policy
+                .items
+                .iter()
+                .any(|i| matches!(i, ast::Item::Output { .. }))
+        {
+            self.error(CheckError::Declaration {
+                message: "the policy declares no `output`".into(),
+                span: whole,
+                help: Some(
+                    "add `output RecordType { field: value, ... }` describing the decision".into(),
+                ),
+            });
+        }
+    }
+
+    fn declare_input(&mut self, ty: &ast::Name, key: Option<&ast::Name>) {
+        if self.input.is_some() {
+            self.error(CheckError::Declaration {
+                message: "the policy declares `input` twice".into(),
+                span: ty.span,
+                help: Some("a policy reads one input record".into()),
+            });
+            return;
+        }
+        let Some(r) = self.record_named(ty) else {
+            return;
+        };
+        let key_index = key.and_then(|k| {
+            let info = self.records.get(r as usize)?;
+            let pos = info.fields.iter().position(|(n, _)| n.text == k.text);
+            match pos {
+                Some(i) if info.fields.get(i).map(|(_, t)| t) == Some(&Ty::String) => {
+                    Some(i as u32)
+                }
+                Some(_) => {
+                    self.errors.push(CheckError::Declaration {
+                        message: format!("key field `{}` must be a `string`", k.text),
+                        span: k.span,
+                        help: None,
+                    });
+                    None
+                }
+                None => {
+                    let help =
+                        did_you_mean(&k.text, info.fields.iter().map(|(n, _)| n.text.as_str()));
+                    let record = info.name.text.clone();
+                    self.errors.push(CheckError::UnknownField {
+                        record,
+                        field: k.text.clone(),
+                        span: k.span,
+                        help,
+                    });
+                    None
+                }
+            }
+        });
+        self.input = Some((r, key_index));
+    }
+
+    /// The record named `name`, or an error.
+    fn record_named(&mut self, name: &ast::Name) -> Option<u32> {
+        match self.types.get(&name.text) {
+            Some((Ty::Record(r), _)) => Some(*r),
+            Some(_) => {
+                self.error(CheckError::TypeMismatch {
+                    expected: "a record type".into(),
+                    found: format!("`{}`", name.text),
+                    span: name.span,
+                    help: None,
+                });
+                None
+            }
+            None => {
+                let help = did_you_mean(&name.text, self.types.keys().map(String::as_str));
+                self.error(CheckError::UnknownType {
+                    name: name.text.clone(),
+                    span: name.span,
+                    help,
+                });
+                None
+            }
+        }
+    }
+
+    fn declare_type(&mut self, name: &ast::Name, ty: Ty) -> bool {
+        if BUILTIN_TYPES.iter().any(|(n, _)| *n == name.text) {
+            self.error(CheckError::Declaration {
+                message: format!("`{}` is a built-in type", name.text),
+                span: name.span,
+                help: Some("choose another name".into()),
+            });
+            return false;
+        }
+        if let Some((_, first)) = self.types.get(&name.text) {
+            let first = *first;
+            self.error(CheckError::Duplicate {
+                name: name.text.clone(),
+                span: name.span,
+                first,
+            });
+            return false;
+        }
+        self.types.insert(name.text.clone(), (ty, name.span));
+        true
+    }
+
+    fn declare_value(&mut self, name: &ast::Name, node: Node) -> bool {
+        if let Some((_, first)) = self.values.get(&name.text) {
+            let first = *first;
+            self.error(CheckError::Duplicate {
+                name: name.text.clone(),
+                span: name.span,
+                first,
+            });
+            return false;
+        }
+        self.values.insert(name.text.clone(), (node, name.span));
+        true
+    }
+
+    /// Resolves a written type, reporting unknown names.
+    pub(super) fn resolve_type(&mut self, texpr: &ast::TypeExpr) -> Option<Ty> {
+        match texpr {
+            ast::TypeExpr::Named(name) => {
+                if let Some((_, ty)) = BUILTIN_TYPES.iter().find(|(n, _)| *n == name.text) {
+                    return Some(ty.clone());
+                }
+                if let Some((ty, _)) = self.types.get(&name.text) {
+                    return Some(ty.clone());
+                }
+                let candidates = BUILTIN_TYPES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .chain(self.types.keys().map(String::as_str));
+                let help = did_you_mean(&name.text, candidates);
+                self.error(CheckError::UnknownType {
+                    name: name.text.clone(),
+                    span: name.span,
+                    help,
+                });
+                None
+            }
+            ast::TypeExpr::List(inner, _) => Some(Ty::List(Box::new(self.resolve_type(inner)?))),
+            ast::TypeExpr::Optional(inner, span) => {
+                let inner = self.resolve_type(inner)?;
+                if matches!(inner, Ty::Optional(_)) {
+                    self.error(CheckError::InvalidOperation {
+                        message: "an optional of an optional is not a type".into(),
+                        span: *span,
+                        help: Some("write a single `?`".into()),
+                    });
+                    return None;
+                }
+                Some(Ty::Optional(Box::new(inner)))
+            }
+            ast::TypeExpr::Codes(group, _) => match self.values.get(&group.text) {
+                Some((Node::Group(g), _)) => Some(Ty::Codes(*g)),
+                _ => {
+                    let names = self.groups.iter().map(|g| g.name.text.as_str());
+                    let help = did_you_mean(&group.text, names);
+                    self.error(CheckError::UnknownName {
+                        name: group.text.clone(),
+                        span: group.span,
+                        help,
+                    });
+                    None
+                }
+            },
+        }
+    }
+}

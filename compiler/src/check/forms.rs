@@ -1,0 +1,407 @@
+//! Checking the compound forms: calls (helpers and built-ins), `match` with its
+//! exhaustiveness and reachability analysis, and the list operations.
+
+use super::*;
+use crate::ir::ExprKind as K;
+use crate::syntax::ast::QuantKind;
+
+/// Built-in functions, for "did you mean" and the unknown-function message.
+const BUILTINS: &[&str] = &["min", "max", "date", "present"];
+
+impl<'a> Cx<'a> {
+    pub(super) fn call(
+        &mut self,
+        name: &ast::Name,
+        args: &[ast::Expr],
+        span: Span,
+        want: Option<&Ty>,
+        scope: &mut Scope,
+    ) -> Typed {
+        if let Some((Node::Fn(id), _)) = self.values.get(&name.text).copied() {
+            return self.user_call(id, name, args, span, scope);
+        }
+        match name.text.as_str() {
+            "min" | "max" => self.min_max(name, args, span, want, scope),
+            "date" => self.date_literal(name, args, span),
+            "present" => {
+                if args.len() != 1 {
+                    self.error(CheckError::WrongArguments {
+                        name: name.text.clone(),
+                        expected: "1".into(),
+                        found: args.len(),
+                        span,
+                    });
+                    return Typed::error();
+                }
+                let Some(arg) = args.first() else {
+                    return Typed::error();
+                };
+                let a = self.expr(arg, None, scope);
+                match a.t {
+                    T::V(Ty::Optional(_)) => Typed::of(K::IsPresent(Box::new(a.expr)), Ty::Bool),
+                    T::Error => Typed::error(),
+                    ref t => {
+                        let found = self.t_name(t);
+                        self.error(CheckError::TypeMismatch {
+                            expected: "an optional value".into(),
+                            found,
+                            span: arg.span,
+                            help: Some("only optional (`T?`) values can be absent".into()),
+                        });
+                        Typed::error()
+                    }
+                }
+            }
+            _ => {
+                let fns = self.fns.iter().map(|f| f.name.text.as_str());
+                let help = did_you_mean(&name.text, fns.chain(BUILTINS.iter().copied()));
+                self.error(CheckError::UnknownName {
+                    name: name.text.clone(),
+                    span: name.span,
+                    help,
+                });
+                for a in args {
+                    let _ = self.expr(a, None, scope);
+                }
+                Typed::error()
+            }
+        }
+    }
+
+    fn user_call(
+        &mut self,
+        id: u32,
+        name: &ast::Name,
+        args: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope,
+    ) -> Typed {
+        self.use_node(scope.node, Node::Fn(id));
+        let Some(f) = self.fns.get(id as usize) else {
+            return Typed::error();
+        };
+        let (params, ret) = (f.params.clone(), f.ret.clone());
+        if scope.in_const {
+            self.error(CheckError::NotConstant {
+                name: scope.owner.clone(),
+                used: name.text.clone(),
+                span: name.span,
+            });
+            return Typed::error();
+        }
+        if params.len() != args.len() {
+            self.error(CheckError::WrongArguments {
+                name: name.text.clone(),
+                expected: params.len().to_string(),
+                found: args.len(),
+                span,
+            });
+            return Typed::error();
+        }
+        let checked = params
+            .iter()
+            .zip(args)
+            .map(|((_, ty), a)| self.expect(a, ty, scope))
+            .collect();
+        Typed::of(K::Call(id, checked), ret)
+    }
+
+    fn min_max(
+        &mut self,
+        name: &ast::Name,
+        args: &[ast::Expr],
+        span: Span,
+        want: Option<&Ty>,
+        scope: &mut Scope,
+    ) -> Typed {
+        if args.len() < 2 {
+            self.error(CheckError::WrongArguments {
+                name: name.text.clone(),
+                expected: "2 or more".into(),
+                found: args.len(),
+                span,
+            });
+            return Typed::error();
+        }
+        let mut ty = want
+            .filter(|t| matches!(t, Ty::Int | Ty::Date | Ty::Enum(_)))
+            .cloned();
+        let mut out = Vec::new();
+        for a in args {
+            let typed = self.expr(a, ty.as_ref(), scope);
+            let t = match (&ty, &typed.t) {
+                (Some(t), _) => t.clone(),
+                (None, T::V(t)) => t.clone(),
+                _ => return Typed::error(),
+            };
+            out.push(self.coerce(typed, &t, a.span));
+            ty = Some(t);
+        }
+        match ty {
+            Some(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => {
+                Typed::of(K::MinMax(name.text == "max", out), t)
+            }
+            Some(other) => {
+                let found = self.ty_name(&other);
+                self.error(CheckError::InvalidOperation {
+                    message: format!("`{}` cannot order `{found}` values", name.text),
+                    span,
+                    help: Some("`min` and `max` take ints, dates or enum variants".into()),
+                });
+                Typed::error()
+            }
+            None => Typed::error(),
+        }
+    }
+
+    fn date_literal(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span) -> Typed {
+        let text = match args {
+            [ast::Expr {
+                kind: ast::ExprKind::Str(s),
+                ..
+            }] => s,
+            _ => {
+                self.error(CheckError::WrongArguments {
+                    name: name.text.clone(),
+                    expected: "1 string literal".into(),
+                    found: args.len(),
+                    span,
+                });
+                return Typed::error();
+            }
+        };
+        match dexp_runtime::date::parse(text) {
+            Some(d) => Typed::of(K::Const(Value::Date(d)), Ty::Date),
+            None => {
+                self.error(CheckError::InvalidOperation {
+                    message: format!("`{text}` is not a date"),
+                    span,
+                    help: Some(
+                        "write dates as `date(\"YYYY-MM-DD\")`, between 0001-01-01 and 9999-12-31"
+                            .into(),
+                    ),
+                });
+                Typed::error()
+            }
+        }
+    }
+
+    pub(super) fn match_expr(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::Arm],
+        span: Span,
+        want: Option<&Ty>,
+        scope: &mut Scope,
+    ) -> Typed {
+        let s = self.expr(scrutinee, None, scope);
+        let e = match &s.t {
+            T::V(Ty::Enum(e)) => *e,
+            T::Error => return Typed::error(),
+            t => {
+                let found = self.t_name(t);
+                self.error(CheckError::TypeMismatch {
+                    expected: "an enum value".into(),
+                    found,
+                    span: scrutinee.span,
+                    help: Some("`match` chooses by enum variant; use `if` for other values".into()),
+                });
+                return Typed::error();
+            }
+        };
+        let Some(info) = self.enums.get(e as usize) else {
+            return Typed::error();
+        };
+        let variants: Vec<String> = info.variants.iter().map(|v| v.text.clone()).collect();
+        let enum_name = info.name.text.clone();
+        let mut table: Vec<Option<u32>> = vec![None; variants.len()];
+        for (arm_index, arm) in arms.iter().enumerate() {
+            let mut useful = false;
+            for pattern in &arm.patterns {
+                match pattern {
+                    ast::Pattern::Wildcard(_) => {
+                        for slot in table.iter_mut().filter(|s| s.is_none()) {
+                            *slot = Some(arm_index as u32);
+                            useful = true;
+                        }
+                    }
+                    ast::Pattern::Variant(qualifier, v) => {
+                        if let Some(q) = qualifier {
+                            if q.text != enum_name {
+                                self.error(CheckError::TypeMismatch {
+                                    expected: format!("a variant of `{enum_name}`"),
+                                    found: format!("`{}.{}`", q.text, v.text),
+                                    span: q.span.to(v.span),
+                                    help: None,
+                                });
+                                continue;
+                            }
+                        }
+                        match variants.iter().position(|x| *x == v.text) {
+                            Some(i) => {
+                                if let Some(slot) = table.get_mut(i) {
+                                    if slot.is_none() {
+                                        *slot = Some(arm_index as u32);
+                                        useful = true;
+                                    }
+                                }
+                            }
+                            None => {
+                                let help =
+                                    did_you_mean(&v.text, variants.iter().map(String::as_str));
+                                self.error(CheckError::UnknownVariant {
+                                    enum_name: enum_name.clone(),
+                                    variant: v.text.clone(),
+                                    span: v.span,
+                                    help,
+                                });
+                                useful = true;
+                            }
+                        }
+                    }
+                }
+            }
+            if !useful {
+                self.error(CheckError::UnreachableArm {
+                    reason: "earlier arms already cover every variant it names".into(),
+                    span: arm.span,
+                });
+            }
+        }
+        let missing: Vec<String> = variants
+            .iter()
+            .zip(&table)
+            .filter(|(_, a)| a.is_none())
+            .map(|(v, _)| format!("`{v}`"))
+            .collect();
+        if !missing.is_empty() {
+            self.error(CheckError::NonExhaustive {
+                missing: missing.join(", "),
+                span,
+            });
+        }
+        let bodies: Vec<&ast::Expr> = arms.iter().map(|a| &a.body).collect();
+        let table: Vec<u32> = table.into_iter().map(|a| a.unwrap_or(0)).collect();
+        let scrutinee = s.expr;
+        self.branches(&bodies, want, scope, |exprs| {
+            K::Match(Box::new(scrutinee), table, exprs)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn quant(
+        &mut self,
+        kind: QuantKind,
+        var: &ast::Name,
+        list: &ast::Expr,
+        filter: Option<&ast::Expr>,
+        body: Option<&ast::Expr>,
+        default: Option<&ast::Expr>,
+        span: Span,
+        scope: &mut Scope,
+    ) -> Typed {
+        let l = self.expr(list, None, scope);
+        let elem = match &l.t {
+            T::V(Ty::List(elem)) => (**elem).clone(),
+            T::Error => return Typed::error(),
+            t => {
+                let found = self.t_name(t);
+                self.error(CheckError::TypeMismatch {
+                    expected: "a list".into(),
+                    found,
+                    span: list.span,
+                    help: None,
+                });
+                return Typed::error();
+            }
+        };
+        let kw = kind.keyword();
+        let form_error = |message: String, help: &str| CheckError::InvalidOperation {
+            message,
+            span,
+            help: Some(help.to_string()),
+        };
+        match kind {
+            QuantKind::Count if body.is_some() => {
+                self.error(form_error(
+                    "`count` takes no `:` value".into(),
+                    "put the condition after `where`",
+                ));
+                return Typed::error();
+            }
+            QuantKind::Sum | QuantKind::Max | QuantKind::Min if body.is_none() => {
+                self.error(form_error(
+                    format!("`{kw}` needs a value after `:`"),
+                    "write `sum x in xs: x.amount`",
+                ));
+                return Typed::error();
+            }
+            QuantKind::Max | QuantKind::Min if default.is_none() => {
+                self.error(form_error(
+                    format!("`{kw}` needs an `else` value for when no element is kept"),
+                    "end it with `else some_value`",
+                ));
+                return Typed::error();
+            }
+            QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Sum
+                if default.is_some() =>
+            {
+                self.error(form_error(
+                    format!("`{kw}` takes no `else` value"),
+                    "only `max` and `min` need one",
+                ));
+                return Typed::error();
+            }
+            _ => {}
+        }
+        let slot = scope.push(&var.text, elem);
+        let filter = filter.map(|f| self.expect(f, &Ty::Bool, scope));
+        let (body, ty) = match kind {
+            QuantKind::All | QuantKind::Any => {
+                (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool)
+            }
+            QuantKind::Count => (None, Ty::Int),
+            QuantKind::Sum => (body.map(|b| self.expect(b, &Ty::Int, scope)), Ty::Int),
+            QuantKind::Max | QuantKind::Min => {
+                let Some(b) = body else {
+                    scope.pop();
+                    return Typed::error();
+                };
+                let typed = self.expr(b, None, scope);
+                let ty = match &typed.t {
+                    T::V(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => t.clone(),
+                    T::Error => {
+                        scope.pop();
+                        return Typed::error();
+                    }
+                    t => {
+                        let found = self.t_name(t);
+                        self.error(CheckError::InvalidOperation {
+                            message: format!("`{kw}` cannot order {found} values"),
+                            span: b.span,
+                            help: Some("`max` and `min` take ints, dates or enum variants".into()),
+                        });
+                        scope.pop();
+                        return Typed::error();
+                    }
+                };
+                (Some(typed.expr), ty)
+            }
+        };
+        scope.pop();
+        // The default is outside the element's scope.
+        let default = default.map(|d| self.expect(d, &ty, scope));
+        let site = (kind == QuantKind::Sum)
+            .then(|| self.site(span, scope, "integer overflow in `sum`".into()));
+        let quant = ir::Quant {
+            kind,
+            slot,
+            list: l.expr,
+            filter,
+            body,
+            default,
+            site,
+        };
+        Typed::of(K::Quant(Box::new(quant)), ty)
+    }
+}

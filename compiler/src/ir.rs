@@ -1,0 +1,280 @@
+//! The typed intermediate representation: what the checker produces and both back ends
+//! (the reference interpreter in [`interp`] and the Wasm code generator) consume.
+//!
+//! A [`Program`] can only be built by [`crate::check`]: its constructor is private to the
+//! crate and every `Program` has passed name resolution, type checking, exhaustiveness and
+//! the recursion check. Every expression carries its type. Definitions are listed in an
+//! evaluation order where each one comes after everything it reads.
+
+pub mod dump;
+pub mod interp;
+
+use crate::span::Span;
+pub use crate::syntax::ast::QuantKind;
+pub use dexp_runtime::schema::{GroupKind, Schema, Ty, Value};
+
+/// A checked policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// The policy name.
+    pub name: String,
+    /// The policy version, if declared.
+    pub version: Option<String>,
+    /// The types exchanged with the host.
+    pub schema: Schema,
+    /// Top-level `let` and `const` definitions, by [`DefId`].
+    pub defs: Vec<Def>,
+    /// Helper functions, by [`FnId`].
+    pub fns: Vec<Function>,
+    /// Reason-code groups, by [`GroupId`] (the same indices as `schema.groups`).
+    pub groups: Vec<Group>,
+    /// Definitions and groups in an order where each comes after what it reads.
+    pub order: Vec<Node>,
+    /// The output record.
+    pub output: Body,
+    /// Places where evaluation can fail (overflow, division by zero, dates out of range).
+    pub sites: Vec<Site>,
+    pub(crate) _checked: Checked,
+}
+
+/// Proof that a value was built by the checker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Checked;
+
+/// Index of a definition in [`Program::defs`].
+pub type DefId = u32;
+/// Index of a function in [`Program::fns`].
+pub type FnId = u32;
+/// Index of a group in [`Program::groups`].
+pub type GroupId = u32;
+/// Index of a failure site in [`Program::sites`].
+pub type SiteId = u32;
+
+/// A record-level value that is computed at most once per record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// A definition.
+    Def(DefId),
+    /// A group's code bitset.
+    Group(GroupId),
+}
+
+/// An expression together with the number of local slots it uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// The expression.
+    pub expr: Expr,
+    /// Local slots: function parameters first, then list-operation variables.
+    pub locals: u32,
+}
+
+/// A `let` or `const` definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Def {
+    /// Its name.
+    pub name: String,
+    /// Whether it is a constant (folded at compile time; its body is a literal).
+    pub is_const: bool,
+    /// Its type.
+    pub ty: Ty,
+    /// Its value.
+    pub body: Body,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A helper function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// Its name.
+    pub name: String,
+    /// Parameter types; parameter `i` is local slot `i`.
+    pub params: Vec<Ty>,
+    /// The result type.
+    pub ret: Ty,
+    /// The body.
+    pub body: Body,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A group of requirements or advisories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Its name.
+    pub name: String,
+    /// Requirements (code listed when the condition fails) or advisories (when it holds).
+    pub kind: GroupKind,
+    /// The rules; rule `i` is bit `i`.
+    pub rules: Vec<Rule>,
+}
+
+/// One requirement or advisory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The stable code.
+    pub code: String,
+    /// The explanation.
+    pub message: String,
+    /// The condition.
+    pub cond: Body,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A place where evaluating a record can fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The failing expression.
+    pub span: Span,
+    /// What a report names as the error's path: the definition and the position, for
+    /// example `billable_seats at 88:5`.
+    pub path: String,
+    /// What fails there, for example `integer overflow in +`.
+    pub what: String,
+}
+
+/// A typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its type.
+    pub ty: Ty,
+}
+
+/// Checked integer operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`, rounding toward zero; division by zero fails.
+    Div,
+}
+
+/// Comparisons. Ordering applies to ints, dates and enums (declaration order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Calendar accessors on dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// The quarter, 1-4.
+    Quarter,
+    /// The month, 1-12.
+    Month,
+    /// The day of the month, 1-31.
+    Day,
+}
+
+/// A list operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quant {
+    /// Which operation.
+    pub kind: QuantKind,
+    /// The local slot that holds the current element.
+    pub slot: u32,
+    /// The list.
+    pub list: Expr,
+    /// Elements are kept when this holds (all kept when absent).
+    pub filter: Option<Expr>,
+    /// The per-element value (`all`/`any`: a bool, true when absent; `sum`: an int; `max`/`min`:
+    /// an int, date or enum; `count`: absent).
+    pub body: Option<Expr>,
+    /// `max`/`min`: the value when no element is kept.
+    pub default: Option<Expr>,
+    /// `sum`: where an overflow is reported.
+    pub site: Option<SiteId>,
+}
+
+/// The kinds of typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A constant.
+    Const(Value),
+    /// The input record.
+    Input,
+    /// A local slot (parameter or list-operation variable).
+    Local(u32),
+    /// A definition's value.
+    Def(DefId),
+    /// A call of a helper function.
+    Call(FnId, Vec<Expr>),
+    /// A group's code bitset.
+    Codes(GroupId),
+    /// True when a code bitset is empty (`group.ok`).
+    CodesEmpty(Box<Expr>),
+    /// True when bit `n` of a code bitset is set (`group.code`).
+    HasCode(Box<Expr>, u32),
+    /// A record field, by index.
+    Field(Box<Expr>, u32),
+    /// Boolean negation.
+    Not(Box<Expr>),
+    /// Short-circuit `and`.
+    And(Box<Expr>, Box<Expr>),
+    /// Short-circuit `or`.
+    Or(Box<Expr>, Box<Expr>),
+    /// Checked integer negation.
+    Neg(Box<Expr>, SiteId),
+    /// Checked integer arithmetic.
+    Arith(ArithOp, Box<Expr>, Box<Expr>, SiteId),
+    /// A comparison of two values of the same type.
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    /// Membership in a set of constants.
+    InSet(Box<Expr>, Vec<Value>),
+    /// Membership in a list value.
+    InList(Box<Expr>, Box<Expr>),
+    /// `if c then a else b`.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `match`: the scrutinee, the arm index for each variant, and the arm bodies.
+    Match(Box<Expr>, Vec<u32>, Vec<Expr>),
+    /// A list operation.
+    Quant(Box<Quant>),
+    /// `max(..)` (true) or `min(..)` (false) of two or more ints, dates or enums.
+    MinMax(bool, Vec<Expr>),
+    /// `a ?? b`: `a` when present, else `b`.
+    Coalesce(Box<Expr>, Box<Expr>),
+    /// `present(a)`.
+    IsPresent(Box<Expr>),
+    /// A present value used where an optional is expected.
+    Lift(Box<Expr>),
+    /// A date moved by a number of days (negated when the flag is set), checked to stay in range.
+    DateShift(Box<Expr>, Box<Expr>, bool, SiteId),
+    /// The number of days from the second date to the first.
+    DateDiff(Box<Expr>, Box<Expr>),
+    /// A calendar accessor.
+    DatePart(DatePart, Box<Expr>),
+    /// A record built from its fields in declaration order.
+    Record(Vec<Expr>),
+    /// A list literal.
+    List(Vec<Expr>),
+}
+
+impl Expr {
+    /// A constant expression.
+    pub fn constant(value: Value, ty: Ty) -> Expr {
+        Expr {
+            kind: ExprKind::Const(value),
+            ty,
+        }
+    }
+}

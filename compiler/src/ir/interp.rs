@@ -1,0 +1,386 @@
+//! The reference interpreter: the executable meaning of a checked program.
+//!
+//! It evaluates the IR over [`Value`]s, one record at a time, and is the specification the
+//! Wasm back end is tested against. Semantics worth knowing:
+//! - definitions and groups are evaluated lazily, at most once per record: a definition that a
+//!   record's evaluation never reaches (say, in an `if` branch not taken) cannot fail it;
+//! - `and`/`or` short-circuit; list operations visit elements in order and `all`/`any` stop at
+//!   the first deciding element; `max`/`min` over a list keep the first of equal elements;
+//! - integer arithmetic is checked: overflow, division by zero and dates leaving
+//!   0001-01-01..=9999-12-31 stop the record with an [`EvalError`] naming the site.
+//!
+//! Recursion depth is bounded by the checker: expression depth by the parser's limit and call
+//! depth by the absence of recursion.
+
+use super::*;
+use dexp_runtime::date;
+use std::sync::Arc;
+
+/// Why a record could not be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("evaluation failed at site {site}")]
+pub struct EvalError {
+    /// The failing site, an index into [`Program::sites`].
+    pub site: SiteId,
+}
+
+/// Evaluates the program's output for one input record.
+pub fn evaluate(program: &Program, input: &Value) -> Result<Value, EvalError> {
+    let mut ctx = Ctx::new(program, input);
+    let mut frame = vec![Value::Null; program.output.locals as usize];
+    ctx.eval(&program.output.expr, &mut frame)
+}
+
+/// Evaluates one group's code bitset for a record (used by explanations and coverage).
+pub fn evaluate_group(program: &Program, input: &Value, group: GroupId) -> Result<u64, EvalError> {
+    Ctx::new(program, input).group(group)
+}
+
+/// Evaluates an expression that reads no input, definitions, functions or groups (a
+/// constant's body) and describes the failure, if any.
+pub(crate) fn eval_constant(
+    expr: &Expr,
+    frame: &mut [Value],
+    sites: &[Site],
+) -> Result<Value, String> {
+    let input = Value::Null;
+    let mut ctx = Ctx {
+        defs: &[],
+        fns: &[],
+        groups: &[],
+        input: &input,
+        def_memo: Vec::new(),
+        group_memo: Vec::new(),
+    };
+    ctx.eval(expr, frame).map_err(|e| {
+        sites
+            .get(e.site as usize)
+            .map(|s| s.what.clone())
+            .unwrap_or_default()
+    })
+}
+
+struct Ctx<'p> {
+    defs: &'p [Def],
+    fns: &'p [Function],
+    groups: &'p [Group],
+    input: &'p Value,
+    def_memo: Vec<Option<Value>>,
+    group_memo: Vec<Option<u64>>,
+}
+
+type R = Result<Value, EvalError>;
+
+/// A checked program never produces these mismatches; they map to the nearest safe value
+/// instead of panicking.
+fn bool_of(v: &Value) -> bool {
+    v.as_bool().unwrap_or(false)
+}
+
+fn int_of(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::Date(d) => i64::from(*d),
+        Value::Enum(e) => i64::from(*e),
+        Value::Bool(b) => i64::from(*b),
+        _ => 0,
+    }
+}
+
+fn items_of(v: &Value) -> Arc<[Value]> {
+    match v {
+        Value::List(items) => items.clone(),
+        _ => Arc::from(Vec::new()),
+    }
+}
+
+impl<'p> Ctx<'p> {
+    fn new(program: &'p Program, input: &'p Value) -> Ctx<'p> {
+        Ctx {
+            defs: &program.defs,
+            fns: &program.fns,
+            groups: &program.groups,
+            input,
+            def_memo: vec![None; program.defs.len()],
+            group_memo: vec![None; program.groups.len()],
+        }
+    }
+
+    fn def(&mut self, id: DefId) -> R {
+        if let Some(Some(v)) = self.def_memo.get(id as usize) {
+            return Ok(v.clone());
+        }
+        let Some(def) = self.defs.get(id as usize) else {
+            return Ok(Value::Null);
+        };
+        let mut frame = vec![Value::Null; def.body.locals as usize];
+        let v = self.eval(&def.body.expr, &mut frame)?;
+        if let Some(slot) = self.def_memo.get_mut(id as usize) {
+            *slot = Some(v.clone());
+        }
+        Ok(v)
+    }
+
+    fn group(&mut self, id: GroupId) -> Result<u64, EvalError> {
+        if let Some(Some(bits)) = self.group_memo.get(id as usize) {
+            return Ok(*bits);
+        }
+        let Some(group) = self.groups.get(id as usize) else {
+            return Ok(0);
+        };
+        let mut bits = 0u64;
+        for (i, rule) in group.rules.iter().enumerate() {
+            let mut frame = vec![Value::Null; rule.cond.locals as usize];
+            let holds = bool_of(&self.eval(&rule.cond.expr, &mut frame)?);
+            let listed = match group.kind {
+                GroupKind::Requirements => !holds,
+                GroupKind::Advisories => holds,
+            };
+            if listed && i < 64 {
+                bits |= 1 << i;
+            }
+        }
+        if let Some(slot) = self.group_memo.get_mut(id as usize) {
+            *slot = Some(bits);
+        }
+        Ok(bits)
+    }
+
+    fn eval(&mut self, e: &Expr, frame: &mut [Value]) -> R {
+        use ExprKind as K;
+        Ok(match &e.kind {
+            K::Const(v) => v.clone(),
+            K::Input => self.input.clone(),
+            K::Local(slot) => frame.get(*slot as usize).cloned().unwrap_or(Value::Null),
+            K::Def(id) => self.def(*id)?,
+            K::Call(id, args) => {
+                let Some(f) = self.fns.get(*id as usize) else {
+                    return Ok(Value::Null);
+                };
+                let mut callee = vec![Value::Null; (f.body.locals as usize).max(args.len())];
+                for (slot, arg) in callee.iter_mut().zip(args) {
+                    *slot = self.eval(arg, frame)?;
+                }
+                self.eval(&f.body.expr, &mut callee)?
+            }
+            K::Codes(g) => Value::Codes(self.group(*g)?),
+            K::CodesEmpty(c) => Value::Bool(matches!(self.eval(c, frame)?, Value::Codes(0))),
+            K::HasCode(c, bit) => match self.eval(c, frame)? {
+                Value::Codes(bits) => Value::Bool(*bit < 64 && bits & (1 << bit) != 0),
+                _ => Value::Bool(false),
+            },
+            K::Field(r, i) => match self.eval(r, frame)? {
+                Value::Record(fields) => fields.get(*i as usize).cloned().unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
+            K::Not(a) => Value::Bool(!bool_of(&self.eval(a, frame)?)),
+            K::And(a, b) => {
+                Value::Bool(bool_of(&self.eval(a, frame)?) && bool_of(&self.eval(b, frame)?))
+            }
+            K::Or(a, b) => {
+                Value::Bool(bool_of(&self.eval(a, frame)?) || bool_of(&self.eval(b, frame)?))
+            }
+            K::Neg(a, site) => {
+                let v = int_of(&self.eval(a, frame)?);
+                Value::Int(v.checked_neg().ok_or(EvalError { site: *site })?)
+            }
+            K::Arith(op, a, b, site) => {
+                let (x, y) = (int_of(&self.eval(a, frame)?), int_of(&self.eval(b, frame)?));
+                Value::Int(arith(*op, x, y).ok_or(EvalError { site: *site })?)
+            }
+            K::Compare(op, a, b) => {
+                let (x, y) = (self.eval(a, frame)?, self.eval(b, frame)?);
+                Value::Bool(compare(*op, &x, &y))
+            }
+            K::InSet(a, set) => {
+                let v = self.eval(a, frame)?;
+                Value::Bool(set.contains(&v))
+            }
+            K::InList(a, list) => {
+                let v = self.eval(a, frame)?;
+                Value::Bool(items_of(&self.eval(list, frame)?).contains(&v))
+            }
+            K::If(c, t, f) => {
+                if bool_of(&self.eval(c, frame)?) {
+                    self.eval(t, frame)?
+                } else {
+                    self.eval(f, frame)?
+                }
+            }
+            K::Match(scrutinee, table, arms) => {
+                let variant = match self.eval(scrutinee, frame)? {
+                    Value::Enum(v) => v,
+                    _ => 0,
+                };
+                let arm = table
+                    .get(variant as usize)
+                    .and_then(|a| arms.get(*a as usize));
+                match arm {
+                    Some(body) => self.eval(body, frame)?,
+                    None => Value::Null,
+                }
+            }
+            K::Quant(q) => self.quant(q, frame)?,
+            K::MinMax(is_max, args) => {
+                let mut best: Option<Value> = None;
+                for arg in args {
+                    let v = self.eval(arg, frame)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => pick(*is_max, b, v),
+                    });
+                }
+                best.unwrap_or(Value::Null)
+            }
+            K::Coalesce(a, b) => match self.eval(a, frame)? {
+                Value::Null => self.eval(b, frame)?,
+                v => v,
+            },
+            K::IsPresent(a) => Value::Bool(self.eval(a, frame)? != Value::Null),
+            K::Lift(a) => self.eval(a, frame)?,
+            K::DateShift(d, n, negate, site) => {
+                let day = int_of(&self.eval(d, frame)?);
+                let n = int_of(&self.eval(n, frame)?);
+                let n = if *negate { n.checked_neg() } else { Some(n) };
+                let shifted =
+                    n.and_then(|n| i32::try_from(day).ok().and_then(|d| date::add_days(d, n)));
+                Value::Date(shifted.ok_or(EvalError { site: *site })?)
+            }
+            K::DateDiff(a, b) => {
+                let (x, y) = (int_of(&self.eval(a, frame)?), int_of(&self.eval(b, frame)?));
+                Value::Int(x - y)
+            }
+            K::DatePart(part, d) => {
+                let day = i32::try_from(int_of(&self.eval(d, frame)?)).unwrap_or(0);
+                Value::Int(match part {
+                    DatePart::Year => i64::from(date::year(day)),
+                    DatePart::Quarter => i64::from(date::quarter(day)),
+                    DatePart::Month => i64::from(date::month(day)),
+                    DatePart::Day => i64::from(date::day(day)),
+                })
+            }
+            K::Record(fields) | K::List(fields) => {
+                let mut values = Vec::with_capacity(fields.len());
+                for f in fields {
+                    values.push(self.eval(f, frame)?);
+                }
+                if matches!(e.kind, K::Record(_)) {
+                    Value::Record(values.into())
+                } else {
+                    Value::List(values.into())
+                }
+            }
+        })
+    }
+
+    fn quant(&mut self, q: &Quant, frame: &mut [Value]) -> R {
+        let items = items_of(&self.eval(&q.list, frame)?);
+        let slot = q.slot as usize;
+        let mut count: i64 = 0;
+        let mut best: Option<Value> = None;
+        for item in items.iter() {
+            if let Some(s) = frame.get_mut(slot) {
+                *s = item.clone();
+            }
+            if let Some(filter) = &q.filter {
+                if !bool_of(&self.eval(filter, frame)?) {
+                    continue;
+                }
+            }
+            match q.kind {
+                QuantKind::All | QuantKind::Any => {
+                    let holds = match &q.body {
+                        Some(body) => bool_of(&self.eval(body, frame)?),
+                        None => true,
+                    };
+                    if holds == (q.kind == QuantKind::Any) {
+                        return Ok(Value::Bool(holds));
+                    }
+                }
+                QuantKind::Count => count += 1,
+                QuantKind::Sum => {
+                    let v = match &q.body {
+                        Some(body) => int_of(&self.eval(body, frame)?),
+                        None => 0,
+                    };
+                    let site = q.site.unwrap_or(0);
+                    count = count.checked_add(v).ok_or(EvalError { site })?;
+                }
+                QuantKind::Max | QuantKind::Min => {
+                    let Some(body) = &q.body else { continue };
+                    let v = self.eval(body, frame)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => pick(q.kind == QuantKind::Max, b, v),
+                    });
+                }
+            }
+        }
+        Ok(match q.kind {
+            QuantKind::All => Value::Bool(true),
+            QuantKind::Any => Value::Bool(false),
+            QuantKind::Count | QuantKind::Sum => Value::Int(count),
+            QuantKind::Max | QuantKind::Min => match best {
+                Some(v) => v,
+                None => match &q.default {
+                    Some(d) => self.eval(d, frame)?,
+                    None => Value::Null,
+                },
+            },
+        })
+    }
+}
+
+/// Keeps the first of equal values, so `max`/`min` are stable.
+fn pick(is_max: bool, best: Value, next: Value) -> Value {
+    let (b, n) = (int_of(&best), int_of(&next));
+    if (is_max && n > b) || (!is_max && n < b) {
+        next
+    } else {
+        best
+    }
+}
+
+/// Checked integer arithmetic; `None` on overflow or division by zero.
+pub fn arith(op: ArithOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        ArithOp::Add => x.checked_add(y),
+        ArithOp::Sub => x.checked_sub(y),
+        ArithOp::Mul => x.checked_mul(y),
+        ArithOp::Div => x.checked_div(y),
+    }
+}
+
+fn compare(op: CmpOp, x: &Value, y: &Value) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => int_of(x) < int_of(y),
+        CmpOp::Le => int_of(x) <= int_of(y),
+        CmpOp::Gt => int_of(x) > int_of(y),
+        CmpOp::Ge => int_of(x) >= int_of(y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_is_checked() {
+        assert_eq!(arith(ArithOp::Add, i64::MAX, 1), None);
+        assert_eq!(arith(ArithOp::Sub, i64::MIN, 1), None);
+        assert_eq!(arith(ArithOp::Mul, i64::MAX / 2 + 1, 2), None);
+        assert_eq!(arith(ArithOp::Div, 1, 0), None);
+        assert_eq!(arith(ArithOp::Div, i64::MIN, -1), None);
+        assert_eq!(arith(ArithOp::Div, -7, 2), Some(-3));
+        assert_eq!(arith(ArithOp::Add, 20, -25), Some(-5));
+    }
+
+    #[test]
+    fn min_and_max_keep_the_first_of_equals() {
+        assert_eq!(pick(true, Value::Enum(2), Value::Enum(2)), Value::Enum(2));
+        assert_eq!(pick(true, Value::Int(1), Value::Int(3)), Value::Int(3));
+        assert_eq!(pick(false, Value::Int(1), Value::Int(3)), Value::Int(1));
+    }
+}
