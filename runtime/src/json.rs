@@ -130,20 +130,25 @@ impl<'s> Ctx<'s> {
     }
 
     fn describe(&self, ty: &Ty) -> String {
-        match ty {
-            Ty::Bool => "bool".into(),
-            Ty::Int => "int".into(),
-            Ty::Date => "date (YYYY-MM-DD)".into(),
-            Ty::String => "string".into(),
-            Ty::Enum(i) => match self.schema.enum_def(*i) {
-                Some(e) => format!("one of {}", e.variants.join(", ")),
-                None => "enum".into(),
-            },
-            Ty::Record(_) => "object".into(),
-            Ty::List(_) => "list".into(),
-            Ty::Optional(inner) => format!("{} or null", self.describe(inner)),
-            Ty::Codes(_) => "list of codes".into(),
-        }
+        describe(self.schema, ty)
+    }
+}
+
+/// Names the JSON a value of type `ty` is written as, for "expected ..." messages.
+pub(crate) fn describe(schema: &Schema, ty: &Ty) -> String {
+    match ty {
+        Ty::Bool => "bool".into(),
+        Ty::Int => "int".into(),
+        Ty::Date => "date (YYYY-MM-DD)".into(),
+        Ty::String => "string".into(),
+        Ty::Enum(i) => match schema.enum_def(*i) {
+            Some(e) => format!("one of {}", e.variants.join(", ")),
+            None => "enum".into(),
+        },
+        Ty::Record(_) => "object".into(),
+        Ty::List(_) => "list".into(),
+        Ty::Optional(inner) => format!("{} or null", describe(schema, inner)),
+        Ty::Codes(_) => "list of codes".into(),
     }
 }
 
@@ -356,8 +361,9 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
 }
 
 /// Matches an object key against a record's field names without allocating.
-struct KeySeed<I> {
-    names: I,
+pub(crate) struct KeySeed<I> {
+    /// The record's field names in declaration order.
+    pub(crate) names: I,
 }
 
 impl<'de, 'n, I: Iterator<Item = &'n str>> DeserializeSeed<'de> for KeySeed<I> {
@@ -377,7 +383,8 @@ impl<'de, 'n, I: Iterator<Item = &'n str>> Visitor<'de> for KeySeed<I> {
     }
 }
 
-fn quoted(s: &str) -> String {
+/// Quotes `s` as JSON for an error message, cut to its first 64 characters.
+pub(crate) fn quoted(s: &str) -> String {
     const MAX: usize = 64;
     let shown: String = s.chars().take(MAX).collect();
     let mut out = serde_json::to_string(&shown).unwrap_or_default();

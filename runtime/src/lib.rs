@@ -1,9 +1,23 @@
 //! The dexp runtime: what a host needs to evaluate records against a compiled dexp policy.
 //!
 //! Without the `engine` feature this crate is only the guest/host contract: the policy
-//! [`schema`], [`date`] arithmetic and the schema-driven [`json`] codec. The compiler uses that
-//! part too, which keeps the dependency one-way: the runtime never depends on the compiler.
+//! [`schema`], [`date`] arithmetic, the schema-driven [`json`] codec, the [`abi`] (exports,
+//! memory protocol, layouts, metadata), the JSON-to-layout [`encode`]r and the layout
+//! [`decode`]r. The compiler uses that part too, which keeps the dependency one-way: the
+//! runtime never depends on the compiler. With `engine` (the default), [`engine`] loads
+//! policy modules into wasmtime and evaluates batches of records.
 
+pub mod abi;
 pub mod date;
+pub mod decode;
+pub mod encode;
+#[cfg(feature = "engine")]
+pub mod engine;
 pub mod json;
 pub mod schema;
+#[cfg(test)]
+mod testing;
+
+#[cfg(feature = "engine")]
+pub use engine::{EvalError, Evaluator, Limits, LoadError, Policy, Runtime};
+pub use json::RecordError;

@@ -1,0 +1,207 @@
+//! The layout reader: JSON text identical to the reference writer, and hostile bytes refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::*;
+use crate::abi::Shape;
+use crate::schema::Schema;
+use crate::testing::schema;
+
+#[test]
+fn strings_are_escaped_like_serde_json() {
+    let mut all: String = (0u8..0x80).map(char::from).collect();
+    all.push_str("é✓\u{7f}\u{2028}😀\"\\");
+    for s in [all.as_str(), "", "plain", "\u{0}", "end\\", "\"start"] {
+        let mut out = String::new();
+        write_json_str(&mut out, s);
+        assert_eq!(out, serde_json::to_string(s).unwrap());
+    }
+}
+
+#[test]
+fn ints_are_written_in_decimal() {
+    for i in [
+        0,
+        1,
+        -1,
+        9,
+        10,
+        -10,
+        1234567890,
+        i64::MAX,
+        i64::MIN,
+        i64::MIN + 1,
+    ] {
+        let mut out = String::new();
+        write_int(&mut out, i);
+        assert_eq!(out, i.to_string());
+    }
+}
+
+#[test]
+fn dates_are_written_like_the_reference() {
+    for d in [date::MIN_DAY, -1, 0, 1, 20_000, date::MAX_DAY] {
+        let mut out = String::new();
+        write_date(&mut out, d);
+        assert_eq!(out, format!("\"{}\"", date::format(d)));
+    }
+}
+
+fn shape() -> Shape {
+    Shape::new(schema()).unwrap()
+}
+
+/// An output slot's record for the test schema, built by hand: id "ab", total -3, reasons
+/// {c1, c3}, flag absent, mode passive, no items, big v299, when present.
+fn output_bytes(shape: &Shape) -> (Vec<u8>, Vec<u8>) {
+    let layout = shape.layout().record(3).unwrap();
+    let f = &layout.fields;
+    let mut rec = vec![0u8; layout.size as usize];
+    let mut put = |field: usize, bytes: &[u8]| {
+        let at = f[field].offset as usize;
+        rec[at..at + bytes.len()].copy_from_slice(bytes);
+    };
+    put(0, &[2, 0, 0, 0, 2, 0, 0, 0]);
+    put(1, &(-3i64).to_le_bytes());
+    put(2, &0b1010u64.to_le_bytes());
+    put(4, &[1]);
+    put(6, &299u32.to_le_bytes());
+    let mut when = vec![1, 0, 0, 0];
+    when.extend_from_slice(&20_000i32.to_le_bytes());
+    put(7, &when);
+    (rec, b"xyab".to_vec())
+}
+
+#[test]
+fn a_handmade_record_reads_back() {
+    let shape = shape();
+    let (rec, vars) = output_bytes(&shape);
+    let region = Region {
+        fixed: &rec,
+        vars: &vars,
+    };
+    let mut out = String::new();
+    region
+        .write_json(&shape, &Ty::Record(3), 0, &mut out)
+        .unwrap();
+    assert_eq!(
+        out,
+        r#"{"id":"ab","total":-3,"reasons":["c1","c3"],"flag":null,"mode":"passive","items":[],"big":"v299","when":"2024-10-04"}"#
+    );
+    let value = region.value(&shape, &Ty::Record(3), 0).unwrap();
+    let mut again = String::new();
+    crate::json::write_value(&mut again, shape.schema(), &Ty::Record(3), &value);
+    assert_eq!(again, out);
+}
+
+#[test]
+fn hostile_bytes_are_refused() {
+    let shape = shape();
+    let layout = shape.layout().record(3).unwrap().clone();
+    let at = |field: usize| layout.fields[field].offset as usize;
+    let cases: Vec<(usize, Vec<u8>, &str)> = vec![
+        (0, vec![0, 0, 0, 0, 9, 0, 0, 0], "outside"),
+        (0, vec![0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0], "outside"),
+        (2, 0b10_0000u64.to_le_bytes().to_vec(), "bit 5"),
+        (3, vec![2], "tag is 2"),
+        (3, vec![1, 5], "bool byte is 5"),
+        (4, vec![3], "no variant 3"),
+        (6, 300u32.to_le_bytes().to_vec(), "no variant 300"),
+        (
+            7,
+            [1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f].to_vec(),
+            "out of range",
+        ),
+        (
+            5,
+            [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff].to_vec(),
+            "more elements",
+        ),
+        (5, [0, 0, 0, 0, 1, 0, 0, 0].to_vec(), "outside"),
+    ];
+    for (field, bytes, message) in cases {
+        let (mut rec, vars) = output_bytes(&shape);
+        rec[at(field)..at(field) + bytes.len()].copy_from_slice(&bytes);
+        let region = Region {
+            fixed: &rec,
+            vars: &vars,
+        };
+        let mut out = String::new();
+        let e = region
+            .write_json(&shape, &Ty::Record(3), 0, &mut out)
+            .unwrap_err();
+        assert!(e.0.contains(message), "{e} / {message}");
+        let e = region.value(&shape, &Ty::Record(3), 0).unwrap_err();
+        assert!(e.0.contains(message), "{e} / {message}");
+    }
+    let (rec, _) = output_bytes(&shape);
+    let mut bad_utf8 = rec.clone();
+    bad_utf8[at(0)..at(0) + 8].copy_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0]);
+    let region = Region {
+        fixed: &bad_utf8,
+        vars: &[0xc3, 0x28],
+    };
+    assert!(region.value(&shape, &Ty::Record(3), 0).is_err());
+    let region = Region {
+        fixed: &rec[..4],
+        vars: b"xyab",
+    };
+    assert!(region.value(&shape, &Ty::Record(3), 0).is_err());
+}
+
+#[test]
+fn self_referring_lists_are_bounded() {
+    // A `Tree` whose `kids` list is the tree itself, over and over: the reader stops.
+    let shape = shape();
+    let tree = shape.layout().record(4).unwrap().clone();
+    let kids = tree.fields[1].offset as usize;
+    let mut vars = vec![0u8; tree.size as usize * 2];
+    for copy in 0..2 {
+        let base = copy * tree.size as usize + kids;
+        vars[base..base + 8].copy_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0]);
+    }
+    let region = Region {
+        fixed: &vars,
+        vars: &vars,
+    };
+    let e = region.value(&shape, &Ty::Record(4), 0).unwrap_err();
+    assert!(
+        e.0.contains("deeper") || e.0.contains("more elements"),
+        "{e}"
+    );
+    let mut out = String::new();
+    assert!(region
+        .write_json(&shape, &Ty::Record(4), 0, &mut out)
+        .is_err());
+}
+
+#[test]
+fn unknown_types_are_errors_not_panics() {
+    let shape = Shape::new(Schema {
+        enums: vec![],
+        records: vec![crate::schema::RecordDef {
+            name: "R".into(),
+            fields: vec![],
+        }],
+        groups: vec![],
+        input: 0,
+        output: 0,
+        key: None,
+    })
+    .unwrap();
+    let region = Region {
+        fixed: &[0; 16],
+        vars: &[],
+    };
+    for ty in [
+        Ty::Enum(3),
+        Ty::Record(9),
+        Ty::Codes(1),
+        Ty::List(Box::new(Ty::Record(7))),
+    ] {
+        assert!(region.value(&shape, &ty, 0).is_err(), "{ty:?}");
+    }
+    assert_eq!(
+        region.value(&shape, &Ty::Record(0), 0).unwrap(),
+        Value::Record(Arc::from([]))
+    );
+}

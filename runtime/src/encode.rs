@@ -1,0 +1,537 @@
+//! JSON text straight into the input layout of a batch, without a JSON tree or [`Value`]s.
+//!
+//! [`BatchEncoder`] reads one record per call with a schema-driven serde visitor, writes its
+//! fixed-size part into the batch's input area and appends its strings and list elements to
+//! the batch's variable area, in the layout [`crate::abi`] defines. It accepts and rejects
+//! exactly what [`crate::json::decode_input`] does, with the same error path and message, so
+//! the Wasm back end and the reference interpreter see the same records.
+//!
+//! List elements are built on a stack (the *stage*) and copied to the variable area when their
+//! list ends, so that the elements of one list stay contiguous while their own strings and
+//! lists are appended in between. A worker keeps one encoder and clears it between batches:
+//! once its buffers have grown to the batch size, encoding allocates nothing.
+//!
+//! [`Value`]: crate::schema::Value
+
+use crate::abi::{Shape, TyLayout};
+use crate::json::{self, KeySeed, RecordError, MAX_JSON_DEPTH};
+use crate::schema::{Schema, Ty};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+/// A batch of records in the input layout, built one JSON text at a time.
+#[derive(Debug, Clone)]
+pub struct BatchEncoder {
+    shape: Arc<Shape>,
+    records: Vec<u8>,
+    vars: Vec<u8>,
+    count: usize,
+    scratch: Scratch,
+}
+
+/// Buffers reused from record to record.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// Fixed-size parts under construction: the record, then the elements of open lists.
+    stage: Vec<u8>,
+    /// Where the visitor is, for error paths.
+    path: Vec<Seg>,
+    /// Which fields of the open records have been read, one flag per field.
+    seen: Vec<bool>,
+    /// The first error of the record, with its path.
+    error: Option<RecordError>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Seg {
+    Field { record: u32, field: u32 },
+    Index(usize),
+}
+
+impl BatchEncoder {
+    /// An empty batch for records of `shape`'s input type.
+    pub fn new(shape: Arc<Shape>) -> BatchEncoder {
+        BatchEncoder {
+            shape,
+            records: Vec::new(),
+            vars: Vec::new(),
+            count: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// The schema and layout this batch is encoded in.
+    pub fn shape(&self) -> &Arc<Shape> {
+        &self.shape
+    }
+
+    /// Empties the batch, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.records.clear();
+        self.vars.clear();
+        self.count = 0;
+    }
+
+    /// The number of records in the batch.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the batch has no records.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The input area: every record's fixed-size part, one after the other.
+    pub fn records(&self) -> &[u8] {
+        &self.records
+    }
+
+    /// The variable area: string bytes and list elements, which offsets in records refer to.
+    pub fn vars(&self) -> &[u8] {
+        &self.vars
+    }
+
+    /// The bytes of the batch so far, both areas together.
+    pub fn encoded_len(&self) -> usize {
+        self.records.len() + self.vars.len()
+    }
+
+    /// The fixed-size part of record `i`.
+    pub fn record(&self, i: usize) -> Option<&[u8]> {
+        let size = self.shape.layout().input_size as usize;
+        self.records
+            .get(i.checked_mul(size)?..(i + 1).checked_mul(size)?)
+    }
+
+    /// The key field of record `i` (such as `tenant_id`), when the schema has one and it is a
+    /// string that is present.
+    pub fn key(&self, i: usize) -> Option<&str> {
+        let schema = self.shape.schema();
+        let key = schema.key? as usize;
+        let field = schema.record(schema.input)?.fields.get(key)?;
+        let place = self.shape.input_fields().get(key)?;
+        let record = self.record(i)?;
+        let at = place.offset as usize;
+        let at = match &field.ty {
+            Ty::String => at,
+            Ty::Optional(inner) if **inner == Ty::String => {
+                (*record.get(at)? == 1).then_some(at + 4)?
+            }
+            _ => return None,
+        };
+        let (offset, len) = (read_u32(record, at)?, read_u32(record, at + 4)?);
+        let bytes = self
+            .vars
+            .get(offset as usize..(offset as usize).checked_add(len as usize)?)?;
+        std::str::from_utf8(bytes).ok()
+    }
+
+    /// Appends the record in `text`, one JSON object of the input type. On error the batch is
+    /// unchanged and the error is the one [`json::decode_input`] gives for the same text.
+    pub fn push_json(&mut self, text: &str) -> Result<(), RecordError> {
+        let vars_len = self.vars.len();
+        let size = self.shape.layout().input_size as usize;
+        let scratch = &mut self.scratch;
+        scratch.stage.clear();
+        scratch.stage.resize(size, 0);
+        scratch.path.clear();
+        scratch.seen.clear();
+        scratch.error = None;
+        let top = Ty::Record(self.shape.schema().input);
+        let mut enc = Enc {
+            schema: self.shape.schema(),
+            shape: &self.shape,
+            vars: &mut self.vars,
+            s: scratch,
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let result = Seed {
+            ty: &top,
+            at: 0,
+            enc: &mut enc,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        match result {
+            Ok(()) => {
+                let fixed = self.scratch.stage.get(..size).unwrap_or_default();
+                self.records.extend_from_slice(fixed);
+                self.count += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.vars.truncate(vars_len);
+                Err(self.scratch.error.take().unwrap_or_else(|| RecordError {
+                    path: String::new(),
+                    message: format!("invalid JSON: {e}"),
+                }))
+            }
+        }
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes(b.try_into().ok()?))
+}
+
+/// The state one record's visitors share.
+struct Enc<'e> {
+    schema: &'e Schema,
+    shape: &'e Shape,
+    vars: &'e mut Vec<u8>,
+    s: &'e mut Scratch,
+}
+
+impl Enc<'_> {
+    fn path_string(&self, extra: Option<&str>) -> String {
+        let mut out = String::new();
+        for seg in &self.s.path {
+            match *seg {
+                Seg::Field { record, field } => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    let name = self
+                        .schema
+                        .record(record)
+                        .and_then(|r| r.fields.get(field as usize));
+                    out.push_str(name.map_or("", |f| f.name.as_str()));
+                }
+                Seg::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+            }
+        }
+        if let Some(name) = extra {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(name);
+        }
+        out
+    }
+
+    /// Records the first error with the current path and returns a serde error to unwind with.
+    fn fail<E: de::Error>(&mut self, extra: Option<&str>, message: String) -> E {
+        if self.s.error.is_none() {
+            self.s.error = Some(RecordError {
+                path: self.path_string(extra),
+                message,
+            });
+        }
+        E::custom("")
+    }
+
+    fn put(&mut self, at: usize, bytes: &[u8]) {
+        // The stage always holds the slot being written: callers reserve it first.
+        if let Some(dst) = self.s.stage.get_mut(at..at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    }
+
+    fn put_ref(&mut self, at: usize, offset: u32, len: u32) {
+        let pair = (u64::from(len) << 32) | u64::from(offset);
+        self.put(at, &pair.to_le_bytes());
+    }
+
+    fn ty_layout(&self, ty: &Ty) -> TyLayout {
+        // A shape's layout covers every type of its schema.
+        self.shape
+            .layout()
+            .ty(ty)
+            .unwrap_or(TyLayout { size: 0, align: 1 })
+    }
+
+    /// Appends `bytes` to the variable area at a multiple of `align`; returns their offset.
+    fn append_var(&mut self, bytes: &[u8], align: usize) -> Option<u32> {
+        let start = self.vars.len().checked_next_multiple_of(align)?;
+        let end = start.checked_add(bytes.len())?;
+        u32::try_from(end).ok()?;
+        self.vars.resize(start, 0);
+        self.vars.extend_from_slice(bytes);
+        u32::try_from(start).ok()
+    }
+}
+
+struct Seed<'a, 'e> {
+    ty: &'e Ty,
+    at: usize,
+    enc: &'a mut Enc<'e>,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let enc = self.enc;
+        if enc.s.path.len() > MAX_JSON_DEPTH {
+            return Err(enc.fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
+        }
+        let result = d.deserialize_any(Vis {
+            ty: self.ty,
+            at: self.at,
+            enc: &mut *enc,
+        });
+        if let Err(e) = &result {
+            // A JSON syntax error surfaces here first: pin it to the innermost path.
+            if enc.s.error.is_none() {
+                enc.s.error = Some(RecordError {
+                    path: enc.path_string(None),
+                    message: format!("invalid JSON: {e}"),
+                });
+            }
+        }
+        result
+    }
+}
+
+struct Vis<'a, 'e> {
+    ty: &'e Ty,
+    at: usize,
+    enc: &'a mut Enc<'e>,
+}
+
+impl<'e> Vis<'_, 'e> {
+    fn mismatch<E: de::Error>(&mut self, found: &str) -> E {
+        let message = format!(
+            "expected {}, found {found}",
+            json::describe(self.enc.schema, self.ty)
+        );
+        self.enc.fail(None, message)
+    }
+
+    /// The type of a present value and where it goes; marks an optional as present.
+    fn present(&mut self) -> (&'e Ty, usize) {
+        match self.ty {
+            Ty::Optional(inner) => {
+                self.enc.put(self.at, &[1]);
+                let offset = self.enc.ty_layout(inner).align as usize;
+                (inner, self.at + offset)
+            }
+            other => (other, self.at),
+        }
+    }
+
+    fn too_large<E: de::Error>(&mut self) -> E {
+        self.enc.fail(
+            None,
+            "does not fit in a batch (4 GiB of strings and lists)".into(),
+        )
+    }
+}
+
+impl<'de> Visitor<'de> for Vis<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&json::describe(self.enc.schema, self.ty))
+    }
+
+    fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
+        match self.ty {
+            // The tag and value stay zero: absent.
+            Ty::Optional(_) => Ok(()),
+            _ => Err(self.mismatch("null")),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
+        match self.present() {
+            (Ty::Bool, at) => {
+                self.enc.put(at, &[u8::from(v)]);
+                Ok(())
+            }
+            _ => Err(self.mismatch(if v { "true" } else { "false" })),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
+        match self.present() {
+            (Ty::Int, at) => {
+                self.enc.put(at, &v.to_le_bytes());
+                Ok(())
+            }
+            _ => Err(self.mismatch(&format!("number {v}"))),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
+        match self.present() {
+            (Ty::Int, at) => match i64::try_from(v) {
+                Ok(i) => {
+                    self.enc.put(at, &i.to_le_bytes());
+                    Ok(())
+                }
+                Err(_) => Err(self
+                    .enc
+                    .fail(None, format!("{v} does not fit in a 64-bit int"))),
+            },
+            _ => Err(self.mismatch(&format!("number {v}"))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
+        match self.present() {
+            (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => {
+                Err(self.mismatch(&format!("number {v}")))
+            }
+            // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
+            (Ty::Int, _) => Err(self.enc.fail(
+                None,
+                format!("{v} does not fit in a 64-bit int or is not written as an integer"),
+            )),
+            _ => Err(self.mismatch(&format!("number {v}"))),
+        }
+    }
+
+    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
+        let schema = self.enc.schema;
+        match self.present() {
+            (Ty::String, at) => {
+                if v.is_empty() {
+                    return Ok(());
+                }
+                let Some(offset) = self.enc.append_var(v.as_bytes(), 1) else {
+                    return Err(self.too_large());
+                };
+                self.enc.put_ref(at, offset, v.len() as u32);
+                Ok(())
+            }
+            (Ty::Date, at) => match crate::date::parse(v) {
+                Some(d) => {
+                    self.enc.put(at, &d.to_le_bytes());
+                    Ok(())
+                }
+                None => Err(self.enc.fail(
+                    None,
+                    format!(
+                        "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
+                        json::quoted(v)
+                    ),
+                )),
+            },
+            (Ty::Enum(i), at) => {
+                let Some(def) = schema.enum_def(*i) else {
+                    return Err(self.mismatch("string"));
+                };
+                match def.variants.iter().position(|variant| variant == v) {
+                    Some(pos) if def.variants.len() <= 256 => {
+                        self.enc.put(at, &[pos as u8]);
+                        Ok(())
+                    }
+                    Some(pos) => {
+                        self.enc.put(at, &(pos as u32).to_le_bytes());
+                        Ok(())
+                    }
+                    None => Err(self.enc.fail(
+                        None,
+                        format!(
+                            "unknown value {}, expected one of {}",
+                            json::quoted(v),
+                            def.variants.join(", ")
+                        ),
+                    )),
+                }
+            }
+            _ => Err(self.mismatch("string")),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let (Ty::List(elem), at) = self.present() else {
+            return Err(self.mismatch("list"));
+        };
+        let el = self.enc.ty_layout(elem);
+        let enc = &mut *self.enc;
+        let start = enc.s.stage.len();
+        let mut count = 0usize;
+        loop {
+            enc.s.path.push(Seg::Index(count));
+            let pos = enc.s.stage.len();
+            enc.s.stage.resize(pos + el.size as usize, 0);
+            let next = seq.next_element_seed(Seed {
+                ty: elem,
+                at: pos,
+                enc: &mut *enc,
+            });
+            enc.s.path.pop();
+            match next? {
+                Some(()) => count += 1,
+                None => {
+                    enc.s.stage.truncate(pos);
+                    break;
+                }
+            }
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        // Nested lists have been moved out already: this list's elements are contiguous.
+        let elements = std::mem::take(&mut enc.s.stage);
+        let offset = enc.append_var(elements.get(start..).unwrap_or_default(), el.align as usize);
+        enc.s.stage = elements;
+        enc.s.stage.truncate(start);
+        match (offset, u32::try_from(count)) {
+            (Some(offset), Ok(count)) => {
+                self.enc.put_ref(at, offset, count);
+                Ok(())
+            }
+            _ => Err(self.too_large()),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let schema = self.enc.schema;
+        let (Ty::Record(r), at) = self.present() else {
+            return Err(self.mismatch("object"));
+        };
+        let (Some(def), Some(layout)) = (schema.record(*r), self.enc.shape.layout().record(*r))
+        else {
+            return Err(self.mismatch("object"));
+        };
+        let enc = &mut *self.enc;
+        let seen = enc.s.seen.len();
+        enc.s.seen.resize(seen + def.fields.len(), false);
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: def.fields.iter().map(|f| f.name.as_str()),
+        })? {
+            let Some(index) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let (Some(field), Some(place)) = (def.fields.get(index), layout.fields.get(index))
+            else {
+                continue;
+            };
+            match enc.s.seen.get_mut(seen + index) {
+                Some(flag) if !*flag => *flag = true,
+                _ => return Err(enc.fail(Some(&field.name), "duplicate field".into())),
+            }
+            enc.s.path.push(Seg::Field {
+                record: *r,
+                field: index as u32,
+            });
+            let value = map.next_value_seed(Seed {
+                ty: &field.ty,
+                at: at + place.offset as usize,
+                enc: &mut *enc,
+            });
+            enc.s.path.pop();
+            value?;
+        }
+        for (i, field) in def.fields.iter().enumerate() {
+            let read = enc.s.seen.get(seen + i).copied().unwrap_or(false);
+            if !read && !matches!(field.ty, Ty::Optional(_)) {
+                return Err(enc.fail(Some(&field.name), "missing field".into()));
+            }
+        }
+        enc.s.seen.truncate(seen);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "encode/tests.rs"]
+mod tests;

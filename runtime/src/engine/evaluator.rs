@@ -1,0 +1,585 @@
+//! One worker's evaluator: its own wasmtime store and instance, and the buffers it reuses from
+//! batch to batch.
+//!
+//! A batch goes through the memory protocol of [`crate::abi`]: the encoded records and
+//! variable area are copied to the placement [`Placement::new`] computes, every status word is
+//! first set to an invalid value (so a slot the guest forgot cannot pass for a decision), the
+//! guest runs under the runtime's deadline or fuel, and the decisions are read straight from
+//! linear memory. After any trap the instance is dropped and the next batch gets a fresh one.
+
+use super::{EvalError, Interrupt, Policy};
+use crate::abi::{self, Placement, Shape, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY};
+use crate::decode::Region;
+use crate::encode::BatchEncoder;
+use crate::json::{self, RecordError};
+use crate::schema::{Ty, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasmtime::{Memory, ResourceLimiter, Store, Trap, TypedFunc};
+
+/// A status word no decision has: what the host writes before the guest runs.
+const UNWRITTEN: u32 = u32::MAX;
+
+/// What a store carries: the limiter that enforces the memory cap and notes when it did.
+pub(crate) struct StoreState {
+    memory_bytes: usize,
+    refused: bool,
+}
+
+impl ResourceLimiter for StoreState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.refused = true;
+            return Err(wasmtime::format_err!("memory cap reached"));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 16)
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        1
+    }
+}
+
+/// A live instance of the policy.
+struct Live {
+    store: Store<StoreState>,
+    memory: Memory,
+    eval: TypedFunc<(i32, i32, i32, i32, i32), i32>,
+    heap_base: u32,
+}
+
+/// Counts of a batch's outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records that got a decision.
+    pub decided: usize,
+    /// Records rejected: bad input, or an evaluation error such as an overflow.
+    pub rejected: usize,
+}
+
+/// What a pending NDJSON line became, in input order.
+enum Pending {
+    /// The next record of the batch.
+    Record(u64),
+    /// A line that could not be read.
+    Rejected {
+        line: u64,
+        key: Option<String>,
+        error: RecordError,
+    },
+}
+
+/// Evaluates batches against a policy on one thread. Make one per worker with
+/// [`Policy::evaluator`].
+pub struct Evaluator {
+    policy: Policy,
+    live: Option<Live>,
+    batch: BatchEncoder,
+    pending: Vec<Pending>,
+    text: String,
+    loaded: Option<Placement>,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Evaluator {
+    pub(super) fn new(policy: Policy) -> Result<Evaluator, EvalError> {
+        let batch = BatchEncoder::new(policy.shape().clone());
+        let mut evaluator = Evaluator {
+            policy,
+            live: None,
+            batch,
+            pending: Vec::new(),
+            text: String::new(),
+            loaded: None,
+        };
+        ensure_live(&mut evaluator.live, &evaluator.policy)?;
+        Ok(evaluator)
+    }
+
+    /// The policy this evaluator runs.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// An empty batch for this policy's records, to fill and pass to [`Self::load`].
+    pub fn encoder(&self) -> BatchEncoder {
+        BatchEncoder::new(self.policy.shape().clone())
+    }
+
+    /// Copies `batch` into the instance's memory, ready for [`Self::run`].
+    pub fn load(&mut self, batch: &BatchEncoder) -> Result<(), EvalError> {
+        self.loaded = None;
+        if **batch.shape() != **self.policy.shape() {
+            return Err(EvalError::ForeignBatch);
+        }
+        let limit = self.policy.runtime().limits().memory_bytes;
+        let layout = self.policy.shape().layout();
+        let live = ensure_live(&mut self.live, &self.policy)?;
+        let too_large = || EvalError::BatchTooLarge;
+        let n = u32::try_from(batch.len()).map_err(|_| too_large())?;
+        let var_len = u32::try_from(batch.vars().len()).map_err(|_| too_large())?;
+        let place = Placement::new(layout, live.heap_base, n, var_len).ok_or_else(too_large)?;
+        let have = live.memory.data_size(&live.store) as u64;
+        if place.end() > have {
+            let pages = (place.end() - have).div_ceil(1 << 16);
+            if let Err(e) = live.memory.grow(&mut live.store, pages) {
+                let refused = live.store.data().refused;
+                self.live = None;
+                return Err(if refused || place.end() > limit as u64 {
+                    EvalError::MemoryLimit(limit)
+                } else {
+                    EvalError::Trap(format!("{e:#}"))
+                });
+            }
+        }
+        let mem = live.memory.data_mut(&mut live.store);
+        let mut copy = |at: u32, bytes: &[u8]| {
+            let at = at as usize;
+            match mem.get_mut(at..at + bytes.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(bytes);
+                    Ok(())
+                }
+                None => Err(too_large()),
+            }
+        };
+        copy(place.in_ptr, batch.records())?;
+        copy(place.var_ptr, batch.vars())?;
+        self.loaded = Some(place);
+        Ok(())
+    }
+
+    /// Runs the guest on the loaded batch. The batch stays loaded, so it may be run again.
+    pub fn run(&mut self) -> Result<Decisions<'_>, EvalError> {
+        let place = self.loaded.ok_or(EvalError::NothingLoaded)?;
+        let limits = self.policy.runtime().limits().clone();
+        let slot = self.policy.shape().layout().slot;
+        let live = ensure_live(&mut self.live, &self.policy)?;
+        let mem = live.memory.data_mut(&mut live.store);
+        for i in 0..place.n as usize {
+            let at = place.out_ptr as usize + i * slot.size as usize + slot.status as usize;
+            if let Some(word) = mem.get_mut(at..at + 4) {
+                word.copy_from_slice(&UNWRITTEN.to_le_bytes());
+            }
+        }
+        match limits.interrupt {
+            Interrupt::Deadline(d) => {
+                let ticks = d.as_nanos().div_ceil(super::EPOCH_TICK.as_nanos().max(1));
+                live.store
+                    .set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
+            }
+            Interrupt::Fuel { per_record } => {
+                let fuel = per_record.saturating_mul(u64::from(place.n.max(1)));
+                if let Err(e) = live.store.set_fuel(fuel) {
+                    return Err(EvalError::Trap(format!("{e:#}")));
+                }
+            }
+        }
+        let args = (
+            place.n as i32,
+            place.in_ptr as i32,
+            place.out_ptr as i32,
+            place.var_ptr as i32,
+            place.var_len as i32,
+        );
+        let called = live
+            .eval
+            .call(&mut live.store, args)
+            .map_err(|e| classify(&e, live.store.data(), &limits));
+        let var_end = match called {
+            Ok(end) => end as u32,
+            Err(error) => {
+                self.live = None;
+                self.loaded = None;
+                return Err(error);
+            }
+        };
+        let live = self.live.as_ref().ok_or(EvalError::NothingLoaded)?;
+        let mem = live.memory.data(&live.store);
+        let var_start = place.var_ptr as usize;
+        let vars = match mem.get(var_start..var_start + var_end as usize) {
+            Some(vars) if var_end >= place.var_len => vars,
+            _ => {
+                return Err(EvalError::BadDecision {
+                    record: 0,
+                    message: format!("the returned var_end {var_end} is out of bounds"),
+                })
+            }
+        };
+        Ok(Decisions {
+            region: Region { fixed: mem, vars },
+            shape: self.policy.shape(),
+            sites: &self.policy.metadata().sites,
+            place,
+        })
+    }
+
+    /// Loads and runs a pre-encoded batch.
+    pub fn evaluate_encoded(&mut self, batch: &BatchEncoder) -> Result<Decisions<'_>, EvalError> {
+        self.load(batch)?;
+        self.run()
+    }
+
+    /// Evaluates NDJSON text: one record per line, blank lines skipped. Appends one line to
+    /// `out` per record, in order, each ending in `\n`: the decision, or the error object of
+    /// the contract (`{"line":N,"<key>":...,"error":{"path":...,"message":...}}`), where `N`
+    /// counts from `first_line` for the first line of `input`. On an [`EvalError`] nothing is
+    /// appended.
+    pub fn evaluate_ndjson(
+        &mut self,
+        input: &str,
+        first_line: u64,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
+        let start = out.len();
+        let result = self.ndjson(input, first_line, out);
+        self.batch.clear();
+        self.pending.clear();
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    fn ndjson(
+        &mut self,
+        input: &str,
+        first_line: u64,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
+        let limits = self.policy.runtime().limits().clone();
+        let key_name = self.policy.schema().key_name().map(str::to_owned);
+        let mut summary = Summary::default();
+        self.batch.clear();
+        self.pending.clear();
+        for (i, line) in input.split('\n').enumerate() {
+            let line_no = first_line + i as u64;
+            let text = line.strip_suffix('\r').unwrap_or(line);
+            if text.trim().is_empty() {
+                continue;
+            }
+            match self.batch.push_json(text) {
+                Ok(()) => self.pending.push(Pending::Record(line_no)),
+                Err(error) => self.pending.push(Pending::Rejected {
+                    line: line_no,
+                    key: key_name.as_deref().and_then(|k| json::probe_key(text, k)),
+                    error,
+                }),
+            }
+            if self.batch.len() >= limits.batch_records
+                || self.batch.encoded_len() >= limits.batch_bytes
+            {
+                self.flush(out, &mut summary)?;
+            }
+        }
+        self.flush(out, &mut summary)?;
+        Ok(summary)
+    }
+
+    /// Runs the batch built so far and writes its pending lines.
+    fn flush(&mut self, out: &mut String, summary: &mut Summary) -> Result<(), EvalError> {
+        let empty = self.encoder();
+        let batch = std::mem::replace(&mut self.batch, empty);
+        let pending = std::mem::take(&mut self.pending);
+        let result = self.flush_with(&batch, &pending, out, summary);
+        self.batch = batch;
+        self.pending = pending;
+        self.batch.clear();
+        self.pending.clear();
+        result
+    }
+
+    fn flush_with(
+        &mut self,
+        batch: &BatchEncoder,
+        pending: &[Pending],
+        out: &mut String,
+        summary: &mut Summary,
+    ) -> Result<(), EvalError> {
+        let key_name = self.policy.schema().key_name();
+        let key_name = key_name.map(str::to_owned);
+        let decisions = if batch.is_empty() {
+            None
+        } else {
+            Some(self.evaluate_encoded(batch)?)
+        };
+        let mut next = 0;
+        for entry in pending {
+            match entry {
+                Pending::Rejected { line, key, error } => {
+                    let key = key_name.as_deref().zip(key.as_deref());
+                    json::write_error_line(out, *line, key, error);
+                    summary.rejected += 1;
+                }
+                Pending::Record(line) => {
+                    let Some(decisions) = &decisions else {
+                        continue;
+                    };
+                    if let Err(error) = decisions.write_json(next, out)? {
+                        let key = key_name.as_deref().zip(batch.key(next));
+                        json::write_error_line(out, *line, key, &error);
+                        summary.rejected += 1;
+                    } else {
+                        summary.decided += 1;
+                    }
+                    next += 1;
+                }
+            }
+            out.push('\n');
+        }
+        Ok(())
+    }
+
+    /// Evaluates host values: each input is serialized to JSON and encoded like an NDJSON line,
+    /// each decision is deserialized into `O`. One result per input, in order; an input that
+    /// does not fit the schema, an evaluation error or a decision that does not fit `O` is a
+    /// [`RecordError`] for that input alone.
+    pub fn evaluate_typed<I: Serialize, O: DeserializeOwned>(
+        &mut self,
+        inputs: &[I],
+    ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
+        let chunk = self.policy.runtime().limits().batch_records.max(1);
+        let mut results = Vec::with_capacity(inputs.len());
+        let mut batch = self.encoder();
+        let mut text = std::mem::take(&mut self.text);
+        for inputs in inputs.chunks(chunk) {
+            batch.clear();
+            let mut read = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                read.push(match serde_json::to_string(input) {
+                    Ok(json) => batch.push_json(&json),
+                    Err(e) => Err(RecordError {
+                        path: String::new(),
+                        message: format!("cannot be written as JSON: {e}"),
+                    }),
+                });
+            }
+            let decisions = self.evaluate_encoded(&batch)?;
+            let mut next = 0;
+            for r in read {
+                results.push(match r {
+                    Err(e) => Err(e),
+                    Ok(()) => {
+                        text.clear();
+                        let decided = decisions.write_json(next, &mut text)?;
+                        next += 1;
+                        decided.and_then(|()| {
+                            serde_json::from_str(&text).map_err(|e| RecordError {
+                                path: String::new(),
+                                message: format!("the decision does not fit the host type: {e}"),
+                            })
+                        })
+                    }
+                });
+            }
+        }
+        self.text = text;
+        Ok(results)
+    }
+}
+
+/// The live instance in `slot`, made first if there is none.
+fn ensure_live<'l>(slot: &'l mut Option<Live>, policy: &Policy) -> Result<&'l mut Live, EvalError> {
+    if slot.is_none() {
+        *slot = Some(instantiate(policy)?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| EvalError::Instantiate("no instance".into()))
+}
+
+fn instantiate(policy: &Policy) -> Result<Live, EvalError> {
+    let runtime = policy.runtime();
+    let state = StoreState {
+        memory_bytes: runtime.limits().memory_bytes,
+        refused: false,
+    };
+    let mut store = Store::new(&runtime.inner.engine, state);
+    store.limiter(|state| state as &mut dyn ResourceLimiter);
+    if let Interrupt::Fuel { .. } = runtime.limits().interrupt {
+        store
+            .set_fuel(u64::MAX)
+            .map_err(|e| EvalError::Instantiate(format!("{e:#}")))?;
+    } else {
+        store.set_epoch_deadline(u64::MAX / 2);
+    }
+    let fail = |e: wasmtime::Error| EvalError::Instantiate(format!("{e:#}"));
+    let instance = policy.inner.pre.instantiate(&mut store).map_err(|e| {
+        if store.data().refused {
+            EvalError::MemoryLimit(runtime.limits().memory_bytes)
+        } else {
+            fail(e)
+        }
+    })?;
+    let missing = |name: &str| EvalError::Instantiate(format!("no export `{name}`"));
+    let memory = instance
+        .get_memory(&mut store, EXPORT_MEMORY)
+        .ok_or_else(|| missing(EXPORT_MEMORY))?;
+    let eval = instance
+        .get_typed_func(&mut store, EXPORT_EVAL)
+        .map_err(fail)?;
+    let heap_base = instance
+        .get_global(&mut store, EXPORT_HEAP_BASE)
+        .and_then(|g| g.get(&mut store).i32())
+        .ok_or_else(|| missing(EXPORT_HEAP_BASE))? as u32;
+    Ok(Live {
+        store,
+        memory,
+        eval,
+        heap_base,
+    })
+}
+
+fn classify(e: &wasmtime::Error, state: &StoreState, limits: &super::Limits) -> EvalError {
+    if state.refused {
+        return EvalError::MemoryLimit(limits.memory_bytes);
+    }
+    match (e.downcast_ref::<Trap>(), limits.interrupt) {
+        (Some(Trap::Interrupt), Interrupt::Deadline(d)) => EvalError::DeadlineExceeded(d),
+        (Some(Trap::OutOfFuel), Interrupt::Fuel { per_record }) => {
+            EvalError::FuelExhausted(per_record)
+        }
+        (Some(Trap::StackOverflow), _) => EvalError::StackOverflow,
+        _ => EvalError::Trap(format!("{e:#}")),
+    }
+}
+
+/// The decisions of the batch an [`Evaluator`] last ran, read from the instance's memory.
+pub struct Decisions<'e> {
+    region: Region<'e>,
+    shape: &'e Shape,
+    sites: &'e [String],
+    place: Placement,
+}
+
+impl Decisions<'_> {
+    /// The number of records in the batch.
+    pub fn len(&self) -> usize {
+        self.place.n as usize
+    }
+
+    /// Whether the batch was empty.
+    pub fn is_empty(&self) -> bool {
+        self.place.n == 0
+    }
+
+    /// Whether record `i` was decided (`Ok(Ok)`), failed in evaluation (`Ok(Err)`, the error
+    /// naming the policy expression), or has a slot that is not valid (`Err`).
+    pub fn status(&self, i: usize) -> Result<Result<(), RecordError>, EvalError> {
+        let slot = self.shape.layout().slot;
+        let at = self.slot_at(i)?;
+        let word = |offset: u32| -> Result<u32, EvalError> {
+            let at = at + offset as usize;
+            let bytes = self
+                .region
+                .fixed
+                .get(at..at + 4)
+                .ok_or_else(|| bad(i, "slot"))?;
+            Ok(u32::from_le_bytes(
+                bytes.try_into().map_err(|_| bad(i, "slot"))?,
+            ))
+        };
+        let status = word(slot.status)?;
+        if status == abi::STATUS_DECIDED {
+            return Ok(Ok(()));
+        }
+        let message = abi::status_message(status)
+            .ok_or_else(|| bad(i, &format!("unknown status {status}")))?;
+        let site = word(slot.site)?;
+        let path = self
+            .sites
+            .get(site as usize)
+            .ok_or_else(|| bad(i, &format!("unknown error site {site}")))?;
+        Ok(Err(RecordError {
+            path: path.clone(),
+            message: message.into(),
+        }))
+    }
+
+    /// Appends record `i`'s decision to `out` as JSON, or gives its evaluation error.
+    pub fn write_json(
+        &self,
+        i: usize,
+        out: &mut String,
+    ) -> Result<Result<(), RecordError>, EvalError> {
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        let start = out.len();
+        let at = self.record_at(i)?;
+        let ty = Ty::Record(self.shape.schema().output);
+        if let Err(e) = self.region.write_json(self.shape, &ty, at, out) {
+            out.truncate(start);
+            return Err(bad(i, &e.0));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Record `i`'s decision as a [`Value`], or its evaluation error.
+    pub fn value(&self, i: usize) -> Result<Result<Value, RecordError>, EvalError> {
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        let ty = Ty::Record(self.shape.schema().output);
+        let value = self.region.value(self.shape, &ty, self.record_at(i)?);
+        value.map(Ok).map_err(|e| bad(i, &e.0))
+    }
+
+    /// Counts decided and failed records, checking every status word.
+    pub fn summary(&self) -> Result<Summary, EvalError> {
+        let mut summary = Summary::default();
+        for i in 0..self.len() {
+            match self.status(i)? {
+                Ok(()) => summary.decided += 1,
+                Err(_) => summary.rejected += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    fn slot_at(&self, i: usize) -> Result<usize, EvalError> {
+        if i >= self.len() {
+            return Err(bad(i, "no such record"));
+        }
+        Ok(self.place.out_ptr as usize + i * self.shape.layout().slot.size as usize)
+    }
+
+    fn record_at(&self, i: usize) -> Result<usize, EvalError> {
+        Ok(self.slot_at(i)? + self.shape.layout().slot.record as usize)
+    }
+}
+
+fn bad(record: usize, message: &str) -> EvalError {
+    EvalError::BadDecision {
+        record,
+        message: message.into(),
+    }
+}
