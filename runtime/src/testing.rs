@@ -1,5 +1,10 @@
 //! A schema that uses every type, and JSON lines for it, shared by the unit tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use crate::schema::{CodeDef, EnumDef, FieldDef, GroupDef, GroupKind, RecordDef, Schema, Ty};
 

@@ -1,6 +1,11 @@
 //! End to end through wasmtime with a hand-built policy module: load, NDJSON, pre-encoded
 //! batches, the typed API, evaluation errors, and many threads sharing one policy.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[path = "support/policy.rs"]
 mod policy;

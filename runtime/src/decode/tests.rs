@@ -1,5 +1,10 @@
 //! The layout reader: JSON text identical to the reference writer, and hostile bytes refused.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 use crate::abi::Shape;

@@ -1,5 +1,10 @@
 //! The encoder against the reference decoder: same records accepted, same values, same errors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 use crate::abi::Shape;
