@@ -38,18 +38,12 @@ pub fn check(policy: &ast::Policy, source: &str) -> Checked {
     let mut diagnostics = cx.errors;
     diagnostics.sort_by_key(diagnostic_start);
     let failed = diagnostics.iter().any(|d| !d.is_warning());
-    Checked {
-        program: if failed { None } else { program },
-        diagnostics,
-    }
+    Checked { program: if failed { None } else { program }, diagnostics }
 }
 
 fn diagnostic_start(d: &CheckError) -> u32 {
     use miette::Diagnostic;
-    d.labels()
-        .and_then(|mut l| l.next())
-        .map(|l| l.offset() as u32)
-        .unwrap_or(0)
+    d.labels().and_then(|mut l| l.next()).map(|l| l.offset() as u32).unwrap_or(0)
 }
 
 /// A node of the use graph.
@@ -81,19 +75,10 @@ struct Typed {
 
 impl Typed {
     fn error() -> Typed {
-        Typed {
-            expr: ir::Expr::constant(Value::Null, Ty::Bool),
-            t: T::Error,
-        }
+        Typed { expr: ir::Expr::constant(Value::Null, Ty::Bool), t: T::Error }
     }
     fn of(kind: ir::ExprKind, ty: Ty) -> Typed {
-        Typed {
-            expr: ir::Expr {
-                kind,
-                ty: ty.clone(),
-            },
-            t: T::V(ty),
-        }
+        Typed { expr: ir::Expr { kind, ty: ty.clone() }, t: T::V(ty) }
     }
 }
 
@@ -176,14 +161,7 @@ struct Scope {
 
 impl Scope {
     fn new(node: Node, owner: &str, in_const: bool) -> Scope {
-        Scope {
-            locals: Vec::new(),
-            next_slot: 0,
-            max_slots: 0,
-            node,
-            owner: owner.to_string(),
-            in_const,
-        }
+        Scope { locals: Vec::new(), next_slot: 0, max_slots: 0, node, owner: owner.to_string(), in_const }
     }
 
     fn push(&mut self, name: &str, ty: Ty) -> u32 {
@@ -201,11 +179,7 @@ impl Scope {
     }
 
     fn lookup(&self, name: &str) -> Option<(Ty, u32)> {
-        self.locals
-            .iter()
-            .rev()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, t, s)| (t.clone(), *s))
+        self.locals.iter().rev().find(|(n, _, _)| n == name).map(|(_, t, s)| (t.clone(), *s))
     }
 }
 
@@ -248,25 +222,13 @@ impl<'a> Cx<'a> {
             Ty::Int => "int".into(),
             Ty::Date => "date".into(),
             Ty::String => "string".into(),
-            Ty::Enum(i) => self
-                .enums
-                .get(*i as usize)
-                .map(|e| e.name.text.clone())
-                .unwrap_or_default(),
-            Ty::Record(i) => self
-                .records
-                .get(*i as usize)
-                .map(|r| r.name.text.clone())
-                .unwrap_or_default(),
+            Ty::Enum(i) => self.enums.get(*i as usize).map(|e| e.name.text.clone()).unwrap_or_default(),
+            Ty::Record(i) => self.records.get(*i as usize).map(|r| r.name.text.clone()).unwrap_or_default(),
             Ty::List(inner) => format!("list of {}", self.ty_name(inner)),
             Ty::Optional(inner) => format!("{}?", self.ty_name(inner)),
-            Ty::Codes(g) => format!(
-                "codes({})",
-                self.groups
-                    .get(*g as usize)
-                    .map(|g| g.name.text.as_str())
-                    .unwrap_or("")
-            ),
+            Ty::Codes(g) => {
+                format!("codes({})", self.groups.get(*g as usize).map(|g| g.name.text.as_str()).unwrap_or(""))
+            }
         }
     }
 
@@ -282,11 +244,7 @@ impl<'a> Cx<'a> {
     /// Registers a failure site and returns its index.
     fn site(&mut self, span: Span, scope: &Scope, what: String) -> u32 {
         let (line, col) = span.line_col(self.source);
-        self.sites.push(ir::Site {
-            span,
-            path: format!("{} at {line}:{col}", scope.owner),
-            what,
-        });
+        self.sites.push(ir::Site { span, path: format!("{} at {line}:{col}", scope.owner), what });
         (self.sites.len() - 1) as u32
     }
 
@@ -311,10 +269,7 @@ impl<'a> Cx<'a> {
                     fields: r
                         .fields
                         .iter()
-                        .map(|(n, t)| dexp_runtime::schema::FieldDef {
-                            name: n.text.clone(),
-                            ty: t.clone(),
-                        })
+                        .map(|(n, t)| dexp_runtime::schema::FieldDef { name: n.text.clone(), ty: t.clone() })
                         .collect(),
                 })
                 .collect(),
@@ -323,11 +278,7 @@ impl<'a> Cx<'a> {
                 .iter()
                 .map(|g| dexp_runtime::schema::GroupDef {
                     name: g.name.text.clone(),
-                    kind: if g.advisories {
-                        ir::GroupKind::Advisories
-                    } else {
-                        ir::GroupKind::Requirements
-                    },
+                    kind: if g.advisories { ir::GroupKind::Advisories } else { ir::GroupKind::Requirements },
                     codes: g
                         .rules
                         .iter()
@@ -349,10 +300,7 @@ impl<'a> Cx<'a> {
                 name: d.name.text.clone(),
                 is_const: d.is_const,
                 ty: d.ty.clone().unwrap_or(Ty::Bool),
-                body: d.body.clone().unwrap_or(ir::Body {
-                    expr: ir::Expr::constant(Value::Null, Ty::Bool),
-                    locals: 0,
-                }),
+                body: d.body.clone().unwrap_or(ir::Body { expr: ir::Expr::constant(Value::Null, Ty::Bool), locals: 0 }),
                 span: d.name.span,
             })
             .collect();
@@ -363,10 +311,7 @@ impl<'a> Cx<'a> {
                 name: f.name.text.clone(),
                 params: f.params.iter().map(|(_, t)| t.clone()).collect(),
                 ret: f.ret.clone(),
-                body: f.body.clone().unwrap_or(ir::Body {
-                    expr: ir::Expr::constant(Value::Null, Ty::Bool),
-                    locals: 0,
-                }),
+                body: f.body.clone().unwrap_or(ir::Body { expr: ir::Expr::constant(Value::Null, Ty::Bool), locals: 0 }),
                 span: f.name.span,
             })
             .collect();
@@ -375,11 +320,7 @@ impl<'a> Cx<'a> {
             .iter()
             .map(|g| ir::Group {
                 name: g.name.text.clone(),
-                kind: if g.advisories {
-                    ir::GroupKind::Advisories
-                } else {
-                    ir::GroupKind::Requirements
-                },
+                kind: if g.advisories { ir::GroupKind::Advisories } else { ir::GroupKind::Requirements },
                 rules: g.checked.clone(),
             })
             .collect();

@@ -27,19 +27,11 @@ pub enum CliError {
 
 /// Reads a policy file as text.
 pub fn read_source(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.display().to_string(), source })
 }
 
 /// Prints diagnostics to standard error in the chosen format.
-pub fn print_diagnostics(
-    diagnostics: &[Diagnostic],
-    path: &Path,
-    source: &str,
-    format: ErrorFormat,
-) {
+pub fn print_diagnostics(diagnostics: &[Diagnostic], path: &Path, source: &str, format: ErrorFormat) {
     if diagnostics.is_empty() {
         return;
     }
@@ -62,10 +54,7 @@ pub fn load_policy(path: &Path, format: ErrorFormat) -> Result<Option<Frontend>,
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, path, &source, format);
-            let errors = diagnostics
-                .iter()
-                .filter(|d| d.severity() == Severity::Error)
-                .count();
+            let errors = diagnostics.iter().filter(|d| d.severity() == Severity::Error).count();
             if format == ErrorFormat::Human {
                 eprintln!("{}: {errors} error(s)", path.display());
             }

@@ -54,12 +54,10 @@ impl Diagnostic {
 
 /// Renders diagnostics as a human report, without colour, the way `dexpc` prints them.
 pub fn render_human(diagnostics: &[Diagnostic], file: &str, source: &str) -> String {
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut out = String::new();
     for d in diagnostics {
-        let report = miette::Report::new(d.clone())
-            .with_source_code(NamedSource::new(file, source.to_string()));
+        let report = miette::Report::new(d.clone()).with_source_code(NamedSource::new(file, source.to_string()));
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
     }

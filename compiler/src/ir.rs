@@ -130,7 +130,7 @@ pub struct Site {
     /// What a report names as the error's path: the definition and the position, for
     /// example `billable_seats at 88:5`.
     pub path: String,
-    /// What fails there, for example `integer overflow in +`.
+    /// The failing expression, for example `` `+` `` or `` `sum` ``.
     pub what: String,
 }
 
@@ -272,9 +272,6 @@ pub enum ExprKind {
 impl Expr {
     /// A constant expression.
     pub fn constant(value: Value, ty: Ty) -> Expr {
-        Expr {
-            kind: ExprKind::Const(value),
-            ty,
-        }
+        Expr { kind: ExprKind::Const(value), ty }
     }
 }

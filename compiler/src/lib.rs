@@ -8,6 +8,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod ir;
 pub mod span;
+mod stack;
 pub mod syntax;
 
 pub use diagnostic::Diagnostic;
@@ -23,19 +24,11 @@ pub struct Frontend {
 
 /// Parses and checks a policy. On failure, returns every diagnostic (errors and warnings).
 pub fn frontend(source: &str) -> Result<Frontend, Vec<Diagnostic>> {
-    let ast = syntax::parse(source)
-        .map_err(|errors| errors.into_iter().map(Diagnostic::from).collect::<Vec<_>>())?;
+    let ast = syntax::parse(source).map_err(|errors| errors.into_iter().map(Diagnostic::from).collect::<Vec<_>>())?;
     let checked = check::check(&ast, source);
-    let diagnostics: Vec<Diagnostic> = checked
-        .diagnostics
-        .into_iter()
-        .map(Diagnostic::from)
-        .collect();
+    let diagnostics: Vec<Diagnostic> = checked.diagnostics.into_iter().map(Diagnostic::from).collect();
     match checked.program {
-        Some(program) => Ok(Frontend {
-            program,
-            warnings: diagnostics,
-        }),
+        Some(program) => Ok(Frontend { program, warnings: diagnostics }),
         None => Err(diagnostics),
     }
 }

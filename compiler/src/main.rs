@@ -9,11 +9,7 @@ use std::process::ExitCode;
 
 /// The dexp policy compiler.
 #[derive(Parser)]
-#[command(
-    name = "dexpc",
-    version,
-    about = "Check, compile and evaluate dexp policies"
-)]
+#[command(name = "dexpc", version, about = "Check, compile and evaluate dexp policies")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,17 +63,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check {
-            files,
-            error_format,
-        } => cli::check::run(&files, error_format),
-        Command::Eval {
-            policy,
-            input,
-            engine,
-            jobs,
-            error_format,
-        } => cli::eval::run(&policy, input.as_deref(), engine, jobs, error_format),
+        Command::Check { files, error_format } => cli::check::run(&files, error_format),
+        Command::Eval { policy, input, engine, jobs, error_format } => {
+            cli::eval::run(&policy, input.as_deref(), engine, jobs, error_format)
+        }
     };
     match result {
         Ok(code) => code,

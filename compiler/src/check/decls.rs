@@ -4,12 +4,8 @@
 use super::*;
 
 /// The built-in type names.
-const BUILTIN_TYPES: &[(&str, Ty)] = &[
-    ("bool", Ty::Bool),
-    ("int", Ty::Int),
-    ("date", Ty::Date),
-    ("string", Ty::String),
-];
+const BUILTIN_TYPES: &[(&str, Ty)] =
+    &[("bool", Ty::Bool), ("int", Ty::Int), ("date", Ty::Date), ("string", Ty::String)];
 
 impl<'a> Cx<'a> {
     pub(super) fn collect(&mut self) {
@@ -23,33 +19,19 @@ impl<'a> Cx<'a> {
                         let mut seen: HashMap<&str, Span> = HashMap::new();
                         for v in variants {
                             if let Some(first) = seen.insert(&v.text, v.span) {
-                                self.error(CheckError::Duplicate {
-                                    name: v.text.clone(),
-                                    span: v.span,
-                                    first,
-                                });
+                                self.error(CheckError::Duplicate { name: v.text.clone(), span: v.span, first });
                             }
                         }
-                        self.enums.push(EnumInfo {
-                            name: name.clone(),
-                            variants: variants.clone(),
-                        });
+                        self.enums.push(EnumInfo { name: name.clone(), variants: variants.clone() });
                     }
                 }
                 ast::Item::Record { name, .. } => {
                     let id = self.records.len() as u32;
                     if self.declare_type(name, Ty::Record(id)) {
-                        self.records.push(RecordInfo {
-                            name: name.clone(),
-                            fields: Vec::new(),
-                        });
+                        self.records.push(RecordInfo { name: name.clone(), fields: Vec::new() });
                     }
                 }
-                ast::Item::Group {
-                    advisories,
-                    name,
-                    rules,
-                } => {
+                ast::Item::Group { advisories, name, rules } => {
                     let id = self.groups.len() as u32;
                     if self.declare_value(name, Node::Group(id)) {
                         self.groups.push(GroupInfo {
@@ -72,20 +54,12 @@ impl<'a> Cx<'a> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for r in rules {
             if let Some(first) = seen.insert(&r.code.text, r.code.span) {
-                self.error(CheckError::Duplicate {
-                    name: r.code.text.clone(),
-                    span: r.code.span,
-                    first,
-                });
+                self.error(CheckError::Duplicate { name: r.code.text.clone(), span: r.code.span, first });
             }
         }
         if rules.len() > 64 {
             self.error(CheckError::Limit {
-                message: format!(
-                    "group `{}` has {} codes, more than the limit of 64",
-                    name.text,
-                    rules.len()
-                ),
+                message: format!("group `{}` has {} codes, more than the limit of 64", name.text, rules.len()),
                 span: name.span,
             });
         }
@@ -106,11 +80,7 @@ impl<'a> Cx<'a> {
             let mut resolved = Vec::new();
             for (fname, texpr) in fields {
                 if let Some(first) = seen.insert(&fname.text, fname.span) {
-                    self.error(CheckError::Duplicate {
-                        name: fname.text.clone(),
-                        span: fname.span,
-                        first,
-                    });
+                    self.error(CheckError::Duplicate { name: fname.text.clone(), span: fname.span, first });
                     continue;
                 }
                 if let Some(ty) = self.resolve_type(texpr) {
@@ -145,8 +115,7 @@ impl<'a> Cx<'a> {
                                 let name = me.name.clone();
                                 self.error(CheckError::Recursion {
                                     name: name.text.clone(),
-                                    cycle: "a record cannot contain itself except through a list"
-                                        .into(),
+                                    cycle: "a record cannot contain itself except through a list".into(),
                                     span: name.span,
                                 });
                             }
@@ -169,12 +138,7 @@ impl<'a> Cx<'a> {
         let policy = self.policy;
         for item in &policy.items {
             match item {
-                ast::Item::Def {
-                    is_const,
-                    name,
-                    ty,
-                    value,
-                } => {
+                ast::Item::Def { is_const, name, ty, value } => {
                     let id = self.defs.len() as u32;
                     if self.declare_value(name, Node::Def(id)) {
                         self.defs.push(DefInfo {
@@ -189,22 +153,13 @@ impl<'a> Cx<'a> {
                         });
                     }
                 }
-                ast::Item::Fn {
-                    name,
-                    params,
-                    ret,
-                    body,
-                } => {
+                ast::Item::Fn { name, params, ret, body } => {
                     let id = self.fns.len() as u32;
                     let mut resolved = Vec::new();
                     let mut seen: HashMap<&str, Span> = HashMap::new();
                     for (pname, pty) in params {
                         if let Some(first) = seen.insert(&pname.text, pname.span) {
-                            self.error(CheckError::Duplicate {
-                                name: pname.text.clone(),
-                                span: pname.span,
-                                first,
-                            });
+                            self.error(CheckError::Duplicate { name: pname.text.clone(), span: pname.span, first });
                         }
                         let ty = self.resolve_type(pty).unwrap_or(Ty::Bool);
                         resolved.push((pname.clone(), ty));
@@ -223,11 +178,7 @@ impl<'a> Cx<'a> {
                 ast::Item::Input { ty, key } => self.declare_input(ty, key.as_ref()),
                 ast::Item::Output { ty, fields, span } => {
                     if let Some((_, _, first)) = self.output {
-                        self.error(CheckError::Duplicate {
-                            name: "output".into(),
-                            span: *span,
-                            first,
-                        });
+                        self.error(CheckError::Duplicate { name: "output".into(), span: *span, first });
                         continue;
                     }
                     if let Some(r) = self.record_named(ty) {
@@ -242,24 +193,14 @@ impl<'a> Cx<'a> {
             self.error(CheckError::Declaration {
                 message: "the policy declares no `input`".into(),
                 span: whole,
-                help: Some(
-                    "add `input RecordType` naming the record that each evaluation reads".into(),
-                ),
+                help: Some("add `input RecordType` naming the record that each evaluation reads".into()),
             });
         }
-        if self.output.is_none()
-            && !self
-                .policy
-                .items
-                .iter()
-                .any(|i| matches!(i, ast::Item::Output { .. }))
-        {
+        if self.output.is_none() && !self.policy.items.iter().any(|i| matches!(i, ast::Item::Output { .. })) {
             self.error(CheckError::Declaration {
                 message: "the policy declares no `output`".into(),
                 span: whole,
-                help: Some(
-                    "add `output RecordType { field: value, ... }` describing the decision".into(),
-                ),
+                help: Some("add `output RecordType { field: value, ... }` describing the decision".into()),
             });
         }
     }
@@ -280,9 +221,7 @@ impl<'a> Cx<'a> {
             let info = self.records.get(r as usize)?;
             let pos = info.fields.iter().position(|(n, _)| n.text == k.text);
             match pos {
-                Some(i) if info.fields.get(i).map(|(_, t)| t) == Some(&Ty::String) => {
-                    Some(i as u32)
-                }
+                Some(i) if info.fields.get(i).map(|(_, t)| t) == Some(&Ty::String) => Some(i as u32),
                 Some(_) => {
                     self.errors.push(CheckError::Declaration {
                         message: format!("key field `{}` must be a `string`", k.text),
@@ -292,15 +231,9 @@ impl<'a> Cx<'a> {
                     None
                 }
                 None => {
-                    let help =
-                        did_you_mean(&k.text, info.fields.iter().map(|(n, _)| n.text.as_str()));
+                    let help = did_you_mean(&k.text, info.fields.iter().map(|(n, _)| n.text.as_str()));
                     let record = info.name.text.clone();
-                    self.errors.push(CheckError::UnknownField {
-                        record,
-                        field: k.text.clone(),
-                        span: k.span,
-                        help,
-                    });
+                    self.errors.push(CheckError::UnknownField { record, field: k.text.clone(), span: k.span, help });
                     None
                 }
             }
@@ -323,11 +256,7 @@ impl<'a> Cx<'a> {
             }
             None => {
                 let help = did_you_mean(&name.text, self.types.keys().map(String::as_str));
-                self.error(CheckError::UnknownType {
-                    name: name.text.clone(),
-                    span: name.span,
-                    help,
-                });
+                self.error(CheckError::UnknownType { name: name.text.clone(), span: name.span, help });
                 None
             }
         }
@@ -344,11 +273,7 @@ impl<'a> Cx<'a> {
         }
         if let Some((_, first)) = self.types.get(&name.text) {
             let first = *first;
-            self.error(CheckError::Duplicate {
-                name: name.text.clone(),
-                span: name.span,
-                first,
-            });
+            self.error(CheckError::Duplicate { name: name.text.clone(), span: name.span, first });
             return false;
         }
         self.types.insert(name.text.clone(), (ty, name.span));
@@ -358,11 +283,7 @@ impl<'a> Cx<'a> {
     fn declare_value(&mut self, name: &ast::Name, node: Node) -> bool {
         if let Some((_, first)) = self.values.get(&name.text) {
             let first = *first;
-            self.error(CheckError::Duplicate {
-                name: name.text.clone(),
-                span: name.span,
-                first,
-            });
+            self.error(CheckError::Duplicate { name: name.text.clone(), span: name.span, first });
             return false;
         }
         self.values.insert(name.text.clone(), (node, name.span));
@@ -379,16 +300,9 @@ impl<'a> Cx<'a> {
                 if let Some((ty, _)) = self.types.get(&name.text) {
                     return Some(ty.clone());
                 }
-                let candidates = BUILTIN_TYPES
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .chain(self.types.keys().map(String::as_str));
+                let candidates = BUILTIN_TYPES.iter().map(|(n, _)| *n).chain(self.types.keys().map(String::as_str));
                 let help = did_you_mean(&name.text, candidates);
-                self.error(CheckError::UnknownType {
-                    name: name.text.clone(),
-                    span: name.span,
-                    help,
-                });
+                self.error(CheckError::UnknownType { name: name.text.clone(), span: name.span, help });
                 None
             }
             ast::TypeExpr::List(inner, _) => Some(Ty::List(Box::new(self.resolve_type(inner)?))),
@@ -409,11 +323,7 @@ impl<'a> Cx<'a> {
                 _ => {
                     let names = self.groups.iter().map(|g| g.name.text.as_str());
                     let help = did_you_mean(&group.text, names);
-                    self.error(CheckError::UnknownName {
-                        name: group.text.clone(),
-                        span: group.span,
-                        help,
-                    });
+                    self.error(CheckError::UnknownName { name: group.text.clone(), span: group.span, help });
                     None
                 }
             },

@@ -136,10 +136,7 @@ pub enum CheckError {
     },
     /// A `match` that does not cover every variant.
     #[error("`match` does not cover {missing}")]
-    #[diagnostic(
-        code(dexp::check::non_exhaustive),
-        help("add arms for the missing variants, or a `_ =>` arm")
-    )]
+    #[diagnostic(code(dexp::check::non_exhaustive), help("add arms for the missing variants, or a `_ =>` arm"))]
     NonExhaustive {
         /// The missing variants.
         missing: String,
@@ -149,10 +146,7 @@ pub enum CheckError {
     },
     /// A record literal without all of its fields.
     #[error("`{record}` is missing field(s) {missing}")]
-    #[diagnostic(
-        code(dexp::check::missing_field),
-        help("every field of a record must be given a value")
-    )]
+    #[diagnostic(code(dexp::check::missing_field), help("every field of a record must be given a value"))]
     MissingField {
         /// The record type.
         record: String,
@@ -164,7 +158,10 @@ pub enum CheckError {
     },
     /// Definitions that depend on themselves.
     #[error("`{name}` depends on itself: {cycle}")]
-    #[diagnostic(code(dexp::check::recursion), help("dexp has no recursion, so that every policy terminates; compute the value without the cycle"))]
+    #[diagnostic(
+        code(dexp::check::recursion),
+        help("dexp has no recursion, so that every policy terminates; compute the value without the cycle")
+    )]
     Recursion {
         /// The first definition of the cycle.
         name: String,
@@ -189,7 +186,10 @@ pub enum CheckError {
     },
     /// A constant that reads the input or anything computed from it.
     #[error("constant `{name}` cannot read `{used}`")]
-    #[diagnostic(code(dexp::check::const_not_constant), help("constants are fixed when the policy is compiled; use `let` for values computed from the input"))]
+    #[diagnostic(
+        code(dexp::check::const_not_constant),
+        help("constants are fixed when the policy is compiled; use `let` for values computed from the input")
+    )]
     NotConstant {
         /// The constant.
         name: String,
@@ -223,11 +223,7 @@ pub enum CheckError {
     },
     /// Warning: a definition that nothing uses.
     #[error("`{name}` is never used")]
-    #[diagnostic(
-        code(dexp::check::unused),
-        severity(Warning),
-        help("remove it, or use it in the output")
-    )]
+    #[diagnostic(code(dexp::check::unused), severity(Warning), help("remove it, or use it in the output"))]
     Unused {
         /// The definition.
         name: String,
@@ -237,11 +233,7 @@ pub enum CheckError {
     },
     /// Warning: a match arm that can never be chosen.
     #[error("this arm can never be chosen")]
-    #[diagnostic(
-        code(dexp::check::unreachable_arm),
-        severity(Warning),
-        help("{reason}")
-    )]
+    #[diagnostic(code(dexp::check::unreachable_arm), severity(Warning), help("{reason}"))]
     UnreachableArm {
         /// Why.
         reason: String,
@@ -254,18 +246,12 @@ pub enum CheckError {
 impl CheckError {
     /// Whether this diagnostic is only a warning.
     pub fn is_warning(&self) -> bool {
-        matches!(
-            self,
-            CheckError::Unused { .. } | CheckError::UnreachableArm { .. }
-        )
+        matches!(self, CheckError::Unused { .. } | CheckError::UnreachableArm { .. })
     }
 }
 
 /// A "did you mean" help for `name` among `candidates`, when one is close enough.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(name, c);
@@ -305,10 +291,7 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(
-            did_you_mean("licenced", ["licensed", "mode"]),
-            Some("did you mean `licensed`?".into())
-        );
+        assert_eq!(did_you_mean("licenced", ["licensed", "mode"]), Some("did you mean `licensed`?".into()));
         assert_eq!(did_you_mean("xyz", ["licensed", "mode"]), None);
     }
 }

@@ -15,12 +15,7 @@ impl<'a> Cx<'a> {
         }
         for id in 0..self.fns.len() {
             let Some(f) = self.fns.get(id) else { continue };
-            let (body_ast, params, ret, name) = (
-                f.body_ast,
-                f.params.clone(),
-                f.ret.clone(),
-                f.name.text.clone(),
-            );
+            let (body_ast, params, ret, name) = (f.body_ast, f.params.clone(), f.ret.clone(), f.name.text.clone());
             let mut scope = Scope::new(Node::Fn(id as u32), &name, false);
             for (p, ty) in &params {
                 scope.push(&p.text, ty.clone());
@@ -28,10 +23,7 @@ impl<'a> Cx<'a> {
             let typed = self.expr(body_ast, Some(&ret), &mut scope);
             let expr = self.coerce(typed, &ret, body_ast.span);
             if let Some(f) = self.fns.get_mut(id) {
-                f.body = Some(ir::Body {
-                    expr,
-                    locals: scope.max_slots,
-                });
+                f.body = Some(ir::Body { expr, locals: scope.max_slots });
             }
         }
         for g in 0..self.groups.len() {
@@ -49,10 +41,7 @@ impl<'a> Cx<'a> {
                 checked.push(ir::Rule {
                     code: rule.code.text.clone(),
                     message: rule.message.clone(),
-                    cond: ir::Body {
-                        expr,
-                        locals: scope.max_slots,
-                    },
+                    cond: ir::Body { expr, locals: scope.max_slots },
                     span: rule.code.span,
                 });
             }
@@ -64,10 +53,7 @@ impl<'a> Cx<'a> {
             let mut scope = Scope::new(Node::Output, "output", false);
             let typed = self.record_literal(record, fields, span, &mut scope);
             if typed.t != T::Error {
-                self.output_body = Some(ir::Body {
-                    expr: typed.expr,
-                    locals: scope.max_slots,
-                });
+                self.output_body = Some(ir::Body { expr: typed.expr, locals: scope.max_slots });
             }
         }
     }
@@ -81,8 +67,7 @@ impl<'a> Cx<'a> {
             return;
         }
         def.state = DefState::InProgress;
-        let (value, declared, is_const, name) =
-            (def.value, def.declared, def.is_const, def.name.text.clone());
+        let (value, declared, is_const, name) = (def.value, def.declared, def.is_const, def.name.text.clone());
         let declared_ty = declared.and_then(|t| self.resolve_type(t));
         // `const name = {a, b}` declares a set for use after `in`.
         if let (A::Set(items), true) = (&value.kind, is_const) {
@@ -117,10 +102,7 @@ impl<'a> Cx<'a> {
             }
             (None, T::Error) => (typed.expr, None),
         };
-        let mut body = ir::Body {
-            expr,
-            locals: scope.max_slots,
-        };
+        let mut body = ir::Body { expr, locals: scope.max_slots };
         if is_const && ty.is_some() {
             body = self.fold_const(id, body, value.span);
         }
@@ -136,28 +118,16 @@ impl<'a> Cx<'a> {
         let ty = body.expr.ty.clone();
         let mut frame = vec![Value::Null; body.locals as usize];
         match ir::interp::eval_constant(&body.expr, &mut frame, &self.sites) {
-            Ok(v) => ir::Body {
-                expr: ir::Expr::constant(v, ty),
-                locals: 0,
-            },
+            Ok(v) => ir::Body { expr: ir::Expr::constant(v, ty), locals: 0 },
             Err(what) => {
-                let name = self
-                    .defs
-                    .get(id as usize)
-                    .map(|d| d.name.text.clone())
-                    .unwrap_or_default();
+                let name = self.defs.get(id as usize).map(|d| d.name.text.clone()).unwrap_or_default();
                 self.error(CheckError::ConstFailed { name, what, span });
                 body
             }
         }
     }
 
-    fn const_set(
-        &mut self,
-        items: &[ast::Expr],
-        elem: Option<&Ty>,
-        scope: &mut Scope,
-    ) -> Option<(Ty, Vec<Value>)> {
+    fn const_set(&mut self, items: &[ast::Expr], elem: Option<&Ty>, scope: &mut Scope) -> Option<(Ty, Vec<Value>)> {
         let mut elem = elem.cloned();
         let mut values = Vec::new();
         for item in items {
@@ -198,13 +168,10 @@ impl<'a> Cx<'a> {
     pub(super) fn coerce(&mut self, typed: Typed, want: &Ty, span: Span) -> ir::Expr {
         match typed.t {
             T::V(ref ty) if ty == want => typed.expr,
-            T::V(ref ty) if matches!(want, Ty::Optional(inner) if **inner == *ty) => ir::Expr {
-                kind: K::Lift(Box::new(typed.expr)),
-                ty: want.clone(),
-            },
-            T::Null if matches!(want, Ty::Optional(_)) => {
-                ir::Expr::constant(Value::Null, want.clone())
+            T::V(ref ty) if matches!(want, Ty::Optional(inner) if **inner == *ty) => {
+                ir::Expr { kind: K::Lift(Box::new(typed.expr)), ty: want.clone() }
             }
+            T::Null if matches!(want, Ty::Optional(_)) => ir::Expr::constant(Value::Null, want.clone()),
             T::Error => ir::Expr::constant(Value::Null, want.clone()),
             T::Days => {
                 self.days_misuse(span);
@@ -239,14 +206,15 @@ impl<'a> Cx<'a> {
 
     /// Checks an expression; `want` is the type the context expects, when it knows one.
     pub(super) fn expr(&mut self, e: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
+        crate::stack::guard(|| self.expr_inner(e, want, scope))
+    }
+
+    fn expr_inner(&mut self, e: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
         match &e.kind {
             A::Int(i) => Typed::of(K::Const(Value::Int(*i)), Ty::Int),
             A::Str(s) => Typed::of(K::Const(Value::Str(s.as_str().into())), Ty::String),
             A::Bool(b) => Typed::of(K::Const(Value::Bool(*b)), Ty::Bool),
-            A::Null => Typed {
-                expr: ir::Expr::constant(Value::Null, Ty::Optional(Box::new(Ty::Bool))),
-                t: T::Null,
-            },
+            A::Null => Typed { expr: ir::Expr::constant(Value::Null, Ty::Optional(Box::new(Ty::Bool))), t: T::Null },
             A::Paren(inner) => self.expr(inner, want, scope),
             A::Name(name) => self.name(name, want, scope),
             A::Field(base, field) => self.field(base, field, scope),
@@ -256,15 +224,12 @@ impl<'a> Cx<'a> {
             }
             A::Neg(inner) => {
                 let x = self.expect(inner, &Ty::Int, scope);
-                let site = self.site(e.span, scope, "integer overflow in negation".into());
+                let site = self.site(e.span, scope, "negation".into());
                 Typed::of(K::Neg(Box::new(x), site), Ty::Int)
             }
             A::Days(inner) => {
                 let x = self.expect(inner, &Ty::Int, scope);
-                Typed {
-                    expr: x,
-                    t: T::Days,
-                }
+                Typed { expr: x, t: T::Days }
             }
             A::Binary(op, l, r) => self.binary(*op, l, r, e.span, want, scope),
             A::Call(name, args) => self.call(name, args, e.span, want, scope),
@@ -279,34 +244,13 @@ impl<'a> Cx<'a> {
                 })
             }
             A::Match(scrutinee, arms) => self.match_expr(scrutinee, arms, e.span, want, scope),
-            A::Quant {
-                kind,
-                var,
-                list,
-                filter,
-                body,
-                default,
-            } => self.quant(
-                *kind,
-                var,
-                list,
-                filter.as_deref(),
-                body.as_deref(),
-                default.as_deref(),
-                e.span,
-                scope,
-            ),
+            A::Quant { kind, var, list, filter, body, default } => {
+                self.quant(*kind, var, list, filter.as_deref(), body.as_deref(), default.as_deref(), e.span, scope)
+            }
             A::Record(name, fields) => {
                 let Some((Ty::Record(r), _)) = self.types.get(&name.text).cloned() else {
-                    let help = did_you_mean(
-                        &name.text,
-                        self.records.iter().map(|r| r.name.text.as_str()),
-                    );
-                    self.error(CheckError::UnknownType {
-                        name: name.text.clone(),
-                        span: name.span,
-                        help,
-                    });
+                    let help = did_you_mean(&name.text, self.records.iter().map(|r| r.name.text.as_str()));
+                    self.error(CheckError::UnknownType { name: name.text.clone(), span: name.span, help });
                     return Typed::error();
                 };
                 self.record_literal(r, fields, e.span, scope)
@@ -333,10 +277,7 @@ impl<'a> Cx<'a> {
                         self.error(CheckError::InvalidOperation {
                             message: "the type of an empty list cannot be told here".into(),
                             span: e.span,
-                            help: Some(
-                                "use it where a list type is expected, such as a typed `let`"
-                                    .into(),
-                            ),
+                            help: Some("use it where a list type is expected, such as a typed `let`".into()),
                         });
                         Typed::error()
                     }
@@ -384,35 +325,21 @@ impl<'a> Cx<'a> {
             candidates.extend(e.variants.iter().map(|v| v.text.as_str()));
         }
         let help = did_you_mean(&name.text, candidates);
-        self.error(CheckError::UnknownName {
-            name: name.text.clone(),
-            span: name.span,
-            help,
-        });
+        self.error(CheckError::UnknownName { name: name.text.clone(), span: name.span, help });
         Typed::error()
     }
 
     fn input_field(&mut self, name: &ast::Name, scope: &Scope) -> Option<Typed> {
         let (input, _) = self.input?;
         let record = self.records.get(input as usize)?;
-        let index = record
-            .fields
-            .iter()
-            .position(|(n, _)| n.text == name.text)?;
+        let index = record.fields.iter().position(|(n, _)| n.text == name.text)?;
         let ty = record.fields.get(index).map(|(_, t)| t.clone())?;
         if scope.in_const {
-            self.error(CheckError::NotConstant {
-                name: scope.owner.clone(),
-                used: name.text.clone(),
-                span: name.span,
-            });
+            self.error(CheckError::NotConstant { name: scope.owner.clone(), used: name.text.clone(), span: name.span });
             return Some(Typed::error());
         }
         let input_ty = Ty::Record(input);
-        let base = ir::Expr {
-            kind: K::Input,
-            ty: input_ty,
-        };
+        let base = ir::Expr { kind: K::Input, ty: input_ty };
         Some(Typed::of(K::Field(Box::new(base), index as u32), ty))
     }
 
@@ -449,9 +376,7 @@ impl<'a> Cx<'a> {
                 }
                 match (&def.ty, def.body.as_ref().map(|b| &b.expr.kind)) {
                     // Constants are folded, so their value is used in place.
-                    (Some(ty), Some(K::Const(v))) if def.is_const => {
-                        Typed::of(K::Const(v.clone()), ty.clone())
-                    }
+                    (Some(ty), Some(K::Const(v))) if def.is_const => Typed::of(K::Const(v.clone()), ty.clone()),
                     (Some(ty), _) => Typed::of(K::Def(id), ty.clone()),
                     (None, _) => Typed::error(),
                 }
@@ -480,12 +405,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Resolves `variant` or `Enum.variant`, using the wanted type to choose between enums.
-    fn variant(
-        &mut self,
-        enum_name: Option<&ast::Name>,
-        name: &ast::Name,
-        want: Option<&Ty>,
-    ) -> Option<Typed> {
+    fn variant(&mut self, enum_name: Option<&ast::Name>, name: &ast::Name, want: Option<&Ty>) -> Option<Typed> {
         if let Some(en) = enum_name {
             let Some((Ty::Enum(e), _)) = self.types.get(&en.text).cloned() else {
                 return None;
@@ -494,8 +414,7 @@ impl<'a> Cx<'a> {
             return match info.variants.iter().position(|v| v.text == name.text) {
                 Some(i) => Some(Typed::of(K::Const(Value::Enum(i as u32)), Ty::Enum(e))),
                 None => {
-                    let help =
-                        did_you_mean(&name.text, info.variants.iter().map(|v| v.text.as_str()));
+                    let help = did_you_mean(&name.text, info.variants.iter().map(|v| v.text.as_str()));
                     let enum_name = info.name.text.clone();
                     self.error(CheckError::UnknownVariant {
                         enum_name,
@@ -516,10 +435,8 @@ impl<'a> Cx<'a> {
             _ => None,
         };
         if let Some(e) = wanted_enum {
-            if let Some(i) = self
-                .enums
-                .get(e as usize)
-                .and_then(|info| info.variants.iter().position(|v| v.text == name.text))
+            if let Some(i) =
+                self.enums.get(e as usize).and_then(|info| info.variants.iter().position(|v| v.text == name.text))
             {
                 return Some(Typed::of(K::Const(Value::Enum(i as u32)), Ty::Enum(e)));
             }
@@ -529,10 +446,7 @@ impl<'a> Cx<'a> {
             .iter()
             .enumerate()
             .filter_map(|(e, info)| {
-                info.variants
-                    .iter()
-                    .position(|v| v.text == name.text)
-                    .map(|i| (e as u32, i as u32))
+                info.variants.iter().position(|v| v.text == name.text).map(|i| (e as u32, i as u32))
             })
             .collect();
         match owners.as_slice() {
@@ -541,11 +455,7 @@ impl<'a> Cx<'a> {
             many => {
                 let enums: Vec<String> = many
                     .iter()
-                    .filter_map(|(e, _)| {
-                        self.enums
-                            .get(*e as usize)
-                            .map(|i| format!("`{}`", i.name.text))
-                    })
+                    .filter_map(|(e, _)| self.enums.get(*e as usize).map(|i| format!("`{}`", i.name.text)))
                     .collect();
                 let first = many
                     .first()
@@ -573,9 +483,7 @@ impl<'a> Cx<'a> {
                     .and_then(|(r, _)| self.records.get(r as usize))
                     .is_some_and(|r| r.fields.iter().any(|(f, _)| f.text == n.text));
             if !is_value && matches!(self.types.get(&n.text), Some((Ty::Enum(_), _))) {
-                return self
-                    .variant(Some(n), field, None)
-                    .unwrap_or_else(Typed::error);
+                return self.variant(Some(n), field, None).unwrap_or_else(Typed::error);
             }
         }
         let b = self.expr(base, None, scope);
@@ -599,18 +507,11 @@ impl<'a> Cx<'a> {
                 };
                 match info.fields.iter().position(|(n, _)| n.text == field.text) {
                     Some(i) => {
-                        let fty = info
-                            .fields
-                            .get(i)
-                            .map(|(_, t)| t.clone())
-                            .unwrap_or(Ty::Bool);
+                        let fty = info.fields.get(i).map(|(_, t)| t.clone()).unwrap_or(Ty::Bool);
                         Typed::of(K::Field(Box::new(b.expr), i as u32), fty)
                     }
                     None => {
-                        let help = did_you_mean(
-                            &field.text,
-                            info.fields.iter().map(|(n, _)| n.text.as_str()),
-                        );
+                        let help = did_you_mean(&field.text, info.fields.iter().map(|(n, _)| n.text.as_str()));
                         let record = info.name.text.clone();
                         self.error(CheckError::UnknownField {
                             record,
@@ -651,8 +552,7 @@ impl<'a> Cx<'a> {
                 match group.rules.iter().position(|r| r.code.text == field.text) {
                     Some(i) => Typed::of(K::HasCode(Box::new(b.expr), i as u32), Ty::Bool),
                     None => {
-                        let names = std::iter::once("ok")
-                            .chain(group.rules.iter().map(|r| r.code.text.as_str()));
+                        let names = std::iter::once("ok").chain(group.rules.iter().map(|r| r.code.text.as_str()));
                         let help = did_you_mean(&field.text, names);
                         let record = format!("codes({})", group.name.text);
                         self.error(CheckError::UnknownField {
@@ -670,7 +570,9 @@ impl<'a> Cx<'a> {
                     expected: "a record".into(),
                     found: format!("`{}`", self.ty_name(&ty)),
                     span: base.span,
-                    help: Some("this value may be absent: give a default with `??` or test it with `present(...)`".into()),
+                    help: Some(
+                        "this value may be absent: give a default with `??` or test it with `present(...)`".into(),
+                    ),
                 });
                 Typed::error()
             }
@@ -696,22 +598,14 @@ impl<'a> Cx<'a> {
         let Some(info) = self.records.get(record as usize) else {
             return Typed::error();
         };
-        let decl: Vec<(String, Ty)> = info
-            .fields
-            .iter()
-            .map(|(n, t)| (n.text.clone(), t.clone()))
-            .collect();
+        let decl: Vec<(String, Ty)> = info.fields.iter().map(|(n, t)| (n.text.clone(), t.clone())).collect();
         let rname = info.name.text.clone();
         let mut values: Vec<Option<ir::Expr>> = vec![None; decl.len()];
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut failed = false;
         for init in fields {
             if let Some(first) = seen.insert(&init.name.text, init.name.span) {
-                self.error(CheckError::Duplicate {
-                    name: init.name.text.clone(),
-                    span: init.name.span,
-                    first,
-                });
+                self.error(CheckError::Duplicate { name: init.name.text.clone(), span: init.name.span, first });
                 failed = true;
                 continue;
             }
@@ -735,27 +629,16 @@ impl<'a> Cx<'a> {
                 *slot = Some(value);
             }
         }
-        let missing: Vec<String> = decl
-            .iter()
-            .zip(&values)
-            .filter(|(_, v)| v.is_none())
-            .map(|((n, _), _)| format!("`{n}`"))
-            .collect();
+        let missing: Vec<String> =
+            decl.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((n, _), _)| format!("`{n}`")).collect();
         if !missing.is_empty() {
-            self.error(CheckError::MissingField {
-                record: rname,
-                missing: missing.join(", "),
-                span,
-            });
+            self.error(CheckError::MissingField { record: rname, missing: missing.join(", "), span });
             return Typed::error();
         }
         if failed {
             return Typed::error();
         }
-        Typed::of(
-            K::Record(values.into_iter().flatten().collect()),
-            Ty::Record(record),
-        )
+        Typed::of(K::Record(values.into_iter().flatten().collect()), Ty::Record(record))
     }
 
     fn binary(
@@ -769,15 +652,9 @@ impl<'a> Cx<'a> {
     ) -> Typed {
         match op {
             BinOp::And | BinOp::Or => {
-                let (a, b) = (
-                    self.expect(l, &Ty::Bool, scope),
-                    self.expect(r, &Ty::Bool, scope),
-                );
-                let kind = if op == BinOp::And {
-                    K::And(Box::new(a), Box::new(b))
-                } else {
-                    K::Or(Box::new(a), Box::new(b))
-                };
+                let (a, b) = (self.expect(l, &Ty::Bool, scope), self.expect(r, &Ty::Bool, scope));
+                let kind =
+                    if op == BinOp::And { K::And(Box::new(a), Box::new(b)) } else { K::Or(Box::new(a), Box::new(b)) };
                 Typed::of(kind, Ty::Bool)
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
@@ -795,28 +672,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn arith(
-        &mut self,
-        op: BinOp,
-        l: &ast::Expr,
-        r: &ast::Expr,
-        span: Span,
-        scope: &mut Scope,
-    ) -> Typed {
+    fn arith(&mut self, op: BinOp, l: &ast::Expr, r: &ast::Expr, span: Span, scope: &mut Scope) -> Typed {
         let a = self.expr(l, None, scope);
         if a.t == T::V(Ty::Date) && matches!(op, BinOp::Add | BinOp::Sub) {
             let b = self.expr(r, None, scope);
             return match b.t {
                 T::Days => {
-                    let site = self.site(
-                        span,
-                        scope,
-                        "date out of range (0001-01-01 to 9999-12-31)".into(),
-                    );
-                    Typed::of(
-                        K::DateShift(Box::new(a.expr), Box::new(b.expr), op == BinOp::Sub, site),
-                        Ty::Date,
-                    )
+                    let site = self.site(span, scope, "date arithmetic".into());
+                    Typed::of(K::DateShift(Box::new(a.expr), Box::new(b.expr), op == BinOp::Sub, site), Ty::Date)
                 }
                 T::V(Ty::Date) if op == BinOp::Sub => {
                     Typed::of(K::DateDiff(Box::new(a.expr), Box::new(b.expr)), Ty::Int)
@@ -837,10 +700,10 @@ impl<'a> Cx<'a> {
         let x = self.coerce(a, &Ty::Int, l.span);
         let y = self.expect(r, &Ty::Int, scope);
         let (aop, what) = match op {
-            BinOp::Add => (ArithOp::Add, "integer overflow in `+`"),
-            BinOp::Sub => (ArithOp::Sub, "integer overflow in `-`"),
-            BinOp::Mul => (ArithOp::Mul, "integer overflow in `*`"),
-            _ => (ArithOp::Div, "division by zero or overflow in `/`"),
+            BinOp::Add => (ArithOp::Add, "`+`"),
+            BinOp::Sub => (ArithOp::Sub, "`-`"),
+            BinOp::Mul => (ArithOp::Mul, "`*`"),
+            _ => (ArithOp::Div, "`/`"),
         };
         let site = self.site(span, scope, what.into());
         Typed::of(K::Arith(aop, Box::new(x), Box::new(y), site), Ty::Int)
@@ -863,20 +726,10 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn compare(
-        &mut self,
-        op: BinOp,
-        l: &ast::Expr,
-        r: &ast::Expr,
-        span: Span,
-        scope: &mut Scope,
-    ) -> Typed {
+    fn compare(&mut self, op: BinOp, l: &ast::Expr, r: &ast::Expr, span: Span, scope: &mut Scope) -> Typed {
         // Check the side that can stand alone first, so `active == p.mode` works too.
-        let (first, second) = if self.needs_context(l, scope) && !self.needs_context(r, scope) {
-            (r, l)
-        } else {
-            (l, r)
-        };
+        let (first, second) =
+            if self.needs_context(l, scope) && !self.needs_context(r, scope) { (r, l) } else { (l, r) };
         let a = self.expr(first, None, scope);
         let T::V(ty) = a.t.clone() else {
             if a.t != T::Error {
@@ -891,11 +744,7 @@ impl<'a> Cx<'a> {
             return Typed::error();
         };
         let b = self.expect(second, &ty, scope);
-        let (x, y) = if std::ptr::eq(first, l) {
-            (a.expr, b)
-        } else {
-            (b, a.expr)
-        };
+        let (x, y) = if std::ptr::eq(first, l) { (a.expr, b) } else { (b, a.expr) };
         let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
         let ok = match &ty {
             Ty::Int | Ty::Date | Ty::Enum(_) => true,
@@ -905,9 +754,7 @@ impl<'a> Cx<'a> {
         if !ok {
             let found = self.ty_name(&ty);
             let help = match ty {
-                Ty::Optional(_) => Some(
-                    "compare after giving a default with `??`, or test `present(...)`".to_string(),
-                ),
+                Ty::Optional(_) => Some("compare after giving a default with `??`, or test `present(...)`".to_string()),
                 _ => None,
             };
             self.error(CheckError::InvalidOperation {
@@ -936,32 +783,20 @@ impl<'a> Cx<'a> {
         // A set literal or a set constant: membership in constants.
         let set = match &r.kind {
             A::Set(items) => self.const_set(items, Some(&ty), scope),
-            A::Name(n) if scope.lookup(&n.text).is_none() => {
-                match self.values.get(&n.text).copied() {
-                    Some((node @ Node::Def(id), _))
-                        if self.defs.get(id as usize).is_some_and(|d| d.is_const) =>
-                    {
-                        self.use_node(scope.node, node);
-                        self.check_def(id);
-                        self.defs.get(id as usize).and_then(|d| d.set.clone())
-                    }
-                    _ => None,
+            A::Name(n) if scope.lookup(&n.text).is_none() => match self.values.get(&n.text).copied() {
+                Some((node @ Node::Def(id), _)) if self.defs.get(id as usize).is_some_and(|d| d.is_const) => {
+                    self.use_node(scope.node, node);
+                    self.check_def(id);
+                    self.defs.get(id as usize).and_then(|d| d.set.clone())
                 }
-            }
+                _ => None,
+            },
             _ => None,
         };
         if let Some((elem, values)) = set {
             if elem != ty {
-                let (expected, found) = (
-                    format!("`{}`", self.ty_name(&elem)),
-                    format!("`{}`", self.ty_name(&ty)),
-                );
-                self.error(CheckError::TypeMismatch {
-                    expected,
-                    found,
-                    span: l.span,
-                    help: None,
-                });
+                let (expected, found) = (format!("`{}`", self.ty_name(&elem)), format!("`{}`", self.ty_name(&ty)));
+                self.error(CheckError::TypeMismatch { expected, found, span: l.span, help: None });
                 return Typed::error();
             }
             return Typed::of(K::InSet(Box::new(a.expr), values), Ty::Bool);
@@ -974,13 +809,7 @@ impl<'a> Cx<'a> {
         Typed::of(K::InList(Box::new(a.expr), Box::new(b)), Ty::Bool)
     }
 
-    fn coalesce(
-        &mut self,
-        l: &ast::Expr,
-        r: &ast::Expr,
-        want: Option<&Ty>,
-        scope: &mut Scope,
-    ) -> Typed {
+    fn coalesce(&mut self, l: &ast::Expr, r: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
         let hint = want.map(|w| match w {
             Ty::Optional(_) => w.clone(),
             other => Ty::Optional(Box::new(other.clone())),
@@ -995,7 +824,9 @@ impl<'a> Cx<'a> {
                     expected: "an optional value".into(),
                     found,
                     span: l.span,
-                    help: Some("`??` gives a default for a value that may be absent; this one is always present".into()),
+                    help: Some(
+                        "`??` gives a default for a value that may be absent; this one is always present".into(),
+                    ),
                 });
                 return Typed::error();
             }
@@ -1039,11 +870,7 @@ impl<'a> Cx<'a> {
             }
             return Typed::error();
         };
-        let exprs: Vec<ir::Expr> = typed
-            .into_iter()
-            .zip(bodies)
-            .map(|(t, b)| self.coerce(t, &ty, b.span))
-            .collect();
+        let exprs: Vec<ir::Expr> = typed.into_iter().zip(bodies).map(|(t, b)| self.coerce(t, &ty, b.span)).collect();
         Typed::of(build(exprs), ty)
     }
 }
@@ -1072,9 +899,5 @@ fn unify(typed: &[Typed]) -> Option<Ty> {
         }
     }
     let base = base?;
-    Some(if optional {
-        Ty::Optional(Box::new(base))
-    } else {
-        base
-    })
+    Some(if optional { Ty::Optional(Box::new(base)) } else { base })
 }

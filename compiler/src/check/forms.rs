@@ -55,11 +55,7 @@ impl<'a> Cx<'a> {
             _ => {
                 let fns = self.fns.iter().map(|f| f.name.text.as_str());
                 let help = did_you_mean(&name.text, fns.chain(BUILTINS.iter().copied()));
-                self.error(CheckError::UnknownName {
-                    name: name.text.clone(),
-                    span: name.span,
-                    help,
-                });
+                self.error(CheckError::UnknownName { name: name.text.clone(), span: name.span, help });
                 for a in args {
                     let _ = self.expr(a, None, scope);
                 }
@@ -68,25 +64,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn user_call(
-        &mut self,
-        id: u32,
-        name: &ast::Name,
-        args: &[ast::Expr],
-        span: Span,
-        scope: &mut Scope,
-    ) -> Typed {
+    fn user_call(&mut self, id: u32, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
         self.use_node(scope.node, Node::Fn(id));
         let Some(f) = self.fns.get(id as usize) else {
             return Typed::error();
         };
         let (params, ret) = (f.params.clone(), f.ret.clone());
         if scope.in_const {
-            self.error(CheckError::NotConstant {
-                name: scope.owner.clone(),
-                used: name.text.clone(),
-                span: name.span,
-            });
+            self.error(CheckError::NotConstant { name: scope.owner.clone(), used: name.text.clone(), span: name.span });
             return Typed::error();
         }
         if params.len() != args.len() {
@@ -98,11 +83,7 @@ impl<'a> Cx<'a> {
             });
             return Typed::error();
         }
-        let checked = params
-            .iter()
-            .zip(args)
-            .map(|((_, ty), a)| self.expect(a, ty, scope))
-            .collect();
+        let checked = params.iter().zip(args).map(|((_, ty), a)| self.expect(a, ty, scope)).collect();
         Typed::of(K::Call(id, checked), ret)
     }
 
@@ -123,9 +104,7 @@ impl<'a> Cx<'a> {
             });
             return Typed::error();
         }
-        let mut ty = want
-            .filter(|t| matches!(t, Ty::Int | Ty::Date | Ty::Enum(_)))
-            .cloned();
+        let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Date | Ty::Enum(_))).cloned();
         let mut out = Vec::new();
         for a in args {
             let typed = self.expr(a, ty.as_ref(), scope);
@@ -138,9 +117,7 @@ impl<'a> Cx<'a> {
             ty = Some(t);
         }
         match ty {
-            Some(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => {
-                Typed::of(K::MinMax(name.text == "max", out), t)
-            }
+            Some(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => Typed::of(K::MinMax(name.text == "max", out), t),
             Some(other) => {
                 let found = self.ty_name(&other);
                 self.error(CheckError::InvalidOperation {
@@ -156,10 +133,7 @@ impl<'a> Cx<'a> {
 
     fn date_literal(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span) -> Typed {
         let text = match args {
-            [ast::Expr {
-                kind: ast::ExprKind::Str(s),
-                ..
-            }] => s,
+            [ast::Expr { kind: ast::ExprKind::Str(s), .. }] => s,
             _ => {
                 self.error(CheckError::WrongArguments {
                     name: name.text.clone(),
@@ -176,10 +150,7 @@ impl<'a> Cx<'a> {
                 self.error(CheckError::InvalidOperation {
                     message: format!("`{text}` is not a date"),
                     span,
-                    help: Some(
-                        "write dates as `date(\"YYYY-MM-DD\")`, between 0001-01-01 and 9999-12-31"
-                            .into(),
-                    ),
+                    help: Some("write dates as `date(\"YYYY-MM-DD\")`, between 0001-01-01 and 9999-12-31".into()),
                 });
                 Typed::error()
             }
@@ -247,8 +218,7 @@ impl<'a> Cx<'a> {
                                 }
                             }
                             None => {
-                                let help =
-                                    did_you_mean(&v.text, variants.iter().map(String::as_str));
+                                let help = did_you_mean(&v.text, variants.iter().map(String::as_str));
                                 self.error(CheckError::UnknownVariant {
                                     enum_name: enum_name.clone(),
                                     variant: v.text.clone(),
@@ -268,24 +238,15 @@ impl<'a> Cx<'a> {
                 });
             }
         }
-        let missing: Vec<String> = variants
-            .iter()
-            .zip(&table)
-            .filter(|(_, a)| a.is_none())
-            .map(|(v, _)| format!("`{v}`"))
-            .collect();
+        let missing: Vec<String> =
+            variants.iter().zip(&table).filter(|(_, a)| a.is_none()).map(|(v, _)| format!("`{v}`")).collect();
         if !missing.is_empty() {
-            self.error(CheckError::NonExhaustive {
-                missing: missing.join(", "),
-                span,
-            });
+            self.error(CheckError::NonExhaustive { missing: missing.join(", "), span });
         }
         let bodies: Vec<&ast::Expr> = arms.iter().map(|a| &a.body).collect();
         let table: Vec<u32> = table.into_iter().map(|a| a.unwrap_or(0)).collect();
         let scrutinee = s.expr;
-        self.branches(&bodies, want, scope, |exprs| {
-            K::Match(Box::new(scrutinee), table, exprs)
-        })
+        self.branches(&bodies, want, scope, |exprs| K::Match(Box::new(scrutinee), table, exprs))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -306,34 +267,20 @@ impl<'a> Cx<'a> {
             T::Error => return Typed::error(),
             t => {
                 let found = self.t_name(t);
-                self.error(CheckError::TypeMismatch {
-                    expected: "a list".into(),
-                    found,
-                    span: list.span,
-                    help: None,
-                });
+                self.error(CheckError::TypeMismatch { expected: "a list".into(), found, span: list.span, help: None });
                 return Typed::error();
             }
         };
         let kw = kind.keyword();
-        let form_error = |message: String, help: &str| CheckError::InvalidOperation {
-            message,
-            span,
-            help: Some(help.to_string()),
-        };
+        let form_error =
+            |message: String, help: &str| CheckError::InvalidOperation { message, span, help: Some(help.to_string()) };
         match kind {
             QuantKind::Count if body.is_some() => {
-                self.error(form_error(
-                    "`count` takes no `:` value".into(),
-                    "put the condition after `where`",
-                ));
+                self.error(form_error("`count` takes no `:` value".into(), "put the condition after `where`"));
                 return Typed::error();
             }
             QuantKind::Sum | QuantKind::Max | QuantKind::Min if body.is_none() => {
-                self.error(form_error(
-                    format!("`{kw}` needs a value after `:`"),
-                    "write `sum x in xs: x.amount`",
-                ));
+                self.error(form_error(format!("`{kw}` needs a value after `:`"), "write `sum x in xs: x.amount`"));
                 return Typed::error();
             }
             QuantKind::Max | QuantKind::Min if default.is_none() => {
@@ -343,13 +290,8 @@ impl<'a> Cx<'a> {
                 ));
                 return Typed::error();
             }
-            QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Sum
-                if default.is_some() =>
-            {
-                self.error(form_error(
-                    format!("`{kw}` takes no `else` value"),
-                    "only `max` and `min` need one",
-                ));
+            QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Sum if default.is_some() => {
+                self.error(form_error(format!("`{kw}` takes no `else` value"), "only `max` and `min` need one"));
                 return Typed::error();
             }
             _ => {}
@@ -357,9 +299,7 @@ impl<'a> Cx<'a> {
         let slot = scope.push(&var.text, elem);
         let filter = filter.map(|f| self.expect(f, &Ty::Bool, scope));
         let (body, ty) = match kind {
-            QuantKind::All | QuantKind::Any => {
-                (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool)
-            }
+            QuantKind::All | QuantKind::Any => (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool),
             QuantKind::Count => (None, Ty::Int),
             QuantKind::Sum => (body.map(|b| self.expect(b, &Ty::Int, scope)), Ty::Int),
             QuantKind::Max | QuantKind::Min => {
@@ -391,17 +331,8 @@ impl<'a> Cx<'a> {
         scope.pop();
         // The default is outside the element's scope.
         let default = default.map(|d| self.expect(d, &ty, scope));
-        let site = (kind == QuantKind::Sum)
-            .then(|| self.site(span, scope, "integer overflow in `sum`".into()));
-        let quant = ir::Quant {
-            kind,
-            slot,
-            list: l.expr,
-            filter,
-            body,
-            default,
-            site,
-        };
+        let site = (kind == QuantKind::Sum).then(|| self.site(span, scope, "`sum`".into()));
+        let quant = ir::Quant { kind, slot, list: l.expr, filter, body, default, site };
         Typed::of(K::Quant(Box::new(quant)), ty)
     }
 }

@@ -23,9 +23,7 @@ pub(super) fn analyse(cx: &mut Cx) -> Vec<ir::Node> {
     let mut order = Vec::new();
     let mut reported: Vec<Node> = Vec::new();
     // Walk from the output first, so that the order lists exactly what the output needs.
-    let roots: Vec<Node> = std::iter::once(Node::Output)
-        .chain(nodes.iter().copied())
-        .collect();
+    let roots: Vec<Node> = std::iter::once(Node::Output).chain(nodes.iter().copied()).collect();
     let mut reachable_count = None;
     for root in roots {
         if marks.get(&root) != Some(&Mark::New) {
@@ -36,11 +34,7 @@ pub(super) fn analyse(cx: &mut Cx) -> Vec<ir::Node> {
             reachable_count = Some(order.len());
         }
     }
-    let reachable: Vec<Node> = order
-        .iter()
-        .take(reachable_count.unwrap_or(0))
-        .copied()
-        .collect();
+    let reachable: Vec<Node> = order.iter().take(reachable_count.unwrap_or(0)).copied().collect();
     for node in &nodes {
         if !reachable.contains(node) {
             if let Some((name, span)) = node_name(cx, *node) {
@@ -59,13 +53,7 @@ pub(super) fn analyse(cx: &mut Cx) -> Vec<ir::Node> {
 }
 
 /// Post-order depth-first walk; reports each cycle once, at the node that closes it.
-fn dfs(
-    cx: &mut Cx,
-    root: Node,
-    marks: &mut HashMap<Node, Mark>,
-    order: &mut Vec<Node>,
-    reported: &mut Vec<Node>,
-) {
+fn dfs(cx: &mut Cx, root: Node, marks: &mut HashMap<Node, Mark>, order: &mut Vec<Node>, reported: &mut Vec<Node>) {
     let mut stack: Vec<(Node, usize)> = vec![(root, 0)];
     marks.insert(root, Mark::Active);
     while let Some((node, next)) = stack.last().copied() {
@@ -101,37 +89,21 @@ fn dfs(
 }
 
 fn report_cycle(cx: &mut Cx, cycle: &[Node]) {
-    let names: Vec<String> = cycle
-        .iter()
-        .filter_map(|n| node_name(cx, *n).map(|(name, _)| name))
-        .collect();
+    let names: Vec<String> = cycle.iter().filter_map(|n| node_name(cx, *n).map(|(name, _)| name)).collect();
     let Some((first, span)) = cycle.first().and_then(|n| node_name(cx, *n)) else {
         return;
     };
     let mut path = names.join(" -> ");
     path.push_str(" -> ");
     path.push_str(&first);
-    cx.errors.push(CheckError::Recursion {
-        name: first,
-        cycle: path,
-        span,
-    });
+    cx.errors.push(CheckError::Recursion { name: first, cycle: path, span });
 }
 
 fn node_name(cx: &Cx, node: Node) -> Option<(String, Span)> {
     match node {
-        Node::Def(d) => cx
-            .defs
-            .get(d as usize)
-            .map(|d| (d.name.text.clone(), d.name.span)),
-        Node::Fn(f) => cx
-            .fns
-            .get(f as usize)
-            .map(|f| (f.name.text.clone(), f.name.span)),
-        Node::Group(g) => cx
-            .groups
-            .get(g as usize)
-            .map(|g| (g.name.text.clone(), g.name.span)),
+        Node::Def(d) => cx.defs.get(d as usize).map(|d| (d.name.text.clone(), d.name.span)),
+        Node::Fn(f) => cx.fns.get(f as usize).map(|f| (f.name.text.clone(), f.name.span)),
+        Node::Group(g) => cx.groups.get(g as usize).map(|g| (g.name.text.clone(), g.name.span)),
         Node::Output => None,
     }
 }

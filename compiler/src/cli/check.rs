@@ -16,9 +16,5 @@ pub fn run(files: &[PathBuf], format: ErrorFormat) -> Result<ExitCode, CliError>
     if format == ErrorFormat::Human {
         eprintln!("checked {} file(s): {} with errors", files.len(), failed);
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

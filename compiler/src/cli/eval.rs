@@ -59,39 +59,21 @@ pub fn run(
     let program = Arc::new(frontend.program);
     let factory = move || -> Box<dyn Worker> {
         match engine {
-            EngineKind::Interp => Box::new(InterpWorker {
-                program: program.clone(),
-            }),
+            EngineKind::Interp => Box::new(InterpWorker { program: program.clone() }),
         }
     };
     let reader: Box<dyn Read + Send> = match input {
         None => Box::new(std::io::stdin()),
         Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdin()),
-        Some(p) => Box::new(std::fs::File::open(p).map_err(|source| CliError::Io {
-            path: p.display().to_string(),
-            source,
-        })?),
+        Some(p) => {
+            Box::new(std::fs::File::open(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?)
+        }
     };
-    let jobs = jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let tally = stream(reader, stdout, jobs, &factory)?;
-    eprintln!(
-        "{} record(s): {} decided, {} rejected",
-        tally.decided + tally.rejected,
-        tally.decided,
-        tally.rejected
-    );
-    Ok(if tally.rejected == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    eprintln!("{} record(s): {} decided, {} rejected", tally.decided + tally.rejected, tally.decided, tally.rejected);
+    Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Streams `input` through workers made by `factory`, writing output lines in input order.
@@ -101,10 +83,7 @@ pub fn stream<W: Write + Send>(
     jobs: usize,
     factory: &(dyn Fn() -> Box<dyn Worker> + Sync),
 ) -> Result<Tally, CliError> {
-    let io_err = |source| CliError::Io {
-        path: "<output>".into(),
-        source,
-    };
+    let io_err = |source| CliError::Io { path: "<output>".into(), source };
     let mut reader = BufReader::with_capacity(1 << 16, input);
     if jobs <= 1 {
         let mut worker = factory();
@@ -162,9 +141,7 @@ pub fn stream<W: Write + Send>(
             }
         }
         drop(batch_tx);
-        let written = writer
-            .join()
-            .map_err(|_| CliError::Other("the output writer stopped".into()))?;
+        let written = writer.join().map_err(|_| CliError::Other("the output writer stopped".into()))?;
         match read_error {
             Some(e) => Err(e),
             None => written.map_err(io_err),
@@ -172,10 +149,7 @@ pub fn stream<W: Write + Send>(
     })
 }
 
-fn write_in_order<W: Write>(
-    rx: Receiver<(u64, String, Tally)>,
-    output: &mut W,
-) -> std::io::Result<Tally> {
+fn write_in_order<W: Write>(rx: Receiver<(u64, String, Tally)>, output: &mut W) -> std::io::Result<Tally> {
     let mut pending: BTreeMap<u64, (String, Tally)> = BTreeMap::new();
     let mut next = 0u64;
     let mut total = Tally::default();
@@ -194,25 +168,15 @@ fn write_in_order<W: Write>(
 
 /// Reads up to [`BATCH_LINES`] lines; `None` at the end of the input.
 fn read_batch(reader: &mut impl BufRead, next_line: &mut u64) -> Result<Option<Batch>, CliError> {
-    let mut batch = Batch {
-        first_line: *next_line,
-        lines: Vec::with_capacity(BATCH_LINES),
-    };
+    let mut batch = Batch { first_line: *next_line, lines: Vec::with_capacity(BATCH_LINES) };
     while batch.lines.len() < BATCH_LINES {
-        match read_line(reader).map_err(|source| CliError::Io {
-            path: "<input>".into(),
-            source,
-        })? {
+        match read_line(reader).map_err(|source| CliError::Io { path: "<input>".into(), source })? {
             Some(line) => batch.lines.push(line),
             None => break,
         }
     }
     *next_line += batch.lines.len() as u64;
-    Ok(if batch.lines.is_empty() {
-        None
-    } else {
-        Some(batch)
-    })
+    Ok(if batch.lines.is_empty() { None } else { Some(batch) })
 }
 
 /// Reads one line without its ending. A line over [`MAX_LINE_BYTES`] is skipped to its end
@@ -262,9 +226,7 @@ pub fn line_text(raw: &Result<Vec<u8>, usize>) -> Option<Result<&str, RecordErro
     match raw {
         Err(len) => Some(Err(RecordError {
             path: String::new(),
-            message: format!(
-                "line of {len} bytes is longer than the limit of {MAX_LINE_BYTES} bytes"
-            ),
+            message: format!("line of {len} bytes is longer than the limit of {MAX_LINE_BYTES} bytes"),
         })),
         Ok(bytes) => {
             if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -279,13 +241,7 @@ pub fn line_text(raw: &Result<Vec<u8>, usize>) -> Option<Result<&str, RecordErro
 }
 
 /// Writes the error object for a rejected line, naming the record by its key when readable.
-pub fn write_rejection(
-    out: &mut String,
-    program: &Program,
-    line: u64,
-    text: Option<&str>,
-    error: &RecordError,
-) {
+pub fn write_rejection(out: &mut String, program: &Program, line: u64, text: Option<&str>, error: &RecordError) {
     let key_name = program.schema.key_name();
     let key_value = match (key_name, text) {
         (Some(name), Some(text)) => json::probe_key(text, name),
@@ -322,7 +278,7 @@ impl Worker for InterpWorker {
                     let site = program.sites.get(e.site as usize);
                     RecordError {
                         path: site.map(|s| s.path.clone()).unwrap_or_default(),
-                        message: site.map(|s| s.what.clone()).unwrap_or_default(),
+                        message: e.failure.message().to_string(),
                     }
                 })
             });

@@ -6,12 +6,7 @@ use std::fmt::Write as _;
 /// Renders a program as indented text: one line per definition, group rule and output.
 pub fn dump(program: &Program) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "policy {} {}",
-        program.name,
-        program.version.as_deref().unwrap_or("-")
-    );
+    let _ = writeln!(out, "policy {} {}", program.name, program.version.as_deref().unwrap_or("-"));
     for node in &program.order {
         match node {
             Node::Def(d) => {
@@ -22,11 +17,7 @@ pub fn dump(program: &Program) -> String {
             Node::Group(g) => {
                 if let Some(group) = program.groups.get(*g as usize) {
                     for rule in &group.rules {
-                        let _ = writeln!(
-                            out,
-                            "{}.{} = {:?}",
-                            group.name, rule.code, rule.cond.expr.kind
-                        );
+                        let _ = writeln!(out, "{}.{} = {:?}", group.name, rule.code, rule.cond.expr.kind);
                     }
                 }
             }

@@ -18,10 +18,38 @@ use std::sync::Arc;
 
 /// Why a record could not be decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("evaluation failed at site {site}")]
+#[error("{} at site {site}", failure.message())]
 pub struct EvalError {
     /// The failing site, an index into [`Program::sites`].
     pub site: SiteId,
+    /// What went wrong there.
+    pub failure: Failure,
+}
+
+/// The ways evaluating a record can fail. They match the status words of the Wasm ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Integer arithmetic left the 64-bit range.
+    Overflow,
+    /// Date arithmetic left 0001-01-01..=9999-12-31.
+    DateRange,
+    /// Division by zero.
+    DivisionByZero,
+}
+
+impl Failure {
+    /// The message reported for a record that failed this way (the ABI's status message).
+    pub fn message(self) -> &'static str {
+        match self {
+            Failure::Overflow => "integer overflow",
+            Failure::DateRange => "date out of range",
+            Failure::DivisionByZero => "division by zero",
+        }
+    }
+}
+
+fn overflow(site: SiteId) -> EvalError {
+    EvalError { site, failure: Failure::Overflow }
 }
 
 /// Evaluates the program's output for one input record.
@@ -38,26 +66,10 @@ pub fn evaluate_group(program: &Program, input: &Value, group: GroupId) -> Resul
 
 /// Evaluates an expression that reads no input, definitions, functions or groups (a
 /// constant's body) and describes the failure, if any.
-pub(crate) fn eval_constant(
-    expr: &Expr,
-    frame: &mut [Value],
-    sites: &[Site],
-) -> Result<Value, String> {
+pub(crate) fn eval_constant(expr: &Expr, frame: &mut [Value], sites: &[Site]) -> Result<Value, String> {
     let input = Value::Null;
-    let mut ctx = Ctx {
-        defs: &[],
-        fns: &[],
-        groups: &[],
-        input: &input,
-        def_memo: Vec::new(),
-        group_memo: Vec::new(),
-    };
-    ctx.eval(expr, frame).map_err(|e| {
-        sites
-            .get(e.site as usize)
-            .map(|s| s.what.clone())
-            .unwrap_or_default()
-    })
+    let mut ctx = Ctx { defs: &[], fns: &[], groups: &[], input: &input, def_memo: Vec::new(), group_memo: Vec::new() };
+    ctx.eval(expr, frame).map_err(|e| sites.get(e.site as usize).map(|s| s.what.clone()).unwrap_or_default())
 }
 
 struct Ctx<'p> {
@@ -147,6 +159,10 @@ impl<'p> Ctx<'p> {
     }
 
     fn eval(&mut self, e: &Expr, frame: &mut [Value]) -> R {
+        crate::stack::guard(|| self.eval_inner(e, frame))
+    }
+
+    fn eval_inner(&mut self, e: &Expr, frame: &mut [Value]) -> R {
         use ExprKind as K;
         Ok(match &e.kind {
             K::Const(v) => v.clone(),
@@ -174,19 +190,18 @@ impl<'p> Ctx<'p> {
                 _ => Value::Null,
             },
             K::Not(a) => Value::Bool(!bool_of(&self.eval(a, frame)?)),
-            K::And(a, b) => {
-                Value::Bool(bool_of(&self.eval(a, frame)?) && bool_of(&self.eval(b, frame)?))
-            }
-            K::Or(a, b) => {
-                Value::Bool(bool_of(&self.eval(a, frame)?) || bool_of(&self.eval(b, frame)?))
-            }
+            K::And(a, b) => Value::Bool(bool_of(&self.eval(a, frame)?) && bool_of(&self.eval(b, frame)?)),
+            K::Or(a, b) => Value::Bool(bool_of(&self.eval(a, frame)?) || bool_of(&self.eval(b, frame)?)),
             K::Neg(a, site) => {
                 let v = int_of(&self.eval(a, frame)?);
-                Value::Int(v.checked_neg().ok_or(EvalError { site: *site })?)
+                Value::Int(v.checked_neg().ok_or(overflow(*site))?)
             }
             K::Arith(op, a, b, site) => {
                 let (x, y) = (int_of(&self.eval(a, frame)?), int_of(&self.eval(b, frame)?));
-                Value::Int(arith(*op, x, y).ok_or(EvalError { site: *site })?)
+                if *op == ArithOp::Div && y == 0 {
+                    return Err(EvalError { site: *site, failure: Failure::DivisionByZero });
+                }
+                Value::Int(arith(*op, x, y).ok_or(overflow(*site))?)
             }
             K::Compare(op, a, b) => {
                 let (x, y) = (self.eval(a, frame)?, self.eval(b, frame)?);
@@ -212,9 +227,7 @@ impl<'p> Ctx<'p> {
                     Value::Enum(v) => v,
                     _ => 0,
                 };
-                let arm = table
-                    .get(variant as usize)
-                    .and_then(|a| arms.get(*a as usize));
+                let arm = table.get(variant as usize).and_then(|a| arms.get(*a as usize));
                 match arm {
                     Some(body) => self.eval(body, frame)?,
                     None => Value::Null,
@@ -242,9 +255,8 @@ impl<'p> Ctx<'p> {
                 let day = int_of(&self.eval(d, frame)?);
                 let n = int_of(&self.eval(n, frame)?);
                 let n = if *negate { n.checked_neg() } else { Some(n) };
-                let shifted =
-                    n.and_then(|n| i32::try_from(day).ok().and_then(|d| date::add_days(d, n)));
-                Value::Date(shifted.ok_or(EvalError { site: *site })?)
+                let shifted = n.and_then(|n| i32::try_from(day).ok().and_then(|d| date::add_days(d, n)));
+                Value::Date(shifted.ok_or(EvalError { site: *site, failure: Failure::DateRange })?)
             }
             K::DateDiff(a, b) => {
                 let (x, y) = (int_of(&self.eval(a, frame)?), int_of(&self.eval(b, frame)?));
@@ -304,7 +316,7 @@ impl<'p> Ctx<'p> {
                         None => 0,
                     };
                     let site = q.site.unwrap_or(0);
-                    count = count.checked_add(v).ok_or(EvalError { site })?;
+                    count = count.checked_add(v).ok_or(overflow(site))?;
                 }
                 QuantKind::Max | QuantKind::Min => {
                     let Some(body) = &q.body else { continue };
@@ -363,24 +375,4 @@ fn compare(op: CmpOp, x: &Value, y: &Value) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arithmetic_is_checked() {
-        assert_eq!(arith(ArithOp::Add, i64::MAX, 1), None);
-        assert_eq!(arith(ArithOp::Sub, i64::MIN, 1), None);
-        assert_eq!(arith(ArithOp::Mul, i64::MAX / 2 + 1, 2), None);
-        assert_eq!(arith(ArithOp::Div, 1, 0), None);
-        assert_eq!(arith(ArithOp::Div, i64::MIN, -1), None);
-        assert_eq!(arith(ArithOp::Div, -7, 2), Some(-3));
-        assert_eq!(arith(ArithOp::Add, 20, -25), Some(-5));
-    }
-
-    #[test]
-    fn min_and_max_keep_the_first_of_equals() {
-        assert_eq!(pick(true, Value::Enum(2), Value::Enum(2)), Value::Enum(2));
-        assert_eq!(pick(true, Value::Int(1), Value::Int(3)), Value::Int(3));
-        assert_eq!(pick(false, Value::Int(1), Value::Int(3)), Value::Int(1));
-    }
-}
+mod tests;

@@ -9,10 +9,7 @@ use thiserror::Error;
 pub enum ParseError {
     /// The text does not follow the grammar.
     #[error("{message}")]
-    #[diagnostic(
-        code(dexp::parse::syntax),
-        help("see docs/language.md for the syntax of each declaration")
-    )]
+    #[diagnostic(code(dexp::parse::syntax), help("see docs/language.md for the syntax of each declaration"))]
     Syntax {
         /// Where the parser stopped.
         #[label("here")]
@@ -22,10 +19,7 @@ pub enum ParseError {
     },
     /// Brackets, `if`s or operators are nested deeper than the parser accepts.
     #[error("{detail} nested too deeply (the limit is {limit} levels)")]
-    #[diagnostic(
-        code(dexp::parse::too_deep),
-        help("split the expression into named `let` definitions or functions")
-    )]
+    #[diagnostic(code(dexp::parse::too_deep), help("split the expression into named `let` definitions or functions"))]
     TooDeep {
         /// Where the limit was crossed.
         #[label("too deep here")]
@@ -37,10 +31,7 @@ pub enum ParseError {
     },
     /// The source file is larger than the compiler accepts.
     #[error("the policy is {size} bytes, more than the limit of {limit} bytes")]
-    #[diagnostic(
-        code(dexp::parse::too_large),
-        help("split the policy into smaller policies")
-    )]
+    #[diagnostic(code(dexp::parse::too_large), help("split the policy into smaller policies"))]
     TooLarge {
         /// The whole file.
         #[label("this file")]
@@ -63,10 +54,7 @@ pub enum ParseError {
     },
     /// An unknown escape sequence in a string literal.
     #[error("unknown escape `\\{escape}` in string")]
-    #[diagnostic(
-        code(dexp::parse::bad_escape),
-        help("strings accept \\n, \\t, \\\\ and \\\"")
-    )]
+    #[diagnostic(code(dexp::parse::bad_escape), help("strings accept \\n, \\t, \\\\ and \\\""))]
     BadEscape {
         /// The string literal.
         #[label("in this string")]

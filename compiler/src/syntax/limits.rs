@@ -10,7 +10,7 @@ use super::error::ParseError;
 use crate::span::Span;
 
 /// The largest policy source accepted, in bytes.
-pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 /// The deepest nesting of brackets and nested-expression keywords the scan accepts.
 pub const MAX_NESTING: usize = 96;
 /// The deepest expression tree the parser builds (operator chains count too).
@@ -19,18 +19,12 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 /// Rejects sources over [`MAX_SOURCE_BYTES`].
 pub fn check_size(source: &str) -> Result<(), ParseError> {
     if source.len() > MAX_SOURCE_BYTES {
-        return Err(ParseError::TooLarge {
-            span: Span::new(0, 0),
-            size: source.len(),
-            limit: MAX_SOURCE_BYTES,
-        });
+        return Err(ParseError::TooLarge { span: Span::new(0, 0), size: source.len(), limit: MAX_SOURCE_BYTES });
     }
     Ok(())
 }
 
-const NESTING_WORDS: &[&str] = &[
-    "if", "match", "not", "all", "any", "count", "sum", "max", "min",
-];
+const NESTING_WORDS: &[&str] = &["if", "match", "not", "all", "any", "count", "sum", "max", "min"];
 
 /// Rejects sources whose nesting estimate exceeds [`MAX_NESTING`].
 pub fn check_nesting(source: &str) -> Result<(), ParseError> {
@@ -78,50 +72,31 @@ pub fn check_nesting(source: &str) -> Result<(), ParseError> {
             }
             b'-' if matches!(
                 prev_significant,
-                b'(' | b'['
-                    | b'{'
-                    | b','
-                    | b'='
-                    | b'<'
-                    | b'>'
-                    | b'+'
-                    | b'-'
-                    | b'*'
-                    | b'/'
-                    | b':'
-                    | b'?'
+                b'(' | b'[' | b'{' | b',' | b'=' | b'<' | b'>' | b'+' | b'-' | b'*' | b'/' | b':' | b'?'
             ) =>
             {
                 bump(&mut levels, &mut depth);
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
-                while bytes
-                    .get(i)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                {
+                while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
                     i += 1;
                 }
                 let word = source.get(start..i).unwrap_or("");
                 if NESTING_WORDS.contains(&word) {
                     bump(&mut levels, &mut depth);
                 } else if levels.len() == 1
-                    && matches!(
-                        word,
-                        "let" | "const" | "fn" | "output" | "requirements" | "advisories"
-                    )
+                    && matches!(word, "let" | "const" | "fn" | "output" | "requirements" | "advisories")
                 {
                     levels = vec![0];
                     depth = 0;
                 }
                 // Operators that expect an operand next behave like an open bracket for `-`.
-                prev_significant = if matches!(
-                    word,
-                    "and" | "or" | "not" | "in" | "then" | "else" | "where" | "if" | "return"
-                ) {
-                    b'('
-                } else {
-                    b'a'
-                };
+                prev_significant =
+                    if matches!(word, "and" | "or" | "not" | "in" | "then" | "else" | "where" | "if" | "return") {
+                        b'('
+                    } else {
+                        b'a'
+                    };
                 if depth > MAX_NESTING {
                     return Err(too_deep(start, i));
                 }
@@ -148,9 +123,5 @@ fn bump(levels: &mut [usize], depth: &mut usize) {
 }
 
 fn too_deep(start: usize, end: usize) -> ParseError {
-    ParseError::TooDeep {
-        span: Span::new(start, end),
-        limit: MAX_NESTING,
-        detail: "expression".into(),
-    }
+    ParseError::TooDeep { span: Span::new(start, end), limit: MAX_NESTING, detail: "expression".into() }
 }

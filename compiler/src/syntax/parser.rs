@@ -17,18 +17,8 @@ use pest::Parser as _;
 struct DexpParser;
 
 /// Words that begin a top-level declaration when they start a line.
-const ITEM_KEYWORDS: &[&str] = &[
-    "policy",
-    "enum",
-    "record",
-    "input",
-    "output",
-    "const",
-    "let",
-    "fn",
-    "requirements",
-    "advisories",
-];
+const ITEM_KEYWORDS: &[&str] =
+    &["policy", "enum", "record", "input", "output", "const", "let", "fn", "requirements", "advisories"];
 
 /// Parses a whole file, collecting the errors of every item.
 pub fn parse(source: &str) -> Result<Policy, Vec<ParseError>> {
@@ -38,10 +28,7 @@ pub fn parse(source: &str) -> Result<Policy, Vec<ParseError>> {
     if let Err(e) = limits::check_nesting(source) {
         return Err(vec![e]);
     }
-    let builder = Builder {
-        errors: std::cell::RefCell::new(Vec::new()),
-        pratt: pratt(),
-    };
+    let builder = Builder { errors: std::cell::RefCell::new(Vec::new()), pratt: pratt() };
     builder.run(source)
 }
 
@@ -71,10 +58,7 @@ fn item_starts(source: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut offset = 0;
     for line in source.split_inclusive('\n') {
-        let word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if ITEM_KEYWORDS.contains(&word.as_str()) {
             starts.push(offset);
         }
@@ -136,11 +120,7 @@ impl Builder {
         }
         let errors = self.errors.into_inner();
         match (policy_name, errors.is_empty()) {
-            (Some((name, version)), true) => Ok(Policy {
-                name,
-                version,
-                items,
-            }),
+            (Some((name, version)), true) => Ok(Policy { name, version, items }),
             _ => Err(errors),
         }
     }
@@ -151,18 +131,12 @@ impl Builder {
     }
 
     fn name(pair: Pair<Rule>, offset: usize) -> Name {
-        Name {
-            span: Self::span(&pair, offset),
-            text: pair.as_str().to_string(),
-        }
+        Name { span: Self::span(&pair, offset), text: pair.as_str().to_string() }
     }
 
     fn policy_decl(&self, pair: Pair<Rule>, offset: usize) -> (Name, Option<(String, Span)>) {
         let mut inner = pair.into_inner();
-        let name = inner
-            .next()
-            .map(|p| Self::name(p, offset))
-            .unwrap_or_else(|| missing_name(offset));
+        let name = inner.next().map(|p| Self::name(p, offset)).unwrap_or_else(|| missing_name(offset));
         let version = inner.next().and_then(|p| {
             let span = Self::span(&p, offset);
             self.string(p, offset).ok().map(|s| (s, span))
@@ -174,8 +148,7 @@ impl Builder {
         let rule = pair.as_rule();
         let span = Self::span(&pair, offset);
         let mut inner = pair.into_inner();
-        let next_name =
-            |inner: &mut Pairs<Rule>| inner.next().map(|p| Self::name(p, offset)).ok_or(());
+        let next_name = |inner: &mut Pairs<Rule>| inner.next().map(|p| Self::name(p, offset)).ok_or(());
         match rule {
             Rule::enum_decl => {
                 let name = next_name(&mut inner)?;
@@ -213,12 +186,7 @@ impl Builder {
                         _ => value = Some(self.expr(p, offset)?.0),
                     }
                 }
-                Ok(Item::Def {
-                    is_const: rule == Rule::const_decl,
-                    name,
-                    ty,
-                    value: value.ok_or(())?,
-                })
+                Ok(Item::Def { is_const: rule == Rule::const_decl, name, ty, value: value.ok_or(())? })
             }
             Rule::fn_decl => {
                 let name = next_name(&mut inner)?;
@@ -236,12 +204,7 @@ impl Builder {
                         _ => body = Some(self.expr(p, offset)?.0),
                     }
                 }
-                Ok(Item::Fn {
-                    name,
-                    params,
-                    ret: ret.ok_or(())?,
-                    body: body.ok_or(())?,
-                })
+                Ok(Item::Fn { name, params, ret: ret.ok_or(())?, body: body.ok_or(())? })
             }
             Rule::group_decl => {
                 let advisories = inner.next().map(|k| k.as_str() == "advisories").ok_or(())?;
@@ -252,17 +215,9 @@ impl Builder {
                     let code = next_name(&mut ri)?;
                     let message = self.string(ri.next().ok_or(())?, offset)?;
                     let cond = self.expr(ri.next().ok_or(())?, offset)?.0;
-                    rules.push(RuleDecl {
-                        code,
-                        message,
-                        cond,
-                    });
+                    rules.push(RuleDecl { code, message, cond });
                 }
-                Ok(Item::Group {
-                    advisories,
-                    name,
-                    rules,
-                })
+                Ok(Item::Group { advisories, name, rules })
             }
             _ => Err(()),
         }
@@ -317,10 +272,9 @@ impl Builder {
                 Some('\\') => out.push('\\'),
                 Some('"') => out.push('"'),
                 other => {
-                    self.errors.borrow_mut().push(ParseError::BadEscape {
-                        span,
-                        escape: other.map(String::from).unwrap_or_default(),
-                    });
+                    self.errors
+                        .borrow_mut()
+                        .push(ParseError::BadEscape { span, escape: other.map(String::from).unwrap_or_default() });
                     return Err(());
                 }
             }
@@ -329,6 +283,10 @@ impl Builder {
     }
 
     fn expr(&self, pair: Pair<Rule>, offset: usize) -> Built {
+        crate::stack::guard(|| self.expr_inner(pair, offset))
+    }
+
+    fn expr_inner(&self, pair: Pair<Rule>, offset: usize) -> Built {
         let pairs = pair.into_inner();
         self.pratt
             .map_primary(|p| self.operand(p, offset))
@@ -347,11 +305,7 @@ impl Builder {
                 let kind = match op.as_rule() {
                     Rule::op_days => ExprKind::Days(Box::new(lhs)),
                     _ => {
-                        let name = op
-                            .into_inner()
-                            .next()
-                            .map(|p| Self::name(p, offset))
-                            .ok_or(())?;
+                        let name = op.into_inner().next().map(|p| Self::name(p, offset)).ok_or(())?;
                         ExprKind::Field(Box::new(lhs), name)
                     }
                 };
@@ -361,11 +315,11 @@ impl Builder {
                 let ((lhs, dl), (rhs, dr)) = (lhs?, rhs?);
                 let span = lhs.span.to(rhs.span);
                 let bin = binop(op.as_rule()).ok_or(())?;
-                self.node(
-                    ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)),
-                    span,
-                    dl.max(dr),
-                )
+                if dl.max(dr) as usize >= limits::MAX_EXPR_DEPTH {
+                    // Point at the operator that crosses the limit, not at the whole chain.
+                    return self.node(ExprKind::Null, Self::span(&op, offset), dl.max(dr));
+                }
+                self.node(ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), span, dl.max(dr))
             })
             .parse(pairs)
     }
@@ -406,9 +360,7 @@ impl Builder {
                 match text.parse::<i64>() {
                     Ok(v) => self.node(ExprKind::Int(v), span, 0),
                     Err(_) => {
-                        self.errors
-                            .borrow_mut()
-                            .push(ParseError::IntTooLarge { span });
+                        self.errors.borrow_mut().push(ParseError::IntTooLarge { span });
                         Err(())
                     }
                 }
@@ -480,16 +432,11 @@ impl Builder {
                         let pspan = Self::span(&p, offset);
                         let mut names: Vec<Pair<Rule>> = p.into_inner().collect();
                         let pattern = match (names.pop(), names.pop()) {
-                            (Some(w), _) if w.as_rule() == Rule::wildcard => {
-                                Pattern::Wildcard(pspan)
+                            (Some(w), _) if w.as_rule() == Rule::wildcard => Pattern::Wildcard(pspan),
+                            (Some(variant), Some(enum_name)) => {
+                                Pattern::Variant(Some(Self::name(enum_name, offset)), Self::name(variant, offset))
                             }
-                            (Some(variant), Some(enum_name)) => Pattern::Variant(
-                                Some(Self::name(enum_name, offset)),
-                                Self::name(variant, offset),
-                            ),
-                            (Some(variant), None) => {
-                                Pattern::Variant(None, Self::name(variant, offset))
-                            }
+                            (Some(variant), None) => Pattern::Variant(None, Self::name(variant, offset)),
                             _ => return Err(()),
                         };
                         patterns.push(pattern);
@@ -501,11 +448,7 @@ impl Builder {
                     }
                 }
             }
-            arms.push(Arm {
-                patterns,
-                body: body.ok_or(())?,
-                span: arm_span,
-            });
+            arms.push(Arm { patterns, body: body.ok_or(())?, span: arm_span });
         }
         self.node(ExprKind::Match(Box::new(scrutinee), arms), span, depth)
     }
@@ -535,18 +478,7 @@ impl Builder {
             };
             *slot = Some(Box::new(e));
         }
-        self.node(
-            ExprKind::Quant {
-                kind,
-                var,
-                list: Box::new(list),
-                filter,
-                body,
-                default,
-            },
-            span,
-            depth,
-        )
+        self.node(ExprKind::Quant { kind, var, list: Box::new(list), filter, body, default }, span, depth)
     }
 }
 
@@ -572,10 +504,7 @@ fn binop(rule: Rule) -> Option<BinOp> {
 }
 
 fn missing_name(offset: usize) -> Name {
-    Name {
-        text: String::new(),
-        span: Span::new(offset, offset),
-    }
+    Name { text: String::new(), span: Span::new(offset, offset) }
 }
 
 fn only_comments(text: &str) -> bool {
@@ -614,14 +543,26 @@ fn pest_error(e: &pest::error::Error<Rule>, offset: usize, chunk: &str) -> Parse
             .map(|(i, _)| i.max(1))
             .unwrap_or(rest.len())
     };
-    let span = Span::new(offset + pos, offset + pos + token_len);
     let found = match rest.get(..token_len) {
         Some(t) if !t.trim().is_empty() => format!("found `{t}`"),
         _ => "found the end of the declaration".to_string(),
     };
+    // At the end of a declaration, point just after its last token rather than at the next line.
+    let span = if token_len == 0 || rest.trim().is_empty() {
+        let end = chunk.get(..pos).map(|b| b.trim_end().len()).unwrap_or(pos);
+        Span::new(offset + end, offset + end)
+    } else {
+        Span::new(offset + pos, offset + pos + token_len)
+    };
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             let mut wanted: Vec<&str> = positives.iter().map(|r| describe_rule(*r)).collect();
+            // Anything that can start an operand is summed up as "an expression".
+            if positives.iter().any(|r| *r == Rule::expr || is_operand(*r)) {
+                wanted
+                    .retain(|w| !matches!(*w, "an expression" | "something else" | "a name" | "a number" | "a string"));
+                wanted.push("an expression");
+            }
             wanted.sort_unstable();
             wanted.dedup();
             let list = match wanted.split_last() {
@@ -633,14 +574,30 @@ fn pest_error(e: &pest::error::Error<Rule>, offset: usize, chunk: &str) -> Parse
         }
         pest::error::ErrorVariant::CustomError { message } => {
             // pest's stack guard: the nesting check should have caught it first.
-            return ParseError::TooDeep {
-                span,
-                limit: limits::MAX_NESTING,
-                detail: message.clone(),
-            };
+            return ParseError::TooDeep { span, limit: limits::MAX_NESTING, detail: message.clone() };
         }
     };
     ParseError::Syntax { span, message }
+}
+
+fn is_operand(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::if_expr
+            | Rule::match_expr
+            | Rule::quant_expr
+            | Rule::quant_head
+            | Rule::call
+            | Rule::record_lit
+            | Rule::paren
+            | Rule::list_lit
+            | Rule::set_lit
+            | Rule::boolean
+            | Rule::null
+            | Rule::int
+            | Rule::op_not
+            | Rule::op_neg
+    )
 }
 
 /// Friendly names for rules in "expected ..." messages.
@@ -658,9 +615,7 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::pattern => "a pattern",
         Rule::param => "a parameter",
         Rule::op_or | Rule::op_and => "`and`/`or`",
-        Rule::op_eq | Rule::op_ne | Rule::op_lt | Rule::op_le | Rule::op_gt | Rule::op_ge => {
-            "a comparison"
-        }
+        Rule::op_eq | Rule::op_ne | Rule::op_lt | Rule::op_le | Rule::op_gt | Rule::op_ge => "a comparison",
         Rule::op_in | Rule::op_not_in => "`in`",
         Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div => "an arithmetic operator",
         Rule::op_coalesce => "`??`",
