@@ -188,6 +188,7 @@ impl<'a> Cx<'a> {
                 _ => {}
             }
         }
+        self.check_shadowing();
         let whole = Span::new(0, 0).to(self.policy.name.span);
         if self.input.is_none() {
             self.error(CheckError::Declaration {
@@ -203,6 +204,21 @@ impl<'a> Cx<'a> {
                 help: Some("add `output RecordType { field: value, ... }` describing the decision".into()),
             });
         }
+    }
+
+    /// Input fields are in scope everywhere, so a definition may not reuse their names.
+    fn check_shadowing(&mut self) {
+        let Some((input, _)) = self.input else { return };
+        let Some(record) = self.records.get(input as usize) else { return };
+        let clashes: Vec<CheckError> = record
+            .fields
+            .iter()
+            .filter_map(|(field, _)| {
+                let (_, span) = self.values.get(&field.text)?;
+                Some(CheckError::Duplicate { name: field.text.clone(), span: *span, first: field.span })
+            })
+            .collect();
+        self.errors.extend(clashes);
     }
 
     fn declare_input(&mut self, ty: &ast::Name, key: Option<&ast::Name>) {
