@@ -230,16 +230,8 @@ enum Pending {
 impl Layout {
     /// Derives the layout of every type in `schema`, deterministically.
     pub fn of(schema: &Schema) -> Result<Layout, LayoutError> {
-        let enums = schema
-            .enums
-            .iter()
-            .map(|e| if e.variants.len() <= 256 { 1 } else { 4 })
-            .collect();
-        let mut builder = Builder {
-            schema,
-            enums,
-            records: vec![Pending::Todo; schema.records.len()],
-        };
+        let enums = schema.enums.iter().map(|e| if e.variants.len() <= 256 { 1 } else { 4 }).collect();
+        let mut builder = Builder { schema, enums, records: vec![Pending::Todo; schema.records.len()] };
         for i in 0..schema.records.len() {
             builder.record(i)?;
         }
@@ -254,18 +246,13 @@ impl Layout {
         let size_of = |i: u32| records.get(i as usize).map(|r| r.size);
         let input_size = size_of(schema.input).ok_or(LayoutError::Dangling("input record"))?;
         let output_size = size_of(schema.output).ok_or(LayoutError::Dangling("output record"))?;
-        let slot_size = align_up(8 + output_size, AREA_ALIGN)
-            .ok_or_else(|| LayoutError::TooLarge("decision".into()))?;
+        let slot_size =
+            align_up(8 + output_size, AREA_ALIGN).ok_or_else(|| LayoutError::TooLarge("decision".into()))?;
         Ok(Layout {
             enums: builder.enums,
             records,
             input_size,
-            slot: SlotLayout {
-                size: slot_size,
-                status: 0,
-                site: 4,
-                record: 8,
-            },
+            slot: SlotLayout { size: slot_size, status: 0, site: 4, record: 8 },
         })
     }
 
@@ -311,11 +298,7 @@ struct Builder<'s> {
 
 impl Builder<'_> {
     fn record(&mut self, i: usize) -> Result<TyLayout, LayoutError> {
-        let def = self
-            .schema
-            .records
-            .get(i)
-            .ok_or(LayoutError::Dangling("record"))?;
+        let def = self.schema.records.get(i).ok_or(LayoutError::Dangling("record"))?;
         match self.records.get(i) {
             Some(Pending::Done(r)) => return Ok(TyLayout::new(r.size, r.align)),
             Some(Pending::InProgress) => return Err(LayoutError::Recursive(def.name.clone())),
@@ -343,22 +326,14 @@ impl Builder<'_> {
             let offset = align_up(end, l.align).ok_or_else(too_large)?;
             end = offset.checked_add(l.size).ok_or_else(too_large)?;
             align = align.max(l.align);
-            *slot = FieldLayout {
-                offset,
-                size: l.size,
-                align: l.align,
-            };
+            *slot = FieldLayout { offset, size: l.size, align: l.align };
         }
         let size = align_up(end, align).ok_or_else(too_large)?;
         if size > MAX_RECORD_SIZE {
             return Err(too_large());
         }
         if let Some(slot) = self.records.get_mut(i) {
-            *slot = Pending::Done(RecordLayout {
-                size,
-                align,
-                fields: placed,
-            });
+            *slot = Pending::Done(RecordLayout { size, align, fields: placed });
         }
         Ok(TyLayout::new(size, align))
     }
@@ -372,19 +347,14 @@ impl Builder<'_> {
             // A list is a reference: its element type's layout is computed on its own.
             Ty::List(_) => TyLayout::new(8, 4),
             Ty::Enum(i) => {
-                let size = *self
-                    .enums
-                    .get(*i as usize)
-                    .ok_or(LayoutError::Dangling("enum"))?;
+                let size = *self.enums.get(*i as usize).ok_or(LayoutError::Dangling("enum"))?;
                 TyLayout::new(size, size)
             }
             Ty::Record(i) => self.record(*i as usize)?,
             Ty::Optional(inner) => {
                 let inner = self.ty(inner)?;
-                let size = inner
-                    .align
-                    .checked_add(inner.size)
-                    .ok_or_else(|| LayoutError::TooLarge("optional".into()))?;
+                let size =
+                    inner.align.checked_add(inner.size).ok_or_else(|| LayoutError::TooLarge("optional".into()))?;
                 TyLayout::new(size, inner.align)
             }
         })
@@ -393,11 +363,7 @@ impl Builder<'_> {
 
 impl Default for FieldLayout {
     fn default() -> Self {
-        FieldLayout {
-            offset: 0,
-            size: 0,
-            align: 1,
-        }
+        FieldLayout { offset: 0, size: 0, align: 1 }
     }
 }
 
@@ -431,9 +397,7 @@ impl Shape {
 
     /// The input record's field layouts, in declaration order.
     pub(crate) fn input_fields(&self) -> &[FieldLayout] {
-        self.layout
-            .record(self.schema.input)
-            .map_or(&[], |r| r.fields.as_slice())
+        self.layout.record(self.schema.input).map_or(&[], |r| r.fields.as_slice())
     }
 }
 
@@ -464,13 +428,7 @@ impl Placement {
         let var_ptr = align_up(out_ptr.checked_add(out_bytes)?, AREA_ALIGN)?;
         // The end of the variable area must itself be addressable.
         var_ptr.checked_add(var_len)?;
-        Some(Placement {
-            in_ptr,
-            out_ptr,
-            var_ptr,
-            var_len,
-            n,
-        })
+        Some(Placement { in_ptr, out_ptr, var_ptr, var_len, n })
     }
 
     /// The first byte past the variable area: the memory the host must provide.

@@ -69,9 +69,7 @@ pub fn parse(text: &str) -> Option<i32> {
     }
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
         let digits = b.get(range)?;
-        digits.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
+        digits.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
     };
     let year = num(0..4)?;
     let month = num(5..7)?;
@@ -178,22 +176,10 @@ mod tests {
     #[test]
     fn adding_days_crosses_months_years_and_leap_days() {
         let d = |s: &str| parse(s).unwrap_or(i32::MIN);
-        assert_eq!(
-            add_days(d("2024-02-28"), 1).map(format),
-            Some("2024-02-29".into())
-        );
-        assert_eq!(
-            add_days(d("2025-02-28"), 1).map(format),
-            Some("2025-03-01".into())
-        );
-        assert_eq!(
-            add_days(d("2026-12-16"), 90).map(format),
-            Some("2027-03-16".into())
-        );
-        assert_eq!(
-            add_days(d("2025-12-31"), -365).map(format),
-            Some("2024-12-31".into())
-        );
+        assert_eq!(add_days(d("2024-02-28"), 1).map(format), Some("2024-02-29".into()));
+        assert_eq!(add_days(d("2025-02-28"), 1).map(format), Some("2025-03-01".into()));
+        assert_eq!(add_days(d("2026-12-16"), 90).map(format), Some("2027-03-16".into()));
+        assert_eq!(add_days(d("2025-12-31"), -365).map(format), Some("2024-12-31".into()));
         assert_eq!(add_days(MAX_DAY, 1), None);
         assert_eq!(add_days(MIN_DAY, -1), None);
         assert_eq!(add_days(0, i64::MAX), None);

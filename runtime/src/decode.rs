@@ -51,13 +51,7 @@ fn err<T>(message: impl Into<String>) -> Result<T, DecodeError> {
 
 impl<'m> Region<'m> {
     /// Appends the value of type `ty` at `at` in `fixed` to `out` as compact JSON.
-    pub fn write_json(
-        &self,
-        shape: &Shape,
-        ty: &Ty,
-        at: usize,
-        out: &mut String,
-    ) -> Result<(), DecodeError> {
+    pub fn write_json(&self, shape: &Shape, ty: &Ty, at: usize, out: &mut String) -> Result<(), DecodeError> {
         self.reader(shape).json(ty, Buf::Fixed, at, out)
     }
 
@@ -67,12 +61,7 @@ impl<'m> Region<'m> {
     }
 
     fn reader<'s>(&self, shape: &'s Shape) -> Reader<'m, 's> {
-        Reader {
-            region: *self,
-            shape,
-            depth: 0,
-            budget: self.vars.len().saturating_add(1 << 20),
-        }
+        Reader { region: *self, shape, depth: 0, budget: self.vars.len().saturating_add(1 << 20) }
     }
 }
 
@@ -90,9 +79,7 @@ impl<'m> Reader<'m, '_> {
 
     fn array<const N: usize>(&self, buf: Buf, at: usize) -> Result<[u8; N], DecodeError> {
         let bytes = self.bytes(buf, at, N)?;
-        bytes
-            .try_into()
-            .map_err(|_| DecodeError("short read".into()))
+        bytes.try_into().map_err(|_| DecodeError("short read".into()))
     }
 
     fn byte(&self, buf: Buf, at: usize) -> Result<u8, DecodeError> {
@@ -136,9 +123,7 @@ impl<'m> Reader<'m, '_> {
 
     fn variant(&self, e: u32, buf: Buf, at: usize) -> Result<(u32, &str), DecodeError> {
         let schema = self.shape.schema();
-        let def = schema
-            .enum_def(e)
-            .ok_or_else(|| DecodeError("unknown enum".into()))?;
+        let def = schema.enum_def(e).ok_or_else(|| DecodeError("unknown enum".into()))?;
         let v = if def.variants.len() <= 256 {
             u32::from(self.byte(buf, at)?)
         } else {
@@ -152,18 +137,10 @@ impl<'m> Reader<'m, '_> {
 
     fn codes(&self, g: u32, buf: Buf, at: usize) -> Result<u64, DecodeError> {
         let bits = u64::from_le_bytes(self.array(buf, at)?);
-        let group = self
-            .shape
-            .schema()
-            .group(g)
-            .ok_or_else(|| DecodeError("unknown group".into()))?;
+        let group = self.shape.schema().group(g).ok_or_else(|| DecodeError("unknown group".into()))?;
         let n = group.codes.len();
         if n < 64 && bits >> n != 0 {
-            return err(format!(
-                "codes of `{}` set bit {} of {n}",
-                group.name,
-                63 - bits.leading_zeros()
-            ));
+            return err(format!("codes of `{}` set bit {} of {n}", group.name, 63 - bits.leading_zeros()));
         }
         Ok(bits)
     }
@@ -186,19 +163,9 @@ impl<'m> Reader<'m, '_> {
     }
 
     /// The elements of the list at `at`: where they start, their count and their size.
-    fn list(
-        &mut self,
-        elem: &Ty,
-        buf: Buf,
-        at: usize,
-    ) -> Result<(usize, usize, usize), DecodeError> {
+    fn list(&mut self, elem: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
         let (offset, count) = self.reference(buf, at)?;
-        let size = self
-            .shape
-            .layout()
-            .ty(elem)
-            .ok_or_else(|| DecodeError("type has no layout".into()))?
-            .size as usize;
+        let size = self.shape.layout().ty(elem).ok_or_else(|| DecodeError("type has no layout".into()))?.size as usize;
         if count > self.budget {
             return err("lists hold more elements than the variable area can");
         }
@@ -260,9 +227,7 @@ impl<'m> Reader<'m, '_> {
             }
             Ty::Record(r) => {
                 let shape = self.shape;
-                let (Some(def), Some(layout)) =
-                    (shape.schema().record(*r), shape.layout().record(*r))
-                else {
+                let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
                     return err("unknown record");
                 };
                 self.enter()?;
@@ -305,9 +270,7 @@ impl<'m> Reader<'m, '_> {
             }
             Ty::Record(r) => {
                 let shape = self.shape;
-                let (Some(def), Some(layout)) =
-                    (shape.schema().record(*r), shape.layout().record(*r))
-                else {
+                let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
                     return err("unknown record");
                 };
                 self.enter()?;
@@ -390,9 +353,7 @@ pub fn write_json_str(out: &mut String, s: &str) {
         if escape.is_empty() {
             out.push_str("\\u00");
             for nibble in [b >> 4, b & 0xf] {
-                out.push(char::from(
-                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
-                ));
+                out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
             }
         } else {
             out.push_str(escape);

@@ -52,13 +52,7 @@ enum Seg {
 impl BatchEncoder {
     /// An empty batch for records of `shape`'s input type.
     pub fn new(shape: Arc<Shape>) -> BatchEncoder {
-        BatchEncoder {
-            shape,
-            records: Vec::new(),
-            vars: Vec::new(),
-            count: 0,
-            scratch: Scratch::default(),
-        }
+        BatchEncoder { shape, records: Vec::new(), vars: Vec::new(), count: 0, scratch: Scratch::default() }
     }
 
     /// The schema and layout this batch is encoded in.
@@ -101,8 +95,7 @@ impl BatchEncoder {
     /// The fixed-size part of record `i`.
     pub fn record(&self, i: usize) -> Option<&[u8]> {
         let size = self.shape.layout().input_size as usize;
-        self.records
-            .get(i.checked_mul(size)?..(i + 1).checked_mul(size)?)
+        self.records.get(i.checked_mul(size)?..(i + 1).checked_mul(size)?)
     }
 
     /// The key field of record `i` (such as `tenant_id`), when the schema has one and it is a
@@ -116,15 +109,11 @@ impl BatchEncoder {
         let at = place.offset as usize;
         let at = match &field.ty {
             Ty::String => at,
-            Ty::Optional(inner) if **inner == Ty::String => {
-                (*record.get(at)? == 1).then_some(at + 4)?
-            }
+            Ty::Optional(inner) if **inner == Ty::String => (*record.get(at)? == 1).then_some(at + 4)?,
             _ => return None,
         };
         let (offset, len) = (read_u32(record, at)?, read_u32(record, at + 4)?);
-        let bytes = self
-            .vars
-            .get(offset as usize..(offset as usize).checked_add(len as usize)?)?;
+        let bytes = self.vars.get(offset as usize..(offset as usize).checked_add(len as usize)?)?;
         std::str::from_utf8(bytes).ok()
     }
 
@@ -140,20 +129,9 @@ impl BatchEncoder {
         scratch.seen.clear();
         scratch.error = None;
         let top = Ty::Record(self.shape.schema().input);
-        let mut enc = Enc {
-            schema: self.shape.schema(),
-            shape: &self.shape,
-            vars: &mut self.vars,
-            s: scratch,
-        };
+        let mut enc = Enc { schema: self.shape.schema(), shape: &self.shape, vars: &mut self.vars, s: scratch };
         let mut de = serde_json::Deserializer::from_str(text);
-        let result = Seed {
-            ty: &top,
-            at: 0,
-            enc: &mut enc,
-        }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
+        let result = Seed { ty: &top, at: 0, enc: &mut enc }.deserialize(&mut de).and_then(|()| de.end());
         match result {
             Ok(()) => {
                 let fixed = self.scratch.stage.get(..size).unwrap_or_default();
@@ -163,10 +141,11 @@ impl BatchEncoder {
             }
             Err(e) => {
                 self.vars.truncate(vars_len);
-                Err(self.scratch.error.take().unwrap_or_else(|| RecordError {
-                    path: String::new(),
-                    message: format!("invalid JSON: {e}"),
-                }))
+                Err(self
+                    .scratch
+                    .error
+                    .take()
+                    .unwrap_or_else(|| RecordError { path: String::new(), message: format!("invalid JSON: {e}") }))
             }
         }
     }
@@ -194,10 +173,7 @@ impl Enc<'_> {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    let name = self
-                        .schema
-                        .record(record)
-                        .and_then(|r| r.fields.get(field as usize));
+                    let name = self.schema.record(record).and_then(|r| r.fields.get(field as usize));
                     out.push_str(name.map_or("", |f| f.name.as_str()));
                 }
                 Seg::Index(i) => {
@@ -217,10 +193,7 @@ impl Enc<'_> {
     /// Records the first error with the current path and returns a serde error to unwind with.
     fn fail<E: de::Error>(&mut self, extra: Option<&str>, message: String) -> E {
         if self.s.error.is_none() {
-            self.s.error = Some(RecordError {
-                path: self.path_string(extra),
-                message,
-            });
+            self.s.error = Some(RecordError { path: self.path_string(extra), message });
         }
         E::custom("")
     }
@@ -239,10 +212,7 @@ impl Enc<'_> {
 
     fn ty_layout(&self, ty: &Ty) -> TyLayout {
         // A shape's layout covers every type of its schema.
-        self.shape
-            .layout()
-            .ty(ty)
-            .unwrap_or(TyLayout { size: 0, align: 1 })
+        self.shape.layout().ty(ty).unwrap_or(TyLayout { size: 0, align: 1 })
     }
 
     /// Appends `bytes` to the variable area at a multiple of `align`; returns their offset.
@@ -269,18 +239,11 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
         if enc.s.path.len() > MAX_JSON_DEPTH {
             return Err(enc.fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
         }
-        let result = d.deserialize_any(Vis {
-            ty: self.ty,
-            at: self.at,
-            enc: &mut *enc,
-        });
+        let result = d.deserialize_any(Vis { ty: self.ty, at: self.at, enc: &mut *enc });
         if let Err(e) = &result {
             // A JSON syntax error surfaces here first: pin it to the innermost path.
             if enc.s.error.is_none() {
-                enc.s.error = Some(RecordError {
-                    path: enc.path_string(None),
-                    message: format!("invalid JSON: {e}"),
-                });
+                enc.s.error = Some(RecordError { path: enc.path_string(None), message: format!("invalid JSON: {e}") });
             }
         }
         result
@@ -295,10 +258,7 @@ struct Vis<'a, 'e> {
 
 impl<'e> Vis<'_, 'e> {
     fn mismatch<E: de::Error>(&mut self, found: &str) -> E {
-        let message = format!(
-            "expected {}, found {found}",
-            json::describe(self.enc.schema, self.ty)
-        );
+        let message = format!("expected {}, found {found}", json::describe(self.enc.schema, self.ty));
         self.enc.fail(None, message)
     }
 
@@ -315,10 +275,7 @@ impl<'e> Vis<'_, 'e> {
     }
 
     fn too_large<E: de::Error>(&mut self) -> E {
-        self.enc.fail(
-            None,
-            "does not fit in a batch (4 GiB of strings and lists)".into(),
-        )
+        self.enc.fail(None, "does not fit in a batch (4 GiB of strings and lists)".into())
     }
 }
 
@@ -364,9 +321,7 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
                     self.enc.put(at, &i.to_le_bytes());
                     Ok(())
                 }
-                Err(_) => Err(self
-                    .enc
-                    .fail(None, format!("{v} does not fit in a 64-bit int"))),
+                Err(_) => Err(self.enc.fail(None, format!("{v} does not fit in a 64-bit int"))),
             },
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
@@ -374,14 +329,11 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
 
     fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
         match self.present() {
-            (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => {
-                Err(self.mismatch(&format!("number {v}")))
-            }
+            (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            (Ty::Int, _) => Err(self.enc.fail(
-                None,
-                format!("{v} does not fit in a 64-bit int or is not written as an integer"),
-            )),
+            (Ty::Int, _) => {
+                Err(self.enc.fail(None, format!("{v} does not fit in a 64-bit int or is not written as an integer")))
+            }
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
     }
@@ -406,10 +358,7 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
                 }
                 None => Err(self.enc.fail(
                     None,
-                    format!(
-                        "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
-                        json::quoted(v)
-                    ),
+                    format!("{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)", json::quoted(v)),
                 )),
             },
             (Ty::Enum(i), at) => {
@@ -427,11 +376,7 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
                     }
                     None => Err(self.enc.fail(
                         None,
-                        format!(
-                            "unknown value {}, expected one of {}",
-                            json::quoted(v),
-                            def.variants.join(", ")
-                        ),
+                        format!("unknown value {}, expected one of {}", json::quoted(v), def.variants.join(", ")),
                     )),
                 }
             }
@@ -451,11 +396,7 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
             enc.s.path.push(Seg::Index(count));
             let pos = enc.s.stage.len();
             enc.s.stage.resize(pos + el.size as usize, 0);
-            let next = seq.next_element_seed(Seed {
-                ty: elem,
-                at: pos,
-                enc: &mut *enc,
-            });
+            let next = seq.next_element_seed(Seed { ty: elem, at: pos, enc: &mut *enc });
             enc.s.path.pop();
             match next? {
                 Some(()) => count += 1,
@@ -487,37 +428,26 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
         let (Ty::Record(r), at) = self.present() else {
             return Err(self.mismatch("object"));
         };
-        let (Some(def), Some(layout)) = (schema.record(*r), self.enc.shape.layout().record(*r))
-        else {
+        let (Some(def), Some(layout)) = (schema.record(*r), self.enc.shape.layout().record(*r)) else {
             return Err(self.mismatch("object"));
         };
         let enc = &mut *self.enc;
         let seen = enc.s.seen.len();
         enc.s.seen.resize(seen + def.fields.len(), false);
-        while let Some(key) = map.next_key_seed(KeySeed {
-            names: def.fields.iter().map(|f| f.name.as_str()),
-        })? {
+        while let Some(key) = map.next_key_seed(KeySeed { names: def.fields.iter().map(|f| f.name.as_str()) })? {
             let Some(index) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let (Some(field), Some(place)) = (def.fields.get(index), layout.fields.get(index))
-            else {
+            let (Some(field), Some(place)) = (def.fields.get(index), layout.fields.get(index)) else {
                 continue;
             };
             match enc.s.seen.get_mut(seen + index) {
                 Some(flag) if !*flag => *flag = true,
                 _ => return Err(enc.fail(Some(&field.name), "duplicate field".into())),
             }
-            enc.s.path.push(Seg::Field {
-                record: *r,
-                field: index as u32,
-            });
-            let value = map.next_value_seed(Seed {
-                ty: &field.ty,
-                at: at + place.offset as usize,
-                enc: &mut *enc,
-            });
+            enc.s.path.push(Seg::Field { record: *r, field: index as u32 });
+            let value = map.next_value_seed(Seed { ty: &field.ty, at: at + place.offset as usize, enc: &mut *enc });
             enc.s.path.pop();
             value?;
         }

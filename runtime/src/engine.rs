@@ -190,9 +190,7 @@ struct RuntimeInner {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime")
-            .field("limits", &self.inner.limits)
-            .finish_non_exhaustive()
+        f.debug_struct("Runtime").field("limits", &self.inner.limits).finish_non_exhaustive()
     }
 }
 
@@ -222,9 +220,7 @@ impl Runtime {
     /// The process-wide runtime with [`Limits::default`], made on first use.
     pub fn shared() -> Result<Runtime, LoadError> {
         static SHARED: OnceLock<Result<Runtime, LoadError>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| Runtime::new(Limits::default()))
-            .clone()
+        SHARED.get_or_init(|| Runtime::new(Limits::default())).clone()
     }
 
     /// The limits every batch runs under.
@@ -249,19 +245,9 @@ impl Runtime {
             )));
         }
         let engine = &self.inner.engine;
-        let module =
-            Module::from_binary(engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
-        let pre = Linker::new(engine)
-            .instantiate_pre(&module)
-            .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
-        Ok(Policy {
-            inner: Arc::new(PolicyInner {
-                runtime: self.clone(),
-                pre,
-                metadata,
-                shape,
-            }),
-        })
+        let module = Module::from_binary(engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let pre = Linker::new(engine).instantiate_pre(&module).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        Ok(Policy { inner: Arc::new(PolicyInner { runtime: self.clone(), pre, metadata, shape }) })
     }
 }
 

@@ -31,21 +31,15 @@ pub fn decode_input(schema: &Schema, text: &str) -> Result<Value, RecordError> {
 
 /// Decodes one JSON text as a value of type `ty`.
 pub fn decode(schema: &Schema, ty: &Ty, text: &str) -> Result<Value, RecordError> {
-    let ctx = Ctx {
-        schema,
-        path: RefCell::new(Vec::new()),
-        error: RefCell::new(None),
-    };
+    let ctx = Ctx { schema, path: RefCell::new(Vec::new()), error: RefCell::new(None) };
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = TySeed { ty, ctx: &ctx }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+    let result = TySeed { ty, ctx: &ctx }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match result {
         Ok(value) => Ok(value),
-        Err(e) => Err(ctx.error.into_inner().unwrap_or_else(|| RecordError {
-            path: String::new(),
-            message: json_syntax_message(&e),
-        })),
+        Err(e) => Err(ctx
+            .error
+            .into_inner()
+            .unwrap_or_else(|| RecordError { path: String::new(), message: json_syntax_message(&e) })),
     }
 }
 
@@ -121,10 +115,7 @@ impl<'s> Ctx<'s> {
     fn fail<E: de::Error>(&self, extra: Option<&str>, message: String) -> E {
         let mut slot = self.error.borrow_mut();
         if slot.is_none() {
-            *slot = Some(RecordError {
-                path: self.path_string(extra),
-                message,
-            });
+            *slot = Some(RecordError { path: self.path_string(extra), message });
         }
         E::custom("")
     }
@@ -162,22 +153,14 @@ impl<'de> DeserializeSeed<'de> for TySeed<'_, '_> {
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         let depth = self.ctx.path.borrow().len();
         if depth > MAX_JSON_DEPTH {
-            return Err(self
-                .ctx
-                .fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
+            return Err(self.ctx.fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
         }
-        let result = d.deserialize_any(TyVisitor {
-            ty: self.ty,
-            ctx: self.ctx,
-        });
+        let result = d.deserialize_any(TyVisitor { ty: self.ty, ctx: self.ctx });
         if let Err(e) = &result {
             // A JSON syntax error surfaces here first: pin it to the innermost path.
             let mut slot = self.ctx.error.borrow_mut();
             if slot.is_none() {
-                *slot = Some(RecordError {
-                    path: self.ctx.path_string(None),
-                    message: format!("invalid JSON: {e}"),
-                });
+                *slot = Some(RecordError { path: self.ctx.path_string(None), message: format!("invalid JSON: {e}") });
             }
         }
         result
@@ -191,10 +174,7 @@ struct TyVisitor<'a, 's> {
 
 impl TyVisitor<'_, '_> {
     fn mismatch<E: de::Error>(&self, found: &str) -> E {
-        self.ctx.fail(
-            None,
-            format!("expected {}, found {found}", self.ctx.describe(self.ty)),
-        )
+        self.ctx.fail(None, format!("expected {}, found {found}", self.ctx.describe(self.ty)))
     }
 
     fn base(&self) -> &Ty {
@@ -237,9 +217,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         match self.base() {
             Ty::Int => match i64::try_from(v) {
                 Ok(i) => Ok(Value::Int(i)),
-                Err(_) => Err(self
-                    .ctx
-                    .fail(None, format!("{v} does not fit in a 64-bit int"))),
+                Err(_) => Err(self.ctx.fail(None, format!("{v} does not fit in a 64-bit int"))),
             },
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
@@ -247,14 +225,11 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         match self.base() {
-            Ty::Int if v.fract() != 0.0 || !v.is_finite() => {
-                Err(self.mismatch(&format!("number {v}")))
-            }
+            Ty::Int if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            Ty::Int => Err(self.ctx.fail(
-                None,
-                format!("{v} does not fit in a 64-bit int or is not written as an integer"),
-            )),
+            Ty::Int => {
+                Err(self.ctx.fail(None, format!("{v} does not fit in a 64-bit int or is not written as an integer")))
+            }
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
     }
@@ -267,10 +242,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
                 Some(d) => Ok(Value::Date(d)),
                 None => Err(ctx.fail(
                     None,
-                    format!(
-                        "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
-                        quoted(v)
-                    ),
+                    format!("{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)", quoted(v)),
                 )),
             },
             Ty::Enum(i) => {
@@ -281,11 +253,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
                     Some(pos) => Ok(Value::Enum(pos as u32)),
                     None => Err(ctx.fail(
                         None,
-                        format!(
-                            "unknown value {}, expected one of {}",
-                            quoted(v),
-                            def.variants.join(", ")
-                        ),
+                        format!("unknown value {}, expected one of {}", quoted(v), def.variants.join(", ")),
                     )),
                 }
             }
@@ -300,10 +268,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         loop {
             self.ctx.path.borrow_mut().push(Seg::Index(items.len()));
-            let next = seq.next_element_seed(TySeed {
-                ty: elem,
-                ctx: self.ctx,
-            });
+            let next = seq.next_element_seed(TySeed { ty: elem, ctx: self.ctx });
             self.ctx.path.borrow_mut().pop();
             match next? {
                 Some(v) => items.push(v),
@@ -322,9 +287,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
             return Err(self.mismatch("object"));
         };
         let mut fields: Vec<Option<Value>> = vec![None; def.fields.len()];
-        while let Some(key) = map.next_key_seed(KeySeed {
-            names: def.fields.iter().map(|f| f.name.as_str()),
-        })? {
+        while let Some(key) = map.next_key_seed(KeySeed { names: def.fields.iter().map(|f| f.name.as_str()) })? {
             let Some(index) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -332,12 +295,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
             let Some(field) = def.fields.get(index) else {
                 continue;
             };
-            let name = ctx
-                .schema
-                .record(*r)
-                .and_then(|d| d.fields.get(index))
-                .map(|f| f.name.as_str())
-                .unwrap_or("");
+            let name = ctx.schema.record(*r).and_then(|d| d.fields.get(index)).map(|f| f.name.as_str()).unwrap_or("");
             if fields.get(index).is_some_and(Option::is_some) {
                 return Err(ctx.fail(Some(name), "duplicate field".into()));
             }
@@ -410,11 +368,7 @@ pub fn write_value(out: &mut String, schema: &Schema, ty: &Ty, value: &Value) {
         }
         (_, Value::Str(s)) => write_str(out, s),
         (Ty::Enum(e), Value::Enum(v)) => {
-            let name = schema
-                .enum_def(*e)
-                .and_then(|d| d.variants.get(*v as usize))
-                .map(String::as_str)
-                .unwrap_or("");
+            let name = schema.enum_def(*e).and_then(|d| d.variants.get(*v as usize)).map(String::as_str).unwrap_or("");
             write_str(out, name);
         }
         (Ty::List(elem), Value::List(items)) => {
@@ -471,12 +425,7 @@ pub fn write_str(out: &mut String, s: &str) {
 }
 
 /// Writes the error object for input line `line` (1-based) that could not be decided.
-pub fn write_error_line(
-    out: &mut String,
-    line: u64,
-    key: Option<(&str, &str)>,
-    error: &RecordError,
-) {
+pub fn write_error_line(out: &mut String, line: u64, key: Option<(&str, &str)>, error: &RecordError) {
     let _ = write!(out, "{{\"line\":{line}");
     if let Some((name, value)) = key {
         out.push(',');

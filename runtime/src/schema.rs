@@ -139,8 +139,7 @@ impl Schema {
         let check_ty = |ty: &Ty| self.check_ty(ty);
         for record in &self.records {
             for field in &record.fields {
-                check_ty(&field.ty)
-                    .map_err(|e| format!("field `{}.{}`: {e}", record.name, field.name))?;
+                check_ty(&field.ty).map_err(|e| format!("field `{}.{}`: {e}", record.name, field.name))?;
             }
         }
         if self.record(self.input).is_none() {
@@ -172,18 +171,9 @@ impl Schema {
     fn check_ty(&self, ty: &Ty) -> Result<(), String> {
         match ty {
             Ty::Bool | Ty::Int | Ty::Date | Ty::String => Ok(()),
-            Ty::Enum(i) => self
-                .enum_def(*i)
-                .map(|_| ())
-                .ok_or_else(|| format!("unknown enum {i}")),
-            Ty::Record(i) => self
-                .record(*i)
-                .map(|_| ())
-                .ok_or_else(|| format!("unknown record {i}")),
-            Ty::Codes(i) => self
-                .group(*i)
-                .map(|_| ())
-                .ok_or_else(|| format!("unknown group {i}")),
+            Ty::Enum(i) => self.enum_def(*i).map(|_| ()).ok_or_else(|| format!("unknown enum {i}")),
+            Ty::Record(i) => self.record(*i).map(|_| ()).ok_or_else(|| format!("unknown record {i}")),
+            Ty::Codes(i) => self.group(*i).map(|_| ()).ok_or_else(|| format!("unknown group {i}")),
             Ty::List(inner) | Ty::Optional(inner) => self.check_ty(inner),
         }
     }

@@ -1,18 +1,10 @@
 //! A schema that uses every type, and JSON lines for it, shared by the unit tests.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use crate::schema::{CodeDef, EnumDef, FieldDef, GroupDef, GroupKind, RecordDef, Schema, Ty};
 
 fn field(name: &str, ty: Ty) -> FieldDef {
-    FieldDef {
-        name: name.into(),
-        ty,
-    }
+    FieldDef { name: name.into(), ty }
 }
 
 fn opt(ty: Ty) -> Ty {
@@ -30,14 +22,8 @@ pub(crate) fn schema() -> Schema {
     let big = Ty::Enum(1);
     Schema {
         enums: vec![
-            EnumDef {
-                name: "Mode".into(),
-                variants: vec!["active".into(), "passive".into(), "off".into()],
-            },
-            EnumDef {
-                name: "Big".into(),
-                variants: (0..300).map(|i| format!("v{i}")).collect(),
-            },
+            EnumDef { name: "Mode".into(), variants: vec!["active".into(), "passive".into(), "off".into()] },
+            EnumDef { name: "Big".into(), variants: (0..300).map(|i| format!("v{i}")).collect() },
         ],
         records: vec![
             RecordDef {
@@ -64,11 +50,7 @@ pub(crate) fn schema() -> Schema {
             },
             RecordDef {
                 name: "Inner".into(),
-                fields: vec![
-                    field("a", Ty::Int),
-                    field("b", Ty::Bool),
-                    field("label", opt(Ty::String)),
-                ],
+                fields: vec![field("a", Ty::Int), field("b", Ty::Bool), field("label", opt(Ty::String))],
             },
             RecordDef {
                 name: "Item".into(),
@@ -92,20 +74,12 @@ pub(crate) fn schema() -> Schema {
                     field("when", opt(Ty::Date)),
                 ],
             },
-            RecordDef {
-                name: "Tree".into(),
-                fields: vec![field("v", Ty::Int), field("kids", list(Ty::Record(4)))],
-            },
+            RecordDef { name: "Tree".into(), fields: vec![field("v", Ty::Int), field("kids", list(Ty::Record(4)))] },
         ],
         groups: vec![GroupDef {
             name: "G".into(),
             kind: GroupKind::Requirements,
-            codes: (0..5)
-                .map(|i| CodeDef {
-                    code: format!("c{i}"),
-                    message: format!("code {i}"),
-                })
-                .collect(),
+            codes: (0..5).map(|i| CodeDef { code: format!("c{i}"), message: format!("code {i}") }).collect(),
         }],
         input: 0,
         output: 3,
@@ -132,21 +106,9 @@ pub(crate) fn good_line(i: u64) -> String {
         .collect();
     let tags: Vec<String> = (0..(i % 3)).map(|t| format!("\"tag\\\"{t}\"")).collect();
     let grid: Vec<String> = (0..(i % 3))
-        .map(|r| {
-            format!(
-                "[{}]",
-                (0..r)
-                    .map(|c| (c as i64 * 3 - 1).to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )
-        })
+        .map(|r| format!("[{}]", (0..r).map(|c| (c as i64 * 3 - 1).to_string()).collect::<Vec<_>>().join(",")))
         .collect();
-    let opt_inner = if i % 2 == 0 {
-        r#"{"b":false,"a":-9}"#.to_string()
-    } else {
-        "null".into()
-    };
+    let opt_inner = if i % 2 == 0 { r#"{"b":false,"a":-9}"#.to_string() } else { "null".into() };
     let tree = match i % 3 {
         0 => "null".to_string(),
         1 => r#"{"v":1,"kids":[{"v":2,"kids":[]},{"v":3,"kids":[{"v":4,"kids":[]}]}]}"#.into(),
@@ -155,10 +117,7 @@ pub(crate) fn good_line(i: u64) -> String {
     let optional_tail = if i % 5 == 0 {
         String::new()
     } else {
-        format!(
-            r#","opt_n":{},"opt_date":"1999-12-31","opt_s":"ß","nn":null,"codes":null"#,
-            i as i64 - 50
-        )
+        format!(r#","opt_n":{},"opt_date":"1999-12-31","opt_s":"ß","nn":null,"codes":null"#, i as i64 - 50)
     };
     format!(
         r#"{{"id":"rec-{i} ✓","when":"2025-0{}-1{}","mode":"{m}","flag":{},"n":{},"big":"v{}","inner":{{"a":{},"b":true,"label":null}},"opt_inner":{opt_inner},"items":[{}],"tags":[{}],"grid":[{}],"tree":{tree},"unknown":{{"deep":[[[1]]]}}{optional_tail}}}"#,
@@ -243,31 +202,17 @@ pub(crate) fn bad_lines() -> Vec<String> {
     }
     lines.push(base.replacen("\"tree\":{", &format!("\"tree\":{tree},\"x\":{{"), 1));
     // Nesting beyond serde_json's own recursion limit inside an ignored field.
-    lines.push(format!(
-        "{{\"unknown\":{}{}}}",
-        "[".repeat(200),
-        "]".repeat(200)
-    ));
+    lines.push(format!("{{\"unknown\":{}{}}}", "[".repeat(200), "]".repeat(200)));
     // Each prefix of a good line, and the good line with one field removed or broken.
     for cut in 1..base.len() {
         if base.is_char_boundary(cut) {
             lines.push(base[..cut].to_string());
         }
     }
-    for name in [
-        "id", "when", "mode", "flag", "n", "big", "inner", "items", "tags", "grid",
-    ] {
+    for name in ["id", "when", "mode", "flag", "n", "big", "inner", "items", "tags", "grid"] {
         lines.push(base.replacen(&format!("\"{name}\":"), "\"renamed\":", 1));
-        lines.push(base.replacen(
-            &format!("\"{name}\":"),
-            &format!("\"{name}\":{{}},\"{name}\":"),
-            1,
-        ));
-        lines.push(base.replacen(
-            &format!("\"{name}\":"),
-            &format!("\"{name}\":[true],\"x\":"),
-            1,
-        ));
+        lines.push(base.replacen(&format!("\"{name}\":"), &format!("\"{name}\":{{}},\"{name}\":"), 1));
+        lines.push(base.replacen(&format!("\"{name}\":"), &format!("\"{name}\":[true],\"x\":"), 1));
     }
     lines
 }
@@ -277,10 +222,7 @@ pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 }

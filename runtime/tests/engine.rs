@@ -1,11 +1,6 @@
 //! End to end through wasmtime with a hand-built policy module: load, NDJSON, pre-encoded
 //! batches, the typed API, evaluation errors, and many threads sharing one policy.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 #[path = "support/policy.rs"]
 mod policy;
@@ -22,10 +17,7 @@ fn sum_policy() -> Policy {
 }
 
 fn line(id: &str, a: i64, b: i64) -> String {
-    format!(
-        r#"{{"b":{b},"id":{},"a":{a},"ignored":[1,{{}}]}}"#,
-        serde_json::to_string(id).unwrap()
-    )
+    format!(r#"{{"b":{b},"id":{},"a":{a},"ignored":[1,{{}}]}}"#, serde_json::to_string(id).unwrap())
 }
 
 #[test]
@@ -52,8 +44,7 @@ fn ndjson_lines_get_decisions_and_errors_in_order() {
         expected("t-\"2\" ✓", -7, 2).unwrap(),
         r#"{"line":13,"id":"t-3","error":{"path":"b","message":"missing field"}}"#.into(),
         r#"{"line":15,"id":"t-4","error":{"path":"a + b","message":"integer overflow"}}"#.into(),
-        r#"{"line":16,"error":{"path":"","message":"invalid JSON: expected ident at line 1 column 2"}}"#
-            .into(),
+        r#"{"line":16,"error":{"path":"","message":"invalid JSON: expected ident at line 1 column 2"}}"#.into(),
         expected("t-6", -4, 4).unwrap(),
     ];
     assert_eq!(out, want.join("\n") + "\n");
@@ -66,24 +57,11 @@ fn ndjson_lines_get_decisions_and_errors_in_order() {
 
 #[test]
 fn batches_split_at_the_record_limit_keep_their_order() {
-    let limits = Limits {
-        batch_records: 7,
-        ..Limits::default()
-    };
-    let policy = Runtime::new(limits)
-        .unwrap()
-        .load(&build(&Spec::default()))
-        .unwrap();
+    let limits = Limits { batch_records: 7, ..Limits::default() };
+    let policy = Runtime::new(limits).unwrap().load(&build(&Spec::default())).unwrap();
     let mut ev = policy.evaluator().unwrap();
-    let lines: Vec<String> = (0..100)
-        .map(|i| {
-            if i % 9 == 4 {
-                "[]".into()
-            } else {
-                line(&format!("r{i}"), i, -50)
-            }
-        })
-        .collect();
+    let lines: Vec<String> =
+        (0..100).map(|i| if i % 9 == 4 { "[]".into() } else { line(&format!("r{i}"), i, -50) }).collect();
     let mut out = String::new();
     ev.evaluate_ndjson(&lines.join("\n"), 1, &mut out).unwrap();
     let got: Vec<&str> = out.lines().collect();
@@ -103,9 +81,7 @@ fn pre_encoded_batches_run_and_rerun() {
     let mut ev = policy.evaluator().unwrap();
     let mut batch = ev.encoder();
     for i in 0..50i64 {
-        batch
-            .push_json(&line(&format!("k{i}"), i * 1000, -i * 1001))
-            .unwrap();
+        batch.push_json(&line(&format!("k{i}"), i * 1000, -i * 1001)).unwrap();
     }
     batch.push_json(&line("min", i64::MIN, -1)).unwrap();
     let decisions = ev.evaluate_encoded(&batch).unwrap();
@@ -113,34 +89,14 @@ fn pre_encoded_batches_run_and_rerun() {
     let summary = decisions.summary().unwrap();
     assert_eq!((summary.decided, summary.rejected), (50, 1));
     let v = decisions.value(3).unwrap().unwrap();
-    assert_eq!(
-        v,
-        Value::Record(Arc::from([
-            Value::Str("k3".into()),
-            Value::Int(-3),
-            Value::Codes(1)
-        ]))
-    );
+    assert_eq!(v, Value::Record(Arc::from([Value::Str("k3".into()), Value::Int(-3), Value::Codes(1)])));
     assert_eq!(
         decisions.value(0).unwrap().unwrap(),
-        Value::Record(Arc::from([
-            Value::Str("k0".into()),
-            Value::Int(0),
-            Value::Codes(2)
-        ]))
+        Value::Record(Arc::from([Value::Str("k0".into()), Value::Int(0), Value::Codes(2)]))
     );
     let err = decisions.value(50).unwrap().unwrap_err();
-    assert_eq!(
-        err,
-        RecordError {
-            path: "a + b".into(),
-            message: "integer overflow".into()
-        }
-    );
-    assert!(matches!(
-        decisions.value(51),
-        Err(EvalError::BadDecision { record: 51, .. })
-    ));
+    assert_eq!(err, RecordError { path: "a + b".into(), message: "integer overflow".into() });
+    assert!(matches!(decisions.value(51), Err(EvalError::BadDecision { record: 51, .. })));
     // The loaded batch can run again with the same result.
     let again = ev.run().unwrap();
     let mut a = String::new();
@@ -179,53 +135,16 @@ struct Out {
 #[test]
 fn typed_api_round_trips_host_structs() {
     let mut ev = sum_policy().evaluator().unwrap();
-    let inputs = [
-        In {
-            id: "x",
-            a: 1,
-            b: -3,
-        },
-        In {
-            id: "y",
-            a: i64::MIN,
-            b: -1,
-        },
-        In {
-            id: "z",
-            a: 5,
-            b: 5,
-        },
-    ];
+    let inputs = [In { id: "x", a: 1, b: -3 }, In { id: "y", a: i64::MIN, b: -1 }, In { id: "z", a: 5, b: 5 }];
     let got: Vec<Result<Out, RecordError>> = ev.evaluate_typed(&inputs).unwrap();
-    assert_eq!(
-        got[0],
-        Ok(Out {
-            id: "x".into(),
-            sum: -2,
-            reasons: vec!["negative_sum".into()]
-        })
-    );
+    assert_eq!(got[0], Ok(Out { id: "x".into(), sum: -2, reasons: vec!["negative_sum".into()] }));
     assert_eq!(got[1].as_ref().unwrap_err().message, "integer overflow");
-    assert_eq!(
-        got[2],
-        Ok(Out {
-            id: "z".into(),
-            sum: 10,
-            reasons: vec![]
-        })
-    );
+    assert_eq!(got[2], Ok(Out { id: "z".into(), sum: 10, reasons: vec![] }));
     // Host types that do not fit the schema or the decision are errors per record.
     let bad: Vec<Result<Out, RecordError>> = ev.evaluate_typed(&[("x", 1)]).unwrap();
-    assert_eq!(
-        bad[0].as_ref().unwrap_err().message,
-        "expected object, found list"
-    );
+    assert_eq!(bad[0].as_ref().unwrap_err().message, "expected object, found list");
     let wrong: Vec<Result<(i64,), RecordError>> = ev.evaluate_typed(&inputs[..1]).unwrap();
-    assert!(wrong[0]
-        .as_ref()
-        .unwrap_err()
-        .message
-        .starts_with("the decision does not fit"));
+    assert!(wrong[0].as_ref().unwrap_err().message.starts_with("the decision does not fit"));
 }
 
 #[test]
@@ -233,21 +152,13 @@ fn threads_share_one_policy_and_agree() {
     let policy = sum_policy();
     let input: String = (0..3000)
         .map(|i: i64| {
-            let b = if i % 10 == 0 {
-                i64::MAX - i
-            } else {
-                i * 31 - 7
-            };
+            let b = if i % 10 == 0 { i64::MAX - i } else { i * 31 - 7 };
             line(&format!("t{i}"), i.wrapping_mul(0x5851_F42D_4C95_7F2D), b)
         })
         .collect::<Vec<_>>()
         .join("\n");
     let mut single = String::new();
-    policy
-        .evaluator()
-        .unwrap()
-        .evaluate_ndjson(&input, 1, &mut single)
-        .unwrap();
+    policy.evaluator().unwrap().evaluate_ndjson(&input, 1, &mut single).unwrap();
     assert_eq!(single.lines().count(), 3000);
     assert!(single.contains("integer overflow"));
     let outputs: Vec<String> = std::thread::scope(|scope| {
@@ -275,20 +186,10 @@ fn threads_share_one_policy_and_agree() {
 
 #[test]
 fn fuel_limited_runtime_decides_too() {
-    let limits = Limits {
-        interrupt: Interrupt::Fuel { per_record: 10_000 },
-        ..Limits::default()
-    };
-    let policy = Runtime::new(limits)
-        .unwrap()
-        .load(&build(&Spec::default()))
-        .unwrap();
+    let limits = Limits { interrupt: Interrupt::Fuel { per_record: 10_000 }, ..Limits::default() };
+    let policy = Runtime::new(limits).unwrap().load(&build(&Spec::default())).unwrap();
     let mut out = String::new();
-    policy
-        .evaluator()
-        .unwrap()
-        .evaluate_ndjson(&line("f", 40, 2), 1, &mut out)
-        .unwrap();
+    policy.evaluator().unwrap().evaluate_ndjson(&line("f", 40, 2), 1, &mut out).unwrap();
     assert_eq!(out, expected("f", 40, 2).unwrap() + "\n");
 }
 

@@ -1,11 +1,6 @@
 //! Hostile and broken modules: each is refused at load with a typed error, or stopped during a
 //! batch with a typed error; none crashes the host or yields a decision.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 #[path = "support/policy.rs"]
 mod policy;
@@ -26,10 +21,7 @@ fn refused(spec: Spec) -> LoadError {
 }
 
 fn exports(list: &[(&'static str, ExportKind, u32)]) -> Spec {
-    Spec {
-        exports: list.to_vec(),
-        ..Spec::default()
-    }
+    Spec { exports: list.to_vec(), ..Spec::default() }
 }
 
 const MEMORY: (&str, ExportKind, u32) = ("memory", ExportKind::Memory, 0);
@@ -40,142 +32,65 @@ const EVAL: (&str, ExportKind, u32) = ("dexp_eval", ExportKind::Func, 0);
 fn the_reference_module_loads() {
     let policy = load(&Spec::default()).unwrap();
     let mut out = String::new();
-    policy
-        .evaluator()
-        .unwrap()
-        .evaluate_ndjson(r#"{"id":"a","a":1,"b":2}"#, 1, &mut out)
-        .unwrap();
+    policy.evaluator().unwrap().evaluate_ndjson(r#"{"id":"a","a":1,"b":2}"#, 1, &mut out).unwrap();
     assert_eq!(out, expected("a", 1, 2).unwrap() + "\n");
 }
 
 #[test]
 fn imports_are_refused() {
-    let e = refused(Spec {
-        import: true,
-        ..Spec::default()
-    });
-    assert_eq!(
-        e,
-        LoadError::Import {
-            module: "env".into(),
-            name: "now".into()
-        }
-    );
+    let e = refused(Spec { import: true, ..Spec::default() });
+    assert_eq!(e, LoadError::Import { module: "env".into(), name: "now".into() });
 }
 
 #[test]
 fn start_functions_are_refused() {
-    assert_eq!(
-        refused(Spec {
-            start: true,
-            ..Spec::default()
-        }),
-        LoadError::StartFunction
-    );
+    assert_eq!(refused(Spec { start: true, ..Spec::default() }), LoadError::StartFunction);
 }
 
 #[test]
 fn invalid_bytes_are_refused() {
-    for bytes in [
-        &b""[..],
-        b"\0asm",
-        b"\0asm\x01\0\0\0\x01",
-        b"not wasm at all",
-    ] {
-        assert!(
-            matches!(Policy::load(bytes), Err(LoadError::Invalid(_))),
-            "{bytes:?}"
-        );
+    for bytes in [&b""[..], b"\0asm", b"\0asm\x01\0\0\0\x01", b"not wasm at all"] {
+        assert!(matches!(Policy::load(bytes), Err(LoadError::Invalid(_))), "{bytes:?}");
     }
     let mut truncated = build(&Spec::default());
     truncated.truncate(truncated.len() / 2);
-    assert!(matches!(
-        Policy::load(&truncated),
-        Err(LoadError::Invalid(_))
-    ));
+    assert!(matches!(Policy::load(&truncated), Err(LoadError::Invalid(_))));
 }
 
 #[test]
 fn metadata_must_be_there_once_with_this_abi_version() {
-    assert_eq!(
-        refused(Spec {
-            sections: vec![],
-            ..Spec::default()
-        }),
-        LoadError::MissingMetadata
-    );
+    assert_eq!(refused(Spec { sections: vec![], ..Spec::default() }), LoadError::MissingMetadata);
     let twice = vec![metadata().encode().unwrap(); 2];
-    assert_eq!(
-        refused(Spec {
-            sections: twice,
-            ..Spec::default()
-        }),
-        LoadError::DuplicateMetadata
-    );
-    let other = Spec {
-        sections: vec![metadata_with_version(ABI_VERSION + 1)],
-        ..Spec::default()
-    };
+    assert_eq!(refused(Spec { sections: twice, ..Spec::default() }), LoadError::DuplicateMetadata);
+    let other = Spec { sections: vec![metadata_with_version(ABI_VERSION + 1)], ..Spec::default() };
     assert_eq!(
         refused(other),
-        LoadError::Metadata(MetadataError::AbiVersion {
-            found: ABI_VERSION + 1,
-            expected: ABI_VERSION
-        })
+        LoadError::Metadata(MetadataError::AbiVersion { found: ABI_VERSION + 1, expected: ABI_VERSION })
     );
-    let garbage = Spec {
-        sections: vec![b"{\"abi_version\":1,".to_vec()],
-        ..Spec::default()
-    };
-    assert!(matches!(
-        refused(garbage),
-        LoadError::Metadata(MetadataError::Json(_))
-    ));
+    let garbage = Spec { sections: vec![b"{\"abi_version\":1,".to_vec()], ..Spec::default() };
+    assert!(matches!(refused(garbage), LoadError::Metadata(MetadataError::Json(_))));
     let mut moved = metadata();
     moved.layout.slot.size += 8;
-    let moved = Spec {
-        sections: vec![moved.encode().unwrap()],
-        ..Spec::default()
-    };
-    assert_eq!(
-        refused(moved),
-        LoadError::Metadata(MetadataError::LayoutMismatch)
-    );
+    let moved = Spec { sections: vec![moved.encode().unwrap()], ..Spec::default() };
+    assert_eq!(refused(moved), LoadError::Metadata(MetadataError::LayoutMismatch));
     let mut dangling = metadata();
     dangling.schema.key = Some(9);
-    let dangling = Spec {
-        sections: vec![dangling.encode().unwrap()],
-        ..Spec::default()
-    };
-    assert!(matches!(
-        refused(dangling),
-        LoadError::Metadata(MetadataError::Schema(_))
-    ));
+    let dangling = Spec { sections: vec![dangling.encode().unwrap()], ..Spec::default() };
+    assert!(matches!(refused(dangling), LoadError::Metadata(MetadataError::Schema(_))));
 }
 
 #[test]
 fn exports_must_match_exactly() {
-    assert_eq!(
-        refused(exports(&[MEMORY, HEAP])),
-        LoadError::MissingExport("dexp_eval".into())
-    );
+    assert_eq!(refused(exports(&[MEMORY, HEAP])), LoadError::MissingExport("dexp_eval".into()));
     assert_eq!(
         refused(exports(&[MEMORY, HEAP, ("eval", ExportKind::Func, 0)])),
         LoadError::UnexpectedExport("eval".into())
     );
     assert_eq!(
-        refused(exports(&[
-            MEMORY,
-            HEAP,
-            EVAL,
-            ("debug", ExportKind::Func, 1)
-        ])),
+        refused(exports(&[MEMORY, HEAP, EVAL, ("debug", ExportKind::Func, 1)])),
         LoadError::UnexpectedExport("debug".into())
     );
-    assert_eq!(
-        refused(exports(&[HEAP, EVAL])),
-        LoadError::MissingExport("memory".into())
-    );
+    assert_eq!(refused(exports(&[HEAP, EVAL])), LoadError::MissingExport("memory".into()));
     let wrong = |spec| match refused(spec) {
         LoadError::WrongExport { name, found, .. } => (name, found),
         other => panic!("{other:?}"),
@@ -185,26 +100,11 @@ fn exports_must_match_exactly() {
     assert!(found.contains("function"), "{found}");
     let (name, _) = wrong(exports(&[MEMORY, HEAP, ("dexp_eval", ExportKind::Func, 1)]));
     assert_eq!(name, "dexp_eval");
-    let (name, _) = wrong(exports(&[
-        MEMORY,
-        HEAP,
-        ("dexp_eval", ExportKind::Global, 0),
-    ]));
+    let (name, _) = wrong(exports(&[MEMORY, HEAP, ("dexp_eval", ExportKind::Global, 0)]));
     assert_eq!(name, "dexp_eval");
-    let (name, found) = wrong(exports(&[
-        MEMORY,
-        ("dexp_heap_base", ExportKind::Global, 1),
-        EVAL,
-    ]));
-    assert_eq!(
-        (name.as_str(), found.as_str()),
-        ("dexp_heap_base", "a mutable i32 global")
-    );
-    let (name, _) = wrong(exports(&[
-        MEMORY,
-        ("dexp_heap_base", ExportKind::Func, 0),
-        EVAL,
-    ]));
+    let (name, found) = wrong(exports(&[MEMORY, ("dexp_heap_base", ExportKind::Global, 1), EVAL]));
+    assert_eq!((name.as_str(), found.as_str()), ("dexp_heap_base", "a mutable i32 global"));
+    let (name, _) = wrong(exports(&[MEMORY, ("dexp_heap_base", ExportKind::Func, 0), EVAL]));
     assert_eq!(name, "dexp_heap_base");
     let (name, _) = wrong(exports(&[("memory", ExportKind::Func, 0), HEAP, EVAL]));
     assert_eq!(name, "memory");
@@ -213,13 +113,7 @@ fn exports_must_match_exactly() {
 #[test]
 fn memories_must_be_plain_and_within_the_cap() {
     let memory = |minimum, memory64| Spec {
-        memory: MemoryType {
-            minimum,
-            maximum: None,
-            memory64,
-            shared: false,
-            page_size_log2: None,
-        },
+        memory: MemoryType { minimum, maximum: None, memory64, shared: false, page_size_log2: None },
         ..Spec::default()
     };
     // 64-bit memories are beyond WebAssembly 2.0.
@@ -227,10 +121,7 @@ fn memories_must_be_plain_and_within_the_cap() {
     // 8192 pages are 512 MiB, twice the default cap.
     assert!(matches!(refused(memory(8192, false)), LoadError::Memory(_)));
     let oversized = vec![0u8; dexp_runtime::engine::MAX_MODULE_BYTES + 1];
-    assert!(matches!(
-        Policy::load(&oversized),
-        Err(LoadError::TooLarge(_))
-    ));
+    assert!(matches!(Policy::load(&oversized), Err(LoadError::TooLarge(_))));
 }
 
 fn short_deadline() -> Runtime {
@@ -257,9 +148,7 @@ const ONE: &str = r#"{"id":"a","a":1,"b":2}"#;
 fn endless_loops_hit_the_deadline_and_the_evaluator_recovers() {
     let runtime = short_deadline();
     let deadline = EvalError::DeadlineExceeded(Duration::from_millis(30));
-    let forever = runtime
-        .load(&build(&Spec::body(Body::LoopForever)))
-        .unwrap();
+    let forever = runtime.load(&build(&Spec::body(Body::LoopForever))).unwrap();
     fails_with(&forever, ONE, &deadline);
 
     // A record that loops fails its batch; the same evaluator then runs the next batch on a
@@ -268,42 +157,27 @@ fn endless_loops_hit_the_deadline_and_the_evaluator_recovers() {
     let mut ev = policy.evaluator().unwrap();
     let mut out = String::new();
     let poison = format!("{ONE}\n{}", r#"{"id":"b","a":42,"b":0}"#);
-    assert_eq!(
-        ev.evaluate_ndjson(&poison, 1, &mut out).unwrap_err(),
-        deadline
-    );
+    assert_eq!(ev.evaluate_ndjson(&poison, 1, &mut out).unwrap_err(), deadline);
     assert_eq!(out, "");
     ev.evaluate_ndjson(ONE, 1, &mut out).unwrap();
     assert_eq!(out, expected("a", 1, 2).unwrap() + "\n");
     // And a good policy on the same runtime is unaffected.
     let good = runtime.load(&build(&Spec::default())).unwrap();
     let mut out = String::new();
-    good.evaluator()
-        .unwrap()
-        .evaluate_ndjson(ONE, 1, &mut out)
-        .unwrap();
+    good.evaluator().unwrap().evaluate_ndjson(ONE, 1, &mut out).unwrap();
     assert_eq!(out, expected("a", 1, 2).unwrap() + "\n");
 }
 
 #[test]
 fn endless_loops_run_out_of_fuel() {
-    let runtime = Runtime::new(Limits {
-        interrupt: Interrupt::Fuel {
-            per_record: 100_000,
-        },
-        ..Limits::default()
-    })
-    .unwrap();
-    let forever = runtime
-        .load(&build(&Spec::body(Body::LoopForever)))
-        .unwrap();
+    let runtime =
+        Runtime::new(Limits { interrupt: Interrupt::Fuel { per_record: 100_000 }, ..Limits::default() }).unwrap();
+    let forever = runtime.load(&build(&Spec::body(Body::LoopForever))).unwrap();
     fails_with(&forever, ONE, &EvalError::FuelExhausted(100_000));
     let policy = runtime.load(&build(&Spec::body(Body::LoopWhen42))).unwrap();
     let mut ev = policy.evaluator().unwrap();
     let mut out = String::new();
-    let e = ev
-        .evaluate_ndjson(r#"{"id":"b","a":42,"b":0}"#, 1, &mut out)
-        .unwrap_err();
+    let e = ev.evaluate_ndjson(r#"{"id":"b","a":42,"b":0}"#, 1, &mut out).unwrap_err();
     assert_eq!(e, EvalError::FuelExhausted(100_000));
     ev.evaluate_ndjson(ONE, 1, &mut out).unwrap();
     assert_eq!(out, expected("a", 1, 2).unwrap() + "\n");
@@ -312,9 +186,7 @@ fn endless_loops_run_out_of_fuel() {
 #[test]
 fn growing_memory_past_the_cap_is_stopped() {
     let runtime = short_deadline();
-    let grower = runtime
-        .load(&build(&Spec::body(Body::GrowForever)))
-        .unwrap();
+    let grower = runtime.load(&build(&Spec::body(Body::GrowForever))).unwrap();
     fails_with(&grower, ONE, &EvalError::MemoryLimit(8 << 20));
     // A batch that does not fit under the cap is refused before the guest runs.
     let good = runtime.load(&build(&Spec::default())).unwrap();
@@ -328,15 +200,9 @@ fn stack_exhaustion_is_a_typed_error() {
     let runtime = short_deadline();
     let recurse = runtime.load(&build(&Spec::body(Body::Recurse))).unwrap();
     fails_with(&recurse, ONE, &EvalError::StackOverflow);
-    let trap = runtime
-        .load(&build(&Spec::body(Body::Unreachable)))
-        .unwrap();
+    let trap = runtime.load(&build(&Spec::body(Body::Unreachable))).unwrap();
     let mut out = String::new();
-    let e = trap
-        .evaluator()
-        .unwrap()
-        .evaluate_ndjson(ONE, 1, &mut out)
-        .unwrap_err();
+    let e = trap.evaluator().unwrap().evaluate_ndjson(ONE, 1, &mut out).unwrap_err();
     assert!(matches!(e, EvalError::Trap(_)), "{e:?}");
 }
 
@@ -355,11 +221,7 @@ fn invalid_decisions_are_never_reported_as_decisions() {
     for (body, message) in cases {
         let policy = runtime.load(&build(&Spec::body(body))).unwrap();
         let mut out = String::new();
-        let e = policy
-            .evaluator()
-            .unwrap()
-            .evaluate_ndjson(ONE, 1, &mut out)
-            .unwrap_err();
+        let e = policy.evaluator().unwrap().evaluate_ndjson(ONE, 1, &mut out).unwrap_err();
         match e {
             EvalError::BadDecision { message: m, .. } => {
                 assert!(m.contains(message), "{body:?}: {m}")

@@ -36,9 +36,7 @@ pub enum MetadataError {
     #[error("the metadata is not valid: {0}")]
     Json(String),
     /// The module was built for another version of the contract.
-    #[error(
-        "the module was built for ABI version {found}, this runtime supports version {expected}"
-    )]
+    #[error("the module was built for ABI version {found}, this runtime supports version {expected}")]
     AbiVersion {
         /// The version the module declares.
         found: u32,
@@ -97,10 +95,7 @@ impl Metadata {
         let json = |e: serde_json::Error| MetadataError::Json(e.to_string());
         let version: VersionOnly = serde_json::from_slice(bytes).map_err(json)?;
         if version.abi_version != ABI_VERSION {
-            return Err(MetadataError::AbiVersion {
-                found: version.abi_version,
-                expected: ABI_VERSION,
-            });
+            return Err(MetadataError::AbiVersion { found: version.abi_version, expected: ABI_VERSION });
         }
         let metadata: Metadata = serde_json::from_slice(bytes).map_err(json)?;
         metadata.check_hash()?;

@@ -1,10 +1,5 @@
 //! Layout rules, placement and metadata checks.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::schema::{FieldDef, RecordDef};
@@ -16,30 +11,9 @@ fn fields_are_packed_by_decreasing_alignment() {
     assert_eq!(layout.enums, vec![1, 4]);
     // Inner: a int @0, b bool @8, label string? (tag @12... no: align 4) -> a@0 label@8 b@20
     let inner = layout.record(1).unwrap();
-    assert_eq!(
-        inner.fields[0],
-        FieldLayout {
-            offset: 0,
-            size: 8,
-            align: 8
-        }
-    );
-    assert_eq!(
-        inner.fields[2],
-        FieldLayout {
-            offset: 8,
-            size: 12,
-            align: 4
-        }
-    );
-    assert_eq!(
-        inner.fields[1],
-        FieldLayout {
-            offset: 20,
-            size: 1,
-            align: 1
-        }
-    );
+    assert_eq!(inner.fields[0], FieldLayout { offset: 0, size: 8, align: 8 });
+    assert_eq!(inner.fields[2], FieldLayout { offset: 8, size: 12, align: 4 });
+    assert_eq!(inner.fields[1], FieldLayout { offset: 20, size: 1, align: 1 });
     assert_eq!((inner.size, inner.align), (24, 8));
     // Every record: fields inside it, aligned, not overlapping.
     for record in &layout.records {
@@ -61,36 +35,18 @@ fn fields_are_packed_by_decreasing_alignment() {
     assert_eq!(layout.input_size, layout.records[0].size);
     assert_eq!(layout.slot.size % 8, 0);
     assert!(layout.slot.size >= 8 + layout.records[3].size);
-    assert_eq!(
-        (layout.slot.status, layout.slot.site, layout.slot.record),
-        (0, 4, 8)
-    );
+    assert_eq!((layout.slot.status, layout.slot.site, layout.slot.record), (0, 4, 8));
 }
 
 #[test]
 fn optional_values_follow_their_tag_at_their_alignment() {
     let layout = Layout::of(&schema()).unwrap();
     let opt = |t: Ty| Ty::Optional(Box::new(t));
-    assert_eq!(
-        layout.ty(&opt(Ty::Int)),
-        Some(TyLayout { size: 16, align: 8 })
-    );
-    assert_eq!(
-        layout.ty(&opt(Ty::Date)),
-        Some(TyLayout { size: 8, align: 4 })
-    );
-    assert_eq!(
-        layout.ty(&opt(Ty::Bool)),
-        Some(TyLayout { size: 2, align: 1 })
-    );
-    assert_eq!(
-        layout.ty(&opt(Ty::Enum(1))),
-        Some(TyLayout { size: 8, align: 4 })
-    );
-    assert_eq!(
-        layout.ty(&opt(opt(Ty::Int))),
-        Some(TyLayout { size: 24, align: 8 })
-    );
+    assert_eq!(layout.ty(&opt(Ty::Int)), Some(TyLayout { size: 16, align: 8 }));
+    assert_eq!(layout.ty(&opt(Ty::Date)), Some(TyLayout { size: 8, align: 4 }));
+    assert_eq!(layout.ty(&opt(Ty::Bool)), Some(TyLayout { size: 2, align: 1 }));
+    assert_eq!(layout.ty(&opt(Ty::Enum(1))), Some(TyLayout { size: 8, align: 4 }));
+    assert_eq!(layout.ty(&opt(opt(Ty::Int))), Some(TyLayout { size: 24, align: 8 }));
     assert_eq!(layout.optional_value_offset(&Ty::String), Some(4));
     assert_eq!(layout.ty(&Ty::Enum(7)), None);
 }
@@ -100,29 +56,15 @@ fn layouts_are_deterministic_and_refuse_bad_schemas() {
     let s = schema();
     assert_eq!(Layout::of(&s).unwrap(), Layout::of(&s.clone()).unwrap());
     let mut looped = schema();
-    looped.records[1].fields.push(FieldDef {
-        name: "me".into(),
-        ty: Ty::Optional(Box::new(Ty::Record(1))),
-    });
-    assert!(matches!(
-        Layout::of(&looped),
-        Err(LayoutError::Recursive(_))
-    ));
+    looped.records[1].fields.push(FieldDef { name: "me".into(), ty: Ty::Optional(Box::new(Ty::Record(1))) });
+    assert!(matches!(Layout::of(&looped), Err(LayoutError::Recursive(_))));
     let mut dangling = schema();
     dangling.records[1].fields[0].ty = Ty::Enum(9);
-    assert!(matches!(
-        Layout::of(&dangling),
-        Err(LayoutError::Dangling(_))
-    ));
+    assert!(matches!(Layout::of(&dangling), Err(LayoutError::Dangling(_))));
     let mut huge = schema();
     huge.records.push(RecordDef {
         name: "Huge".into(),
-        fields: (0..200_000)
-            .map(|i| FieldDef {
-                name: format!("f{i}"),
-                ty: Ty::Int,
-            })
-            .collect(),
+        fields: (0..200_000).map(|i| FieldDef { name: format!("f{i}"), ty: Ty::Int }).collect(),
     });
     assert!(matches!(Layout::of(&huge), Err(LayoutError::TooLarge(_))));
 }
@@ -151,13 +93,7 @@ fn metadata_round_trips_and_is_checked() {
     let mut other = meta.clone();
     other.abi_version = ABI_VERSION + 1;
     let e = Metadata::decode(&other.encode().unwrap()).unwrap_err();
-    assert_eq!(
-        e,
-        MetadataError::AbiVersion {
-            found: ABI_VERSION + 1,
-            expected: ABI_VERSION
-        }
-    );
+    assert_eq!(e, MetadataError::AbiVersion { found: ABI_VERSION + 1, expected: ABI_VERSION });
     // Another version is refused even when the rest is not readable.
     let e = Metadata::decode(br#"{"abi_version":2,"whatever":[]}"#).unwrap_err();
     assert!(matches!(e, MetadataError::AbiVersion { found: 2, .. }));
@@ -169,24 +105,12 @@ fn metadata_round_trips_and_is_checked() {
 
     let mut bad_schema = meta.clone();
     bad_schema.schema.output = 99;
-    assert!(matches!(
-        Metadata::decode(&bad_schema.encode().unwrap()),
-        Err(MetadataError::Schema(_))
-    ));
+    assert!(matches!(Metadata::decode(&bad_schema.encode().unwrap()), Err(MetadataError::Schema(_))));
     let mut bad_hash = meta.clone();
     bad_hash.source_hash = "XYZ".into();
-    assert_eq!(
-        Metadata::decode(&bad_hash.encode().unwrap()),
-        Err(MetadataError::SourceHash)
-    );
-    assert!(matches!(
-        Metadata::decode(b"not json"),
-        Err(MetadataError::Json(_))
-    ));
-    assert!(matches!(
-        Metadata::decode(br#"{"abi_version":1}"#),
-        Err(MetadataError::Json(_))
-    ));
+    assert_eq!(Metadata::decode(&bad_hash.encode().unwrap()), Err(MetadataError::SourceHash));
+    assert!(matches!(Metadata::decode(b"not json"), Err(MetadataError::Json(_))));
+    assert!(matches!(Metadata::decode(br#"{"abi_version":1}"#), Err(MetadataError::Json(_))));
 }
 
 #[test]

@@ -1,10 +1,5 @@
 //! The layout reader: JSON text identical to the reference writer, and hostile bytes refused.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::abi::Shape;
@@ -24,18 +19,7 @@ fn strings_are_escaped_like_serde_json() {
 
 #[test]
 fn ints_are_written_in_decimal() {
-    for i in [
-        0,
-        1,
-        -1,
-        9,
-        10,
-        -10,
-        1234567890,
-        i64::MAX,
-        i64::MIN,
-        i64::MIN + 1,
-    ] {
+    for i in [0, 1, -1, 9, 10, -10, 1234567890, i64::MAX, i64::MIN, i64::MIN + 1] {
         let mut out = String::new();
         write_int(&mut out, i);
         assert_eq!(out, i.to_string());
@@ -80,14 +64,9 @@ fn output_bytes(shape: &Shape) -> (Vec<u8>, Vec<u8>) {
 fn a_handmade_record_reads_back() {
     let shape = shape();
     let (rec, vars) = output_bytes(&shape);
-    let region = Region {
-        fixed: &rec,
-        vars: &vars,
-    };
+    let region = Region { fixed: &rec, vars: &vars };
     let mut out = String::new();
-    region
-        .write_json(&shape, &Ty::Record(3), 0, &mut out)
-        .unwrap();
+    region.write_json(&shape, &Ty::Record(3), 0, &mut out).unwrap();
     assert_eq!(
         out,
         r#"{"id":"ab","total":-3,"reasons":["c1","c3"],"flag":null,"mode":"passive","items":[],"big":"v299","when":"2024-10-04"}"#
@@ -111,29 +90,16 @@ fn hostile_bytes_are_refused() {
         (3, vec![1, 5], "bool byte is 5"),
         (4, vec![3], "no variant 3"),
         (6, 300u32.to_le_bytes().to_vec(), "no variant 300"),
-        (
-            7,
-            [1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f].to_vec(),
-            "out of range",
-        ),
-        (
-            5,
-            [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff].to_vec(),
-            "more elements",
-        ),
+        (7, [1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f].to_vec(), "out of range"),
+        (5, [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff].to_vec(), "more elements"),
         (5, [0, 0, 0, 0, 1, 0, 0, 0].to_vec(), "outside"),
     ];
     for (field, bytes, message) in cases {
         let (mut rec, vars) = output_bytes(&shape);
         rec[at(field)..at(field) + bytes.len()].copy_from_slice(&bytes);
-        let region = Region {
-            fixed: &rec,
-            vars: &vars,
-        };
+        let region = Region { fixed: &rec, vars: &vars };
         let mut out = String::new();
-        let e = region
-            .write_json(&shape, &Ty::Record(3), 0, &mut out)
-            .unwrap_err();
+        let e = region.write_json(&shape, &Ty::Record(3), 0, &mut out).unwrap_err();
         assert!(e.0.contains(message), "{e} / {message}");
         let e = region.value(&shape, &Ty::Record(3), 0).unwrap_err();
         assert!(e.0.contains(message), "{e} / {message}");
@@ -141,15 +107,9 @@ fn hostile_bytes_are_refused() {
     let (rec, _) = output_bytes(&shape);
     let mut bad_utf8 = rec.clone();
     bad_utf8[at(0)..at(0) + 8].copy_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0]);
-    let region = Region {
-        fixed: &bad_utf8,
-        vars: &[0xc3, 0x28],
-    };
+    let region = Region { fixed: &bad_utf8, vars: &[0xc3, 0x28] };
     assert!(region.value(&shape, &Ty::Record(3), 0).is_err());
-    let region = Region {
-        fixed: &rec[..4],
-        vars: b"xyab",
-    };
+    let region = Region { fixed: &rec[..4], vars: b"xyab" };
     assert!(region.value(&shape, &Ty::Record(3), 0).is_err());
 }
 
@@ -164,49 +124,27 @@ fn self_referring_lists_are_bounded() {
         let base = copy * tree.size as usize + kids;
         vars[base..base + 8].copy_from_slice(&[0, 0, 0, 0, 2, 0, 0, 0]);
     }
-    let region = Region {
-        fixed: &vars,
-        vars: &vars,
-    };
+    let region = Region { fixed: &vars, vars: &vars };
     let e = region.value(&shape, &Ty::Record(4), 0).unwrap_err();
-    assert!(
-        e.0.contains("deeper") || e.0.contains("more elements"),
-        "{e}"
-    );
+    assert!(e.0.contains("deeper") || e.0.contains("more elements"), "{e}");
     let mut out = String::new();
-    assert!(region
-        .write_json(&shape, &Ty::Record(4), 0, &mut out)
-        .is_err());
+    assert!(region.write_json(&shape, &Ty::Record(4), 0, &mut out).is_err());
 }
 
 #[test]
 fn unknown_types_are_errors_not_panics() {
     let shape = Shape::new(Schema {
         enums: vec![],
-        records: vec![crate::schema::RecordDef {
-            name: "R".into(),
-            fields: vec![],
-        }],
+        records: vec![crate::schema::RecordDef { name: "R".into(), fields: vec![] }],
         groups: vec![],
         input: 0,
         output: 0,
         key: None,
     })
     .unwrap();
-    let region = Region {
-        fixed: &[0; 16],
-        vars: &[],
-    };
-    for ty in [
-        Ty::Enum(3),
-        Ty::Record(9),
-        Ty::Codes(1),
-        Ty::List(Box::new(Ty::Record(7))),
-    ] {
+    let region = Region { fixed: &[0; 16], vars: &[] };
+    for ty in [Ty::Enum(3), Ty::Record(9), Ty::Codes(1), Ty::List(Box::new(Ty::Record(7)))] {
         assert!(region.value(&shape, &ty, 0).is_err(), "{ty:?}");
     }
-    assert_eq!(
-        region.value(&shape, &Ty::Record(0), 0).unwrap(),
-        Value::Record(Arc::from([]))
-    );
+    assert_eq!(region.value(&shape, &Ty::Record(0), 0).unwrap(), Value::Record(Arc::from([])));
 }

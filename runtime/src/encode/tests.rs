@@ -1,10 +1,5 @@
 //! The encoder against the reference decoder: same records accepted, same values, same errors.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::abi::Shape;
@@ -28,10 +23,7 @@ fn check_line(enc: &mut BatchEncoder, line: &str) -> bool {
     match (expected, got) {
         (Ok(value), Ok(())) => {
             assert_eq!(enc.len(), len + 1);
-            let region = Region {
-                fixed: enc.records(),
-                vars: enc.vars(),
-            };
+            let region = Region { fixed: enc.records(), vars: enc.vars() };
             let at = len * shape.layout().input_size as usize;
             let ty = Ty::Record(schema.input);
             assert_eq!(region.value(&shape, &ty, at).unwrap(), value, "line {line}");
@@ -44,10 +36,7 @@ fn check_line(enc: &mut BatchEncoder, line: &str) -> bool {
         }
         (Err(want), Err(have)) => {
             assert_eq!(have, want, "line {line:?}");
-            assert_eq!(
-                (enc.len(), enc.records().len(), enc.vars().len()),
-                (len, records, vars)
-            );
+            assert_eq!((enc.len(), enc.records().len(), enc.vars().len()), (len, records, vars));
             false
         }
         (want, have) => panic!("line {line:?}: reference {want:?}, encoder {have:?}"),
@@ -118,10 +107,7 @@ fn error_paths_name_the_field() {
     let line = base.replacen("\"mode\":\"passive\"", "\"mode\":\"semi\"", 2);
     let err = enc.push_json(&line).unwrap_err();
     assert_eq!(err.path, "items[1].mode");
-    assert_eq!(
-        err.message,
-        "unknown value \"semi\", expected one of active, passive, off"
-    );
+    assert_eq!(err.message, "unknown value \"semi\", expected one of active, passive, off");
 }
 
 #[test]

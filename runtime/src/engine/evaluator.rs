@@ -15,6 +15,7 @@ use crate::json::{self, RecordError};
 use crate::schema::{Ty, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::Arc;
 use wasmtime::{Memory, ResourceLimiter, Store, Trap, TypedFunc};
 
 /// A status word no decision has: what the host writes before the guest runs.
@@ -27,12 +28,7 @@ pub(crate) struct StoreState {
 }
 
 impl ResourceLimiter for StoreState {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             self.refused = true;
             return Err(wasmtime::format_err!("memory cap reached"));
@@ -40,12 +36,7 @@ impl ResourceLimiter for StoreState {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 1 << 16)
     }
 
@@ -84,11 +75,7 @@ enum Pending {
     /// The next record of the batch.
     Record(u64),
     /// A line that could not be read.
-    Rejected {
-        line: u64,
-        key: Option<String>,
-        error: RecordError,
-    },
+    Rejected { line: u64, key: Option<String>, error: RecordError },
 }
 
 /// Evaluates batches against a policy on one thread. Make one per worker with
@@ -104,23 +91,15 @@ pub struct Evaluator {
 
 impl std::fmt::Debug for Evaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Evaluator")
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
+        f.debug_struct("Evaluator").field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
 impl Evaluator {
     pub(super) fn new(policy: Policy) -> Result<Evaluator, EvalError> {
         let batch = BatchEncoder::new(policy.shape().clone());
-        let mut evaluator = Evaluator {
-            policy,
-            live: None,
-            batch,
-            pending: Vec::new(),
-            text: String::new(),
-            loaded: None,
-        };
+        let mut evaluator =
+            Evaluator { policy, live: None, batch, pending: Vec::new(), text: String::new(), loaded: None };
         ensure_live(&mut evaluator.live, &evaluator.policy)?;
         Ok(evaluator)
     }
@@ -138,7 +117,8 @@ impl Evaluator {
     /// Copies `batch` into the instance's memory, ready for [`Self::run`].
     pub fn load(&mut self, batch: &BatchEncoder) -> Result<(), EvalError> {
         self.loaded = None;
-        if **batch.shape() != **self.policy.shape() {
+        let (ours, theirs) = (self.policy.shape(), batch.shape());
+        if !Arc::ptr_eq(ours, theirs) && **ours != **theirs {
             return Err(EvalError::ForeignBatch);
         }
         let limit = self.policy.runtime().limits().memory_bytes;
@@ -194,8 +174,7 @@ impl Evaluator {
         match limits.interrupt {
             Interrupt::Deadline(d) => {
                 let ticks = d.as_nanos().div_ceil(super::EPOCH_TICK.as_nanos().max(1));
-                live.store
-                    .set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
+                live.store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
             }
             Interrupt::Fuel { per_record } => {
                 let fuel = per_record.saturating_mul(u64::from(place.n.max(1)));
@@ -204,17 +183,9 @@ impl Evaluator {
                 }
             }
         }
-        let args = (
-            place.n as i32,
-            place.in_ptr as i32,
-            place.out_ptr as i32,
-            place.var_ptr as i32,
-            place.var_len as i32,
-        );
-        let called = live
-            .eval
-            .call(&mut live.store, args)
-            .map_err(|e| classify(&e, live.store.data(), &limits));
+        let args =
+            (place.n as i32, place.in_ptr as i32, place.out_ptr as i32, place.var_ptr as i32, place.var_len as i32);
+        let called = live.eval.call(&mut live.store, args).map_err(|e| classify(&e, live.store.data(), &limits));
         let var_end = match called {
             Ok(end) => end as u32,
             Err(error) => {
@@ -254,12 +225,7 @@ impl Evaluator {
     /// the contract (`{"line":N,"<key>":...,"error":{"path":...,"message":...}}`), where `N`
     /// counts from `first_line` for the first line of `input`. On an [`EvalError`] nothing is
     /// appended.
-    pub fn evaluate_ndjson(
-        &mut self,
-        input: &str,
-        first_line: u64,
-        out: &mut String,
-    ) -> Result<Summary, EvalError> {
+    pub fn evaluate_ndjson(&mut self, input: &str, first_line: u64, out: &mut String) -> Result<Summary, EvalError> {
         let start = out.len();
         let result = self.ndjson(input, first_line, out);
         self.batch.clear();
@@ -270,12 +236,7 @@ impl Evaluator {
         result
     }
 
-    fn ndjson(
-        &mut self,
-        input: &str,
-        first_line: u64,
-        out: &mut String,
-    ) -> Result<Summary, EvalError> {
+    fn ndjson(&mut self, input: &str, first_line: u64, out: &mut String) -> Result<Summary, EvalError> {
         let limits = self.policy.runtime().limits().clone();
         let key_name = self.policy.schema().key_name().map(str::to_owned);
         let mut summary = Summary::default();
@@ -295,9 +256,7 @@ impl Evaluator {
                     error,
                 }),
             }
-            if self.batch.len() >= limits.batch_records
-                || self.batch.encoded_len() >= limits.batch_bytes
-            {
+            if self.batch.len() >= limits.batch_records || self.batch.encoded_len() >= limits.batch_bytes {
                 self.flush(out, &mut summary)?;
             }
         }
@@ -327,11 +286,7 @@ impl Evaluator {
     ) -> Result<(), EvalError> {
         let key_name = self.policy.schema().key_name();
         let key_name = key_name.map(str::to_owned);
-        let decisions = if batch.is_empty() {
-            None
-        } else {
-            Some(self.evaluate_encoded(batch)?)
-        };
+        let decisions = if batch.is_empty() { None } else { Some(self.evaluate_encoded(batch)?) };
         let mut next = 0;
         for entry in pending {
             match entry {
@@ -368,66 +323,80 @@ impl Evaluator {
         inputs: &[I],
     ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
         let chunk = self.policy.runtime().limits().batch_records.max(1);
-        let mut results = Vec::with_capacity(inputs.len());
-        let mut batch = self.encoder();
+        let empty = self.encoder();
+        let mut batch = std::mem::replace(&mut self.batch, empty);
         let mut text = std::mem::take(&mut self.text);
-        for inputs in inputs.chunks(chunk) {
-            batch.clear();
-            let mut read = Vec::with_capacity(inputs.len());
-            for input in inputs {
-                read.push(match serde_json::to_string(input) {
-                    Ok(json) => batch.push_json(&json),
-                    Err(e) => Err(RecordError {
-                        path: String::new(),
-                        message: format!("cannot be written as JSON: {e}"),
-                    }),
-                });
-            }
-            let decisions = self.evaluate_encoded(&batch)?;
-            let mut next = 0;
-            for r in read {
-                results.push(match r {
-                    Err(e) => Err(e),
-                    Ok(()) => {
-                        text.clear();
-                        let decided = decisions.write_json(next, &mut text)?;
-                        next += 1;
-                        decided.and_then(|()| {
-                            serde_json::from_str(&text).map_err(|e| RecordError {
-                                path: String::new(),
-                                message: format!("the decision does not fit the host type: {e}"),
-                            })
-                        })
-                    }
-                });
-            }
-        }
+        let mut results = Vec::with_capacity(inputs.len());
+        let outcome =
+            inputs.chunks(chunk).try_for_each(|inputs| self.typed_chunk(inputs, &mut batch, &mut text, &mut results));
+        batch.clear();
+        self.batch = batch;
         self.text = text;
-        Ok(results)
+        outcome.map(|()| results)
+    }
+
+    fn typed_chunk<I: Serialize, O: DeserializeOwned>(
+        &mut self,
+        inputs: &[I],
+        batch: &mut BatchEncoder,
+        text: &mut String,
+        results: &mut Vec<Result<O, RecordError>>,
+    ) -> Result<(), EvalError> {
+        batch.clear();
+        let mut json = std::mem::take(text).into_bytes();
+        let read: Vec<Result<(), RecordError>> = inputs
+            .iter()
+            .map(|input| {
+                json.clear();
+                let written = serde_json::to_writer(&mut json, input).map_err(|e| e.to_string());
+                // serde_json writes UTF-8 only; the check is for the type system.
+                let line = written.and_then(|()| std::str::from_utf8(&json).map_err(|e| e.to_string()));
+                match line {
+                    Ok(line) => batch.push_json(line),
+                    Err(e) => {
+                        Err(RecordError { path: String::new(), message: format!("cannot be written as JSON: {e}") })
+                    }
+                }
+            })
+            .collect();
+        json.clear();
+        *text = String::from_utf8(json).unwrap_or_default();
+        let decisions = self.evaluate_encoded(batch)?;
+        let mut next = 0;
+        for r in read {
+            results.push(match r {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    text.clear();
+                    let decided = decisions.write_json(next, text)?;
+                    next += 1;
+                    decided.and_then(|()| {
+                        serde_json::from_str(text).map_err(|e| RecordError {
+                            path: String::new(),
+                            message: format!("the decision does not fit the host type: {e}"),
+                        })
+                    })
+                }
+            });
+        }
+        Ok(())
     }
 }
 
-/// The live instance in `slot`, made first if there is none.
 fn ensure_live<'l>(slot: &'l mut Option<Live>, policy: &Policy) -> Result<&'l mut Live, EvalError> {
     if slot.is_none() {
         *slot = Some(instantiate(policy)?);
     }
-    slot.as_mut()
-        .ok_or_else(|| EvalError::Instantiate("no instance".into()))
+    slot.as_mut().ok_or_else(|| EvalError::Instantiate("no instance".into()))
 }
 
 fn instantiate(policy: &Policy) -> Result<Live, EvalError> {
     let runtime = policy.runtime();
-    let state = StoreState {
-        memory_bytes: runtime.limits().memory_bytes,
-        refused: false,
-    };
+    let state = StoreState { memory_bytes: runtime.limits().memory_bytes, refused: false };
     let mut store = Store::new(&runtime.inner.engine, state);
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     if let Interrupt::Fuel { .. } = runtime.limits().interrupt {
-        store
-            .set_fuel(u64::MAX)
-            .map_err(|e| EvalError::Instantiate(format!("{e:#}")))?;
+        store.set_fuel(u64::MAX).map_err(|e| EvalError::Instantiate(format!("{e:#}")))?;
     } else {
         store.set_epoch_deadline(u64::MAX / 2);
     }
@@ -440,22 +409,13 @@ fn instantiate(policy: &Policy) -> Result<Live, EvalError> {
         }
     })?;
     let missing = |name: &str| EvalError::Instantiate(format!("no export `{name}`"));
-    let memory = instance
-        .get_memory(&mut store, EXPORT_MEMORY)
-        .ok_or_else(|| missing(EXPORT_MEMORY))?;
-    let eval = instance
-        .get_typed_func(&mut store, EXPORT_EVAL)
-        .map_err(fail)?;
+    let memory = instance.get_memory(&mut store, EXPORT_MEMORY).ok_or_else(|| missing(EXPORT_MEMORY))?;
+    let eval = instance.get_typed_func(&mut store, EXPORT_EVAL).map_err(fail)?;
     let heap_base = instance
         .get_global(&mut store, EXPORT_HEAP_BASE)
         .and_then(|g| g.get(&mut store).i32())
         .ok_or_else(|| missing(EXPORT_HEAP_BASE))? as u32;
-    Ok(Live {
-        store,
-        memory,
-        eval,
-        heap_base,
-    })
+    Ok(Live { store, memory, eval, heap_base })
 }
 
 fn classify(e: &wasmtime::Error, state: &StoreState, limits: &super::Limits) -> EvalError {
@@ -464,9 +424,7 @@ fn classify(e: &wasmtime::Error, state: &StoreState, limits: &super::Limits) -> 
     }
     match (e.downcast_ref::<Trap>(), limits.interrupt) {
         (Some(Trap::Interrupt), Interrupt::Deadline(d)) => EvalError::DeadlineExceeded(d),
-        (Some(Trap::OutOfFuel), Interrupt::Fuel { per_record }) => {
-            EvalError::FuelExhausted(per_record)
-        }
+        (Some(Trap::OutOfFuel), Interrupt::Fuel { per_record }) => EvalError::FuelExhausted(per_record),
         (Some(Trap::StackOverflow), _) => EvalError::StackOverflow,
         _ => EvalError::Trap(format!("{e:#}")),
     }
@@ -498,38 +456,21 @@ impl Decisions<'_> {
         let at = self.slot_at(i)?;
         let word = |offset: u32| -> Result<u32, EvalError> {
             let at = at + offset as usize;
-            let bytes = self
-                .region
-                .fixed
-                .get(at..at + 4)
-                .ok_or_else(|| bad(i, "slot"))?;
-            Ok(u32::from_le_bytes(
-                bytes.try_into().map_err(|_| bad(i, "slot"))?,
-            ))
+            let bytes = self.region.fixed.get(at..at + 4).ok_or_else(|| bad(i, "slot"))?;
+            Ok(u32::from_le_bytes(bytes.try_into().map_err(|_| bad(i, "slot"))?))
         };
         let status = word(slot.status)?;
         if status == abi::STATUS_DECIDED {
             return Ok(Ok(()));
         }
-        let message = abi::status_message(status)
-            .ok_or_else(|| bad(i, &format!("unknown status {status}")))?;
+        let message = abi::status_message(status).ok_or_else(|| bad(i, &format!("unknown status {status}")))?;
         let site = word(slot.site)?;
-        let path = self
-            .sites
-            .get(site as usize)
-            .ok_or_else(|| bad(i, &format!("unknown error site {site}")))?;
-        Ok(Err(RecordError {
-            path: path.clone(),
-            message: message.into(),
-        }))
+        let path = self.sites.get(site as usize).ok_or_else(|| bad(i, &format!("unknown error site {site}")))?;
+        Ok(Err(RecordError { path: path.clone(), message: message.into() }))
     }
 
     /// Appends record `i`'s decision to `out` as JSON, or gives its evaluation error.
-    pub fn write_json(
-        &self,
-        i: usize,
-        out: &mut String,
-    ) -> Result<Result<(), RecordError>, EvalError> {
+    pub fn write_json(&self, i: usize, out: &mut String) -> Result<Result<(), RecordError>, EvalError> {
         if let Err(e) = self.status(i)? {
             return Ok(Err(e));
         }
@@ -578,8 +519,5 @@ impl Decisions<'_> {
 }
 
 fn bad(record: usize, message: &str) -> EvalError {
-    EvalError::BadDecision {
-        record,
-        message: message.into(),
-    }
+    EvalError::BadDecision { record, message: message.into() }
 }

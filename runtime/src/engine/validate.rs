@@ -5,8 +5,7 @@
 use super::LoadError;
 use crate::abi::{EXPORTS, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY, SECTION};
 use wasmparser::{
-    ExternalKind, FuncType, GlobalType, Imports, MemoryType, Parser, Payload, ValType, Validator,
-    WasmFeatures,
+    ExternalKind, FuncType, GlobalType, Imports, MemoryType, Parser, Payload, ValType, Validator, WasmFeatures,
 };
 
 /// What the runtime needs from a module that passed the checks.
@@ -34,9 +33,7 @@ fn invalid(e: wasmparser::BinaryReaderError) -> LoadError {
 
 /// Runs every check on `bytes`.
 pub(super) fn check_module(bytes: &[u8]) -> Result<Checked<'_>, LoadError> {
-    Validator::new_with_features(WasmFeatures::WASM2)
-        .validate_all(bytes)
-        .map_err(invalid)?;
+    Validator::new_with_features(WasmFeatures::WASM2).validate_all(bytes).map_err(invalid)?;
     let parts = collect(bytes)?;
     let metadata = match parts.metadata.as_slice() {
         [] => return Err(LoadError::MissingMetadata),
@@ -45,10 +42,7 @@ pub(super) fn check_module(bytes: &[u8]) -> Result<Checked<'_>, LoadError> {
     };
     let memory_pages = check_memory(&parts)?;
     check_exports(&parts)?;
-    Ok(Checked {
-        metadata,
-        memory_pages,
-    })
+    Ok(Checked { metadata, memory_pages })
 }
 
 fn collect(bytes: &[u8]) -> Result<Parts<'_>, LoadError> {
@@ -59,14 +53,9 @@ fn collect(bytes: &[u8]) -> Result<Parts<'_>, LoadError> {
                 if let Some(group) = reader.into_iter().next() {
                     let (module, name) = match group.map_err(invalid)? {
                         Imports::Single(_, import) => (import.module, import.name),
-                        Imports::Compact1 { module, .. } | Imports::Compact2 { module, .. } => {
-                            (module, "*")
-                        }
+                        Imports::Compact1 { module, .. } | Imports::Compact2 { module, .. } => (module, "*"),
                     };
-                    return Err(LoadError::Import {
-                        module: module.into(),
-                        name: name.into(),
-                    });
+                    return Err(LoadError::Import { module: module.into(), name: name.into() });
                 }
             }
             Payload::StartSection { .. } => return Err(LoadError::StartFunction),
@@ -113,9 +102,7 @@ fn check_memory(parts: &Parts) -> Result<u64, LoadError> {
         )));
     };
     if memory.memory64 || memory.shared || memory.page_size_log2.is_some() {
-        return Err(LoadError::Memory(
-            "it must be a 32-bit, non-shared memory of 64 KiB pages".into(),
-        ));
+        return Err(LoadError::Memory("it must be a 32-bit, non-shared memory of 64 KiB pages".into()));
     }
     Ok(memory.initial)
 }
@@ -151,11 +138,7 @@ fn check_exports(parts: &Parts) -> Result<(), LoadError> {
         (ExternalKind::Global, index) => match parts.globals.get(index as usize) {
             Some(g) if g.content_type == ValType::I32 && !g.mutable && !g.shared => {}
             Some(g) => {
-                let found = format!(
-                    "a {}{} global",
-                    if g.mutable { "mutable " } else { "" },
-                    g.content_type
-                );
+                let found = format!("a {}{} global", if g.mutable { "mutable " } else { "" }, g.content_type);
                 return Err(wrong(EXPORT_HEAP_BASE, expected, found));
             }
             None => return Err(wrong(EXPORT_HEAP_BASE, expected, "missing".into())),
@@ -166,10 +149,7 @@ fn check_exports(parts: &Parts) -> Result<(), LoadError> {
     let expected = "a function (i32, i32, i32, i32, i32) -> i32";
     match find(EXPORT_EVAL)? {
         (ExternalKind::Func, index) => {
-            let ty = parts
-                .functions
-                .get(index as usize)
-                .and_then(|t| parts.types.get(*t as usize));
+            let ty = parts.functions.get(index as usize).and_then(|t| parts.types.get(*t as usize));
             match ty {
                 Some(ty) if ty.params() == [ValType::I32; 5] && ty.results() == [ValType::I32] => {}
                 Some(ty) => return Err(wrong(EXPORT_EVAL, expected, format!("a function {ty}"))),

@@ -5,19 +5,14 @@
 //! reasons: codes(R)}` where `sum = a + b` (an overflow fails the record at site 0, `a + b`),
 //! and `R` lists `negative_sum` when the sum is negative and `zero_sum` when it is zero. The
 //! output's `id` is the input's string, passed through by reference.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    dead_code
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, dead_code)]
 
 use dexp_runtime::abi::{Layout, Metadata, ABI_VERSION};
 use dexp_runtime::schema::{CodeDef, FieldDef, GroupDef, GroupKind, RecordDef, Schema, Ty};
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection,
-    Function, FunctionSection, GlobalSection, GlobalType, ImportSection, InstructionSink, MemArg,
-    MemorySection, MemoryType, Module, StartSection, TypeSection, ValType,
+    BlockType, CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+    GlobalSection, GlobalType, ImportSection, InstructionSink, MemArg, MemorySection, MemoryType, Module, StartSection,
+    TypeSection, ValType,
 };
 
 /// The address below which the guest keeps its own data.
@@ -76,13 +71,7 @@ impl Default for Spec {
                 ("dexp_heap_base", ExportKind::Global, 0),
                 ("dexp_eval", ExportKind::Func, 0),
             ],
-            memory: MemoryType {
-                minimum: 1,
-                maximum: None,
-                memory64: false,
-                shared: false,
-                page_size_log2: None,
-            },
+            memory: MemoryType { minimum: 1, maximum: None, memory64: false, shared: false, page_size_log2: None },
         }
     }
 }
@@ -90,18 +79,12 @@ impl Default for Spec {
 impl Spec {
     /// The default module with another body.
     pub fn body(body: Body) -> Spec {
-        Spec {
-            body,
-            ..Spec::default()
-        }
+        Spec { body, ..Spec::default() }
     }
 }
 
 fn field(name: &str, ty: Ty) -> FieldDef {
-    FieldDef {
-        name: name.into(),
-        ty,
-    }
+    FieldDef { name: name.into(), ty }
 }
 
 /// The policy's schema.
@@ -111,19 +94,11 @@ pub fn schema() -> Schema {
         records: vec![
             RecordDef {
                 name: "Input".into(),
-                fields: vec![
-                    field("id", Ty::String),
-                    field("a", Ty::Int),
-                    field("b", Ty::Int),
-                ],
+                fields: vec![field("id", Ty::String), field("a", Ty::Int), field("b", Ty::Int)],
             },
             RecordDef {
                 name: "Output".into(),
-                fields: vec![
-                    field("id", Ty::String),
-                    field("sum", Ty::Int),
-                    field("reasons", Ty::Codes(0)),
-                ],
+                fields: vec![field("id", Ty::String), field("sum", Ty::Int), field("reasons", Ty::Codes(0))],
             },
         ],
         groups: vec![GroupDef {
@@ -131,10 +106,7 @@ pub fn schema() -> Schema {
             kind: GroupKind::Advisories,
             codes: ["negative_sum", "zero_sum"]
                 .iter()
-                .map(|c| CodeDef {
-                    code: (*c).into(),
-                    message: format!("the sum is {c}"),
-                })
+                .map(|c| CodeDef { code: (*c).into(), message: format!("the sum is {c}") })
                 .collect(),
         }],
         input: 0,
@@ -176,11 +148,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     memories.memory(spec.memory);
     module.section(&memories);
     let mut globals = GlobalSection::new();
-    let i32_global = |mutable| GlobalType {
-        val_type: ValType::I32,
-        mutable,
-        shared: false,
-    };
+    let i32_global = |mutable| GlobalType { val_type: ValType::I32, mutable, shared: false };
     globals.global(i32_global(false), &ConstExpr::i32_const(HEAP_BASE));
     globals.global(i32_global(true), &ConstExpr::i32_const(0));
     module.section(&globals);
@@ -205,10 +173,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     code.function(&identity);
     module.section(&code);
     for data in &spec.sections {
-        module.section(&CustomSection {
-            name: "dexp".into(),
-            data: data.into(),
-        });
+        module.section(&CustomSection { name: "dexp".into(), data: data.into() });
     }
     let bytes = module.finish();
     // A 64-bit memory with 32-bit addresses is invalid on purpose: the runtime must say so.
@@ -219,11 +184,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
 }
 
 fn mem(offset: u32, align: u32) -> MemArg {
-    MemArg {
-        offset: u64::from(offset),
-        align,
-        memory_index: 0,
-    }
+    MemArg { offset: u64::from(offset), align, memory_index: 0 }
 }
 
 // Parameters and locals of `dexp_eval`.
@@ -246,13 +207,7 @@ fn eval_function(body: Body) -> Function {
             s.loop_(BlockType::Empty).br(0).end().unreachable();
         }
         Body::GrowForever => {
-            s.loop_(BlockType::Empty)
-                .i32_const(16)
-                .memory_grow(0)
-                .drop()
-                .br(0)
-                .end()
-                .unreachable();
+            s.loop_(BlockType::Empty).i32_const(16).memory_grow(0).drop().br(0).end().unreachable();
         }
         Body::Recurse => {
             s.call(1).unreachable();
@@ -276,24 +231,10 @@ fn per_record_loop(s: &mut InstructionSink, body: Body) {
     // while i < n
     s.local_get(I).local_get(N).i32_ge_u().br_if(1);
     // rec = in + i * input_size; slot = out + i * slot_size
-    s.local_get(IN)
-        .local_get(I)
-        .i32_const(layout.input_size as i32)
-        .i32_mul()
-        .i32_add()
-        .local_set(REC);
-    s.local_get(OUT)
-        .local_get(I)
-        .i32_const(slot.size as i32)
-        .i32_mul()
-        .i32_add()
-        .local_set(SLOT);
-    s.local_get(REC)
-        .i64_load(mem(input[1].offset, 3))
-        .local_set(A);
-    s.local_get(REC)
-        .i64_load(mem(input[2].offset, 3))
-        .local_set(B);
+    s.local_get(IN).local_get(I).i32_const(layout.input_size as i32).i32_mul().i32_add().local_set(REC);
+    s.local_get(OUT).local_get(I).i32_const(slot.size as i32).i32_mul().i32_add().local_set(SLOT);
+    s.local_get(REC).i64_load(mem(input[1].offset, 3)).local_set(A);
+    s.local_get(REC).i64_load(mem(input[2].offset, 3)).local_set(B);
     if body == Body::LoopWhen42 {
         s.local_get(A).i64_const(42).i64_eq().if_(BlockType::Empty);
         s.loop_(BlockType::Empty).br(0).end();
@@ -312,38 +253,24 @@ fn per_record_loop(s: &mut InstructionSink, body: Body) {
             .i64_const(0)
             .i64_lt_s()
             .if_(BlockType::Empty);
-        s.local_get(SLOT)
-            .i32_const(1)
-            .i32_store(mem(slot.status, 2));
+        s.local_get(SLOT).i32_const(1).i32_store(mem(slot.status, 2));
         s.local_get(SLOT).i32_const(0).i32_store(mem(slot.site, 2));
         s.else_();
         if let Body::Status(status, site) = body {
-            s.local_get(SLOT)
-                .i32_const(status as i32)
-                .i32_store(mem(slot.status, 2));
-            s.local_get(SLOT)
-                .i32_const(site as i32)
-                .i32_store(mem(slot.site, 2));
+            s.local_get(SLOT).i32_const(status as i32).i32_store(mem(slot.status, 2));
+            s.local_get(SLOT).i32_const(site as i32).i32_store(mem(slot.site, 2));
         } else {
-            s.local_get(SLOT)
-                .i32_const(0)
-                .i32_store(mem(slot.status, 2));
+            s.local_get(SLOT).i32_const(0).i32_store(mem(slot.status, 2));
             s.local_get(SLOT).i32_const(0).i32_store(mem(slot.site, 2));
         }
-        s.local_get(SLOT)
-            .local_get(SUM)
-            .i64_store(mem(at(&output[1]), 3));
+        s.local_get(SLOT).local_get(SUM).i64_store(mem(at(&output[1]), 3));
         s.local_get(SLOT);
         if let Body::Codes(bits) = body {
             s.i64_const(bits as i64);
         } else {
             // (sum < 0) | (sum == 0) << 1
             s.local_get(SUM).i64_const(0).i64_lt_s().i64_extend_i32_u();
-            s.local_get(SUM)
-                .i64_eqz()
-                .i64_extend_i32_u()
-                .i64_const(1)
-                .i64_shl();
+            s.local_get(SUM).i64_eqz().i64_extend_i32_u().i64_const(1).i64_shl();
             s.i64_or();
         }
         s.i64_store(mem(at(&output[2]), 3));
@@ -373,8 +300,5 @@ pub fn expected(id: &str, a: i64, b: i64) -> Option<String> {
         0 => r#"["zero_sum"]"#,
         _ => "[]",
     };
-    Some(format!(
-        r#"{{"id":{},"sum":{sum},"reasons":{reasons}}}"#,
-        serde_json::to_string(id).unwrap()
-    ))
+    Some(format!(r#"{{"id":{},"sum":{sum},"reasons":{reasons}}}"#, serde_json::to_string(id).unwrap()))
 }
