@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod test;
 
 use crate::ErrorFormat;
 use dexp_compiler::diagnostic::{render_human, render_json, Severity};

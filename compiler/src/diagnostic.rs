@@ -18,6 +18,10 @@ pub enum Diagnostic {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] CheckError),
+    /// A problem in a `.cases` file.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cases(#[from] crate::cases::CaseError),
 }
 
 /// How serious a diagnostic is.

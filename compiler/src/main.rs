@@ -42,6 +42,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Run the `.cases` files kept next to policies; ends with `N passed, M failed`.
+    Test {
+        /// Policies, `.cases` files or directories to search (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// The back end.
+        #[arg(long, value_enum, default_value = "interp")]
+        engine: EngineKind,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
     /// Evaluate NDJSON records, one decision (or error object) per input line, in order.
     Eval {
         /// The policy (`.dexp`).
@@ -64,6 +75,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { files, error_format } => cli::check::run(&files, error_format),
+        Command::Test { paths, engine, error_format } => cli::test::run(&paths, engine, error_format),
         Command::Eval { policy, input, engine, jobs, error_format } => {
             cli::eval::run(&policy, input.as_deref(), engine, jobs, error_format)
         }

@@ -53,15 +53,7 @@ pub fn run(
     jobs: Option<usize>,
     format: ErrorFormat,
 ) -> Result<ExitCode, CliError> {
-    let Some(frontend) = load_policy(policy, format)? else {
-        return Ok(ExitCode::from(1));
-    };
-    let program = Arc::new(frontend.program);
-    let factory = move || -> Box<dyn Worker> {
-        match engine {
-            EngineKind::Interp => Box::new(InterpWorker { program: program.clone() }),
-        }
-    };
+    let Some(factory) = factory(policy, engine, format)? else { return Ok(ExitCode::from(1)) };
     let reader: Box<dyn Read + Send> = match input {
         None => Box::new(std::io::stdin()),
         Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdin()),
@@ -76,17 +68,43 @@ pub fn run(
     Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// Makes one worker per thread; all of them share the compiled policy.
+pub type Factory = Box<dyn Fn() -> Result<Box<dyn Worker>, CliError> + Sync>;
+
+/// Loads a policy for the chosen engine; `None` (diagnostics printed) when it does not compile.
+pub fn factory(policy: &Path, engine: EngineKind, format: ErrorFormat) -> Result<Option<Factory>, CliError> {
+    let Some(frontend) = load_policy(policy, format)? else { return Ok(None) };
+    let program = Arc::new(frontend.program);
+    Ok(Some(match engine {
+        EngineKind::Interp => {
+            Box::new(move || Ok(Box::new(InterpWorker { program: program.clone() }) as Box<dyn Worker>))
+        }
+    }))
+}
+
+/// One worker for a policy, for commands that evaluate on a single thread.
+pub fn make_worker(
+    policy: &Path,
+    engine: EngineKind,
+    format: ErrorFormat,
+) -> Result<Option<Box<dyn Worker>>, CliError> {
+    match factory(policy, engine, format)? {
+        Some(f) => f().map(Some),
+        None => Ok(None),
+    }
+}
+
 /// Streams `input` through workers made by `factory`, writing output lines in input order.
 pub fn stream<W: Write + Send>(
     input: Box<dyn Read + Send>,
     mut output: W,
     jobs: usize,
-    factory: &(dyn Fn() -> Box<dyn Worker> + Sync),
+    factory: &(dyn Fn() -> Result<Box<dyn Worker>, CliError> + Sync),
 ) -> Result<Tally, CliError> {
     let io_err = |source| CliError::Io { path: "<output>".into(), source };
     let mut reader = BufReader::with_capacity(1 << 16, input);
     if jobs <= 1 {
-        let mut worker = factory();
+        let mut worker = factory()?;
         let mut total = Tally::default();
         let mut out = String::new();
         let mut next_line = 1;
@@ -108,7 +126,7 @@ pub fn stream<W: Write + Send>(
             let batch_rx = batch_rx.clone();
             let out_tx = out_tx.clone();
             scope.spawn(move || {
-                let mut worker = factory();
+                let Ok(mut worker) = factory() else { return };
                 loop {
                     let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
                     let Some((index, batch)) = next else { break };

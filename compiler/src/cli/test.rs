@@ -1,0 +1,157 @@
+//! `dexpc test [PATH...]`: run the `.cases` files kept next to policies.
+//!
+//! For every `NAME.dexp` with a `NAME.cases` beside it, the policy is compiled and every case
+//! is evaluated by the same engine `dexpc eval` uses (the compiled module by default), as one
+//! batch. Failures print a diff of the fields that differ; the run ends with
+//! `N passed, M failed`.
+
+use super::eval::Batch;
+use super::{print_diagnostics, read_source, CliError};
+use crate::{EngineKind, ErrorFormat};
+use dexp_compiler::cases::{self, Case, Expectation};
+use dexp_compiler::Diagnostic;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Totals over every policy tested.
+#[derive(Default)]
+struct Totals {
+    passed: usize,
+    failed: usize,
+    broken_files: usize,
+}
+
+/// Runs the `test` command.
+pub fn run(paths: &[PathBuf], engine: EngineKind, format: ErrorFormat) -> Result<ExitCode, CliError> {
+    let roots: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    let mut policies = Vec::new();
+    for root in &roots {
+        find_policies(root, &mut policies)?;
+    }
+    policies.sort();
+    policies.dedup();
+    let mut totals = Totals::default();
+    let mut tested = 0;
+    for policy in &policies {
+        let cases_path = policy.with_extension("cases");
+        if !cases_path.exists() {
+            continue;
+        }
+        tested += 1;
+        run_policy(policy, &cases_path, engine, format, &mut totals)?;
+    }
+    if tested == 0 {
+        eprintln!(
+            "no policy with a .cases file found under {}",
+            roots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!("{} passed, {} failed", totals.passed, totals.failed);
+    let ok = totals.failed == 0 && totals.broken_files == 0 && tested > 0;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn find_policies(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    let io = |source| CliError::Io { path: path.display().to_string(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_file() {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("dexp") => out.push(path.to_path_buf()),
+            Some("cases") => out.push(path.with_extension("dexp")),
+            _ => {}
+        }
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(path).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        if entry.is_dir() || entry.extension().is_some_and(|e| e == "dexp") {
+            find_policies(&entry, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_policy(
+    policy: &Path,
+    cases_path: &Path,
+    engine: EngineKind,
+    format: ErrorFormat,
+    totals: &mut Totals,
+) -> Result<(), CliError> {
+    let text = read_source(cases_path)?;
+    let cases = match cases::parse(&text) {
+        Ok(cases) => cases,
+        Err(errors) => {
+            let diagnostics: Vec<Diagnostic> = errors.into_iter().map(Diagnostic::from).collect();
+            print_diagnostics(&diagnostics, cases_path, &text, format);
+            totals.broken_files += 1;
+            return Ok(());
+        }
+    };
+    let Some(mut worker) = super::eval::make_worker(policy, engine, format)? else {
+        totals.broken_files += 1;
+        return Ok(());
+    };
+    let batch = Batch { first_line: 1, lines: cases.iter().map(|c| Ok(c.input.clone().into_bytes())).collect() };
+    let mut out = String::new();
+    worker.process(&batch, &mut out);
+    let results: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect();
+    let (mut passed, mut failed) = (0, 0);
+    for (case, actual) in cases.iter().zip(results.iter().chain(std::iter::repeat(&Value::Null))) {
+        match check_case(case, actual) {
+            None => passed += 1,
+            Some(report) => {
+                failed += 1;
+                let (line, _) = case.span.line_col(&text);
+                println!("FAIL {}:{line}: {}\n{report}", cases_path.display(), case.name);
+            }
+        }
+    }
+    println!("{}: {passed} passed, {failed} failed", policy.display());
+    totals.passed += passed;
+    totals.failed += failed;
+    Ok(())
+}
+
+/// `None` when the case passes, else a readable report of what differs.
+fn check_case(case: &Case, actual: &Value) -> Option<String> {
+    let error = actual.get("error");
+    match (&case.expect, error) {
+        (Expectation::Decision(expected), None) => {
+            let diff = cases::compare(expected, actual);
+            if diff.is_empty() {
+                return None;
+            }
+            let mut report = String::new();
+            for m in diff {
+                let path = if m.path.is_empty() { "(decision)".to_string() } else { m.path };
+                let got = m.actual.map(|v| v.to_string()).unwrap_or_else(|| "(missing)".into());
+                report.push_str(&format!("    {path}\n      expected: {}\n      actual:   {got}\n", m.expected));
+            }
+            Some(report)
+        }
+        (Expectation::Decision(_), Some(error)) => {
+            Some(format!("    expected a decision, but the record was rejected: {error}\n"))
+        }
+        (Expectation::Error(path), Some(error)) => {
+            let actual_path = error.get("path").and_then(Value::as_str).unwrap_or("");
+            let matches =
+                actual_path == path || actual_path.strip_prefix(path.as_str()).is_some_and(|r| r.starts_with(" at "));
+            if matches {
+                None
+            } else {
+                Some(format!("    expected a rejection at `{path}`, but it was rejected at `{actual_path}`: {error}\n"))
+            }
+        }
+        (Expectation::Error(path), None) => {
+            Some(format!("    expected a rejection at `{path}`, but got a decision: {actual}\n"))
+        }
+    }
+}
