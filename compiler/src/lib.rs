@@ -4,6 +4,7 @@
 //! [`check::check`] (AST to typed [`ir::Program`]), then either the reference interpreter
 //! ([`ir::interp`]) or the Wasm code generator.
 
+pub mod cases;
 pub mod check;
 pub mod diagnostic;
 pub mod ir;
