@@ -879,6 +879,68 @@ mod tests {
         assert!(servers[0] > 0 && servers[12] > 0 && servers[13] == 0, "0-12 servers: {servers:?}");
     }
 
+    /// Drives the compiled module by the ABI alone (plain wasmtime, no dexp runtime): places the
+    /// batch, fills the decision area with `fill`, calls `dexp_eval` and returns the decision
+    /// area.
+    fn run_module(wasm: &[u8], shape: &Shape, batch: &BatchEncoder, fill: u8) -> Vec<u8> {
+        use dexp_runtime::abi::{Placement, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY};
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let memory = instance.get_memory(&mut store, EXPORT_MEMORY).unwrap();
+        let global = instance.get_global(&mut store, EXPORT_HEAP_BASE).unwrap();
+        let heap_base = global.get(&mut store).i32().unwrap() as u32;
+        let eval = instance.get_typed_func::<(i32, i32, i32, i32, i32), i32>(&mut store, EXPORT_EVAL).unwrap();
+        let (n, var_len) = (batch.len() as u32, batch.vars().len() as u32);
+        let place = Placement::new(shape.layout(), heap_base, n, var_len).unwrap();
+        let have = memory.data_size(&store) as u64;
+        if place.end() > have {
+            memory.grow(&mut store, (place.end() - have).div_ceil(1 << 16)).unwrap();
+        }
+        let out_len = batch.len() * shape.layout().slot.size as usize;
+        let (in_ptr, out_ptr, var_ptr) = (place.in_ptr as usize, place.out_ptr as usize, place.var_ptr as usize);
+        let mem = memory.data_mut(&mut store);
+        mem[in_ptr..in_ptr + batch.records().len()].copy_from_slice(batch.records());
+        mem[var_ptr..var_ptr + batch.vars().len()].copy_from_slice(batch.vars());
+        mem[out_ptr..out_ptr + out_len].fill(fill);
+        let args = (n as i32, place.in_ptr as i32, place.out_ptr as i32, place.var_ptr as i32, var_len as i32);
+        eval.call(&mut store, args).unwrap();
+        memory.data(&store)[out_ptr..out_ptr + out_len].to_vec()
+    }
+
+    /// The hand-written policy writes exactly the decision bytes the compiled module writes:
+    /// every byte of the slot of a decided record (padding included, starting from the same
+    /// fill), and the status and error-site words of a failed one (the rest of a failed slot
+    /// is unspecified by the ABI).
+    #[test]
+    fn handwritten_writes_the_modules_bytes() {
+        let compiled = dexp_compiler::compile(POLICY_SOURCE).unwrap();
+        let policy = dexp_runtime::Policy::load(&compiled.wasm).unwrap();
+        let shape = policy.shape().clone();
+        let hand = Handwritten::new(&shape, &policy.metadata().sites).unwrap();
+        let lines = mixed_lines();
+        let batch = encode(&shape, &lines);
+        let slot = hand.slot_size();
+        for fill in [0x00, 0xa5] {
+            let module = run_module(&compiled.wasm, &shape, &batch, fill);
+            let mut ours = vec![fill; lines.len() * slot];
+            hand.evaluate_batch(batch.records(), batch.vars(), &mut ours);
+            let (mut decided, mut failed) = (0, 0);
+            for (i, (m, h)) in module.chunks_exact(slot).zip(ours.chunks_exact(slot)).enumerate() {
+                if m[..4] == STATUS_DECIDED.to_le_bytes() {
+                    assert_eq!(m, h, "record {i} (fill {fill:#x}): {}", lines[i]);
+                    decided += 1;
+                } else {
+                    assert_eq!(m[..8], h[..8], "record {i} (fill {fill:#x}): {}", lines[i]);
+                    failed += 1;
+                }
+            }
+            assert_eq!(decided + failed, lines.len());
+            assert!(failed > 50 && decided > 4000, "{decided} decided, {failed} failed");
+        }
+    }
+
     /// The hand-written policy decides like the reference interpreter: the same decision, or
     /// the same failure at the same site.
     #[test]
