@@ -2,6 +2,7 @@
 //! source line and `file:line:col`) or for machines (one JSON object per diagnostic).
 
 use crate::check::CheckError;
+use crate::codegen::CodegenError;
 use crate::span::Span;
 use crate::syntax::ParseError;
 use miette::{Diagnostic as _, GraphicalReportHandler, GraphicalTheme, NamedSource};
@@ -22,6 +23,10 @@ pub enum Diagnostic {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Cases(#[from] crate::cases::CaseError),
+    /// A code generation error.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Codegen(#[from] CodegenError),
 }
 
 /// How serious a diagnostic is.

@@ -6,6 +6,7 @@
 
 pub mod cases;
 pub mod check;
+pub mod codegen;
 pub mod diagnostic;
 pub mod ir;
 pub mod span;
@@ -32,4 +33,33 @@ pub fn frontend(source: &str) -> Result<Frontend, Vec<Diagnostic>> {
         Some(program) => Ok(Frontend { program, warnings: diagnostics }),
         None => Err(diagnostics),
     }
+}
+
+/// A compiled policy: the Wasm module, the checked program it came from, and the warnings.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The policy module, validated, for the ABI of `dexp_runtime::abi`.
+    pub wasm: Vec<u8>,
+    /// The checked program.
+    pub program: ir::Program,
+    /// Warnings (never errors).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses, checks and compiles a policy to a Wasm module. Deterministic: the same source
+/// gives the same bytes. On failure, returns every diagnostic.
+pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
+    let Frontend { program, warnings } = frontend(source)?;
+    let hash = source_hash(source);
+    match codegen::generate(&program, &hash) {
+        Ok(wasm) => Ok(Compiled { wasm, program, warnings }),
+        Err(error) => Err(warnings.into_iter().chain([Diagnostic::from(error)]).collect()),
+    }
+}
+
+/// The SHA-256 of the source text as lowercase hexadecimal, as stored in a module's metadata.
+pub fn source_hash(source: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(source.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

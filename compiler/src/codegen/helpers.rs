@@ -1,0 +1,335 @@
+//! Small functions that `dexp_eval` calls instead of inlining: growing memory (a cold path),
+//! structural equality of strings, lists and records, and the civil-from-days date algorithm.
+
+use super::func::{mem, Func};
+use super::repr::{Gen, Var};
+use super::{CodegenError, Ctx};
+use crate::ir::Ty;
+use wasm_encoder::{BlockType, Instruction as I, ValType};
+
+/// A helper function, generated once per module on first use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Helper {
+    /// `(end: i64) -> i64`: grows memory to hold `end` bytes and returns the new memory size in
+    /// bytes; traps when the host refuses.
+    Grow,
+    /// `(a: i64, b: i64) -> i32`: byte equality of two strings.
+    StrEq,
+    /// `(a: i64, b: i64) -> i32`: element-wise equality of two lists of the type.
+    ListEq(Ty),
+    /// `(a: i32, b: i32) -> i32`: field-wise equality of two records at these addresses.
+    RecordEq(u32),
+    /// `(day: i32) -> i32`: the civil date of a day number, packed as
+    /// `year << 9 | month << 5 | day`.
+    Civil,
+}
+
+/// Generates the body of a helper.
+pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError> {
+    use ValType::{I32, I64};
+    let f = match helper {
+        Helper::Grow => Func::new(vec![I64], vec![I64]),
+        Helper::StrEq | Helper::ListEq(_) => Func::new(vec![I64, I64], vec![I32]),
+        Helper::RecordEq(_) => Func::new(vec![I32, I32], vec![I32]),
+        Helper::Civil => Func::new(vec![I32], vec![I32]),
+    };
+    let mut g = Gen {
+        cx,
+        f,
+        var: Var::Global,
+    };
+    match helper {
+        Helper::Grow => grow(&mut g.f),
+        Helper::StrEq => str_eq(&mut g.f),
+        Helper::ListEq(elem) => list_eq(&mut g, elem)?,
+        Helper::RecordEq(r) => record_eq(&mut g, *r)?,
+        Helper::Civil => civil(&mut g.f),
+    }
+    Ok(g.f)
+}
+
+fn grow(f: &mut Func) {
+    // pages = (end - size + 0xffff) >> 16; more than 4 GiB cannot be had.
+    f.get(0);
+    f.i64(1 << 32);
+    f.op(I::I64GtU);
+    f.if_(BlockType::Empty);
+    f.op(I::Unreachable);
+    f.end();
+    f.get(0);
+    f.op(I::MemorySize(0));
+    f.op(I::I64ExtendI32U);
+    f.i64(16);
+    f.op(I::I64Shl);
+    f.op(I::I64Sub);
+    f.i64(0xffff);
+    f.op(I::I64Add);
+    f.i64(16);
+    f.op(I::I64ShrU);
+    f.op(I::I32WrapI64);
+    f.op(I::MemoryGrow(0));
+    f.i32(-1);
+    f.op(I::I32Eq);
+    f.if_(BlockType::Empty);
+    f.op(I::Unreachable);
+    f.end();
+    f.op(I::MemorySize(0));
+    f.op(I::I64ExtendI32U);
+    f.i64(16);
+    f.op(I::I64Shl);
+}
+
+fn str_eq(f: &mut Func) {
+    let (pa, pb, n) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
+    // Lengths differ: not equal.
+    f.get(0);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.get(1);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I64Ne);
+    f.if_(BlockType::Empty);
+    f.i32(0);
+    f.op(I::Return);
+    f.end();
+    f.get(0);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I32WrapI64);
+    f.set(n);
+    f.get(0);
+    f.op(I::I32WrapI64);
+    f.set(pa);
+    f.get(1);
+    f.op(I::I32WrapI64);
+    f.set(pb);
+    // Eight bytes at a time, then byte by byte.
+    for (width, load) in [
+        (8, I::I64Load(mem(0, 1))),
+        (1, I::I32Load8U(mem(0, 1))),
+    ] {
+        let exit = f.block(BlockType::Empty);
+        let top = f.loop_(BlockType::Empty);
+        f.get(n);
+        f.i32(width);
+        f.op(I::I32LtU);
+        f.br_if(exit);
+        f.get(pa);
+        f.op(load.clone());
+        f.get(pb);
+        f.op(load);
+        f.op(if width == 8 { I::I64Ne } else { I::I32Ne });
+        f.if_(BlockType::Empty);
+        f.i32(0);
+        f.op(I::Return);
+        f.end();
+        for l in [pa, pb] {
+            f.get(l);
+            f.i32(width);
+            f.op(I::I32Add);
+            f.set(l);
+        }
+        f.get(n);
+        f.i32(width);
+        f.op(I::I32Sub);
+        f.set(n);
+        f.br(top);
+        f.end();
+        f.end();
+    }
+    f.i32(1);
+}
+
+fn list_eq(g: &mut Gen, elem: &Ty) -> Result<(), CodegenError> {
+    let (size, _) = g.size_align(elem)?;
+    let (pa, pb, n) = (
+        g.f.local(ValType::I32),
+        g.f.local(ValType::I32),
+        g.f.local(ValType::I32),
+    );
+    let f = &mut g.f;
+    f.get(0);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.get(1);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I64Ne);
+    f.if_(BlockType::Empty);
+    f.i32(0);
+    f.op(I::Return);
+    f.end();
+    f.get(0);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I32WrapI64);
+    f.set(n);
+    f.get(0);
+    f.op(I::I32WrapI64);
+    f.set(pa);
+    f.get(1);
+    f.op(I::I32WrapI64);
+    f.set(pb);
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(n);
+    f.op(I::I32Eqz);
+    f.br_if(exit);
+    g.load(elem, pa, 0)?;
+    g.load(elem, pb, 0)?;
+    g.eq(elem)?;
+    let f = &mut g.f;
+    f.op(I::I32Eqz);
+    f.if_(BlockType::Empty);
+    f.i32(0);
+    f.op(I::Return);
+    f.end();
+    for l in [pa, pb] {
+        f.get(l);
+        f.i32(size as i32);
+        f.op(I::I32Add);
+        f.set(l);
+    }
+    f.get(n);
+    f.i32(1);
+    f.op(I::I32Sub);
+    f.set(n);
+    f.br(top);
+    f.end();
+    f.end();
+    f.i32(1);
+    Ok(())
+}
+
+fn record_eq(g: &mut Gen, r: u32) -> Result<(), CodegenError> {
+    let count = g
+        .cx
+        .program
+        .schema
+        .record(r)
+        .map_or(0, |d| d.fields.len() as u32);
+    for i in 0..count {
+        let (off, ty) = g.field(r, i)?;
+        g.load(&ty, 0, off)?;
+        g.load(&ty, 1, off)?;
+        g.eq(&ty)?;
+        g.f.op(I::I32Eqz);
+        g.f.if_(BlockType::Empty);
+        g.f.i32(0);
+        g.f.op(I::Return);
+        g.f.end();
+    }
+    g.f.i32(1);
+    Ok(())
+}
+
+/// Howard Hinnant's `civil_from_days`, as `dexp_runtime::date::to_civil` computes it.
+fn civil(f: &mut Func) {
+    let [z, era, doe, yoe, doy, mp, m] = [(); 7].map(|()| f.local(ValType::I32));
+    // z = day + 719468; era = floor(z / 146097)
+    f.get(0);
+    f.i32(719_468);
+    f.op(I::I32Add);
+    f.set(z);
+    f.get(z);
+    f.get(z);
+    f.i32(146_096);
+    f.op(I::I32Sub);
+    f.get(z);
+    f.i32(0);
+    f.op(I::I32GeS);
+    f.op(I::Select);
+    f.i32(146_097);
+    f.op(I::I32DivS);
+    f.set(era);
+    // doe = z - era * 146097
+    f.get(z);
+    f.get(era);
+    f.i32(146_097);
+    f.op(I::I32Mul);
+    f.op(I::I32Sub);
+    f.set(doe);
+    // yoe = (doe - doe/1460 + doe/36524 - doe/146096) / 365
+    f.get(doe);
+    f.get(doe);
+    f.i32(1460);
+    f.op(I::I32DivS);
+    f.op(I::I32Sub);
+    f.get(doe);
+    f.i32(36_524);
+    f.op(I::I32DivS);
+    f.op(I::I32Add);
+    f.get(doe);
+    f.i32(146_096);
+    f.op(I::I32DivS);
+    f.op(I::I32Sub);
+    f.i32(365);
+    f.op(I::I32DivS);
+    f.set(yoe);
+    // doy = doe - (365 * yoe + yoe/4 - yoe/100)
+    f.get(doe);
+    f.get(yoe);
+    f.i32(365);
+    f.op(I::I32Mul);
+    f.get(yoe);
+    f.i32(4);
+    f.op(I::I32DivS);
+    f.op(I::I32Add);
+    f.get(yoe);
+    f.i32(100);
+    f.op(I::I32DivS);
+    f.op(I::I32Sub);
+    f.op(I::I32Sub);
+    f.set(doy);
+    // mp = (5 * doy + 2) / 153
+    f.get(doy);
+    f.i32(5);
+    f.op(I::I32Mul);
+    f.i32(2);
+    f.op(I::I32Add);
+    f.i32(153);
+    f.op(I::I32DivS);
+    f.set(mp);
+    // m = mp < 10 ? mp + 3 : mp - 9
+    f.get(mp);
+    f.i32(3);
+    f.op(I::I32Add);
+    f.get(mp);
+    f.i32(9);
+    f.op(I::I32Sub);
+    f.get(mp);
+    f.i32(10);
+    f.op(I::I32LtS);
+    f.op(I::Select);
+    f.set(m);
+    // year = yoe + era * 400 + (m <= 2), shifted into place
+    f.get(yoe);
+    f.get(era);
+    f.i32(400);
+    f.op(I::I32Mul);
+    f.op(I::I32Add);
+    f.get(m);
+    f.i32(2);
+    f.op(I::I32LeS);
+    f.op(I::I32Add);
+    f.i32(9);
+    f.op(I::I32Shl);
+    f.get(m);
+    f.i32(5);
+    f.op(I::I32Shl);
+    f.op(I::I32Or);
+    // day = doy - (153 * mp + 2) / 5 + 1
+    f.get(doy);
+    f.get(mp);
+    f.i32(153);
+    f.op(I::I32Mul);
+    f.i32(2);
+    f.op(I::I32Add);
+    f.i32(5);
+    f.op(I::I32DivS);
+    f.op(I::I32Sub);
+    f.i32(1);
+    f.op(I::I32Add);
+    f.op(I::I32Or);
+}
