@@ -1,8 +1,10 @@
 //! The subcommands of `dexpc` and what they share: reading policies and printing diagnostics.
 
 pub mod check;
+pub mod compile;
 pub mod eval;
 pub mod test;
+pub mod workers;
 
 use crate::ErrorFormat;
 use dexp_compiler::diagnostic::{render_human, render_json, Severity};

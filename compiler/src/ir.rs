@@ -7,6 +7,7 @@
 //! evaluation order where each one comes after everything it reads.
 
 pub mod dump;
+pub mod explain;
 pub mod interp;
 
 use crate::span::Span;
@@ -118,6 +119,8 @@ pub struct Rule {
     pub message: String,
     /// The condition.
     pub cond: Body,
+    /// The condition as written in the source, for explanations.
+    pub source: String,
     /// Where it is declared.
     pub span: Span,
 }

@@ -27,6 +27,8 @@ pub enum ErrorFormat {
 /// Which back end evaluates records.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineKind {
+    /// The compiled Wasm module on wasmtime.
+    Wasm,
     /// The reference interpreter over the checked program.
     Interp,
 }
@@ -42,12 +44,31 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Compile a policy to a WebAssembly module (written only when there are no errors).
+    Compile {
+        /// The policy source.
+        policy: PathBuf,
+        /// Where to write the module (default: the policy's path with `.wasm`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// Check a compiled module as a host would, and print its metadata.
+    Inspect {
+        /// The module.
+        module: PathBuf,
+        /// Print the raw metadata as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the `.cases` files kept next to policies; ends with `N passed, M failed`.
     Test {
         /// Policies, `.cases` files or directories to search (default: the current directory).
         paths: Vec<PathBuf>,
-        /// The back end.
-        #[arg(long, value_enum, default_value = "interp")]
+        /// The back end: the shipped module by default.
+        #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value = "human")]
@@ -55,13 +76,16 @@ enum Command {
     },
     /// Evaluate NDJSON records, one decision (or error object) per input line, in order.
     Eval {
-        /// The policy (`.dexp`).
+        /// The policy: a `.dexp` source (compiled first) or a compiled `.wasm` module.
         policy: PathBuf,
         /// NDJSON records; `-` or nothing reads standard input.
         input: Option<PathBuf>,
         /// The back end.
-        #[arg(long, value_enum, default_value = "interp")]
+        #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
+        /// Add to each decision why each failed requirement failed, with the values it read.
+        #[arg(long)]
+        explain: bool,
         /// Worker threads (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -75,9 +99,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { files, error_format } => cli::check::run(&files, error_format),
+        Command::Compile { policy, output, error_format } => {
+            cli::compile::compile(&policy, output.as_deref(), error_format)
+        }
+        Command::Inspect { module, json } => cli::compile::inspect(&module, json),
         Command::Test { paths, engine, error_format } => cli::test::run(&paths, engine, error_format),
-        Command::Eval { policy, input, engine, jobs, error_format } => {
-            cli::eval::run(&policy, input.as_deref(), engine, jobs, error_format)
+        Command::Eval { policy, input, engine, explain, jobs, error_format } => {
+            let options = cli::workers::Options { engine, explain, format: error_format };
+            cli::eval::run(&policy, input.as_deref(), options, jobs)
         }
     };
     match result {

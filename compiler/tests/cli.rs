@@ -26,8 +26,8 @@ const POLICY: &str = "policies/defender_experts.dexp";
 
 #[test]
 fn eval_reproduces_the_contract_decisions() {
-    for jobs in ["1", "3"] {
-        let out = dexpc(&["eval", POLICY, "policies/examples/tenants.ndjson", "--engine", "interp", "--jobs", jobs]);
+    for (engine, jobs) in [("wasm", "1"), ("wasm", "3"), ("interp", "1"), ("interp", "3")] {
+        let out = dexpc(&["eval", POLICY, "policies/examples/tenants.ndjson", "--engine", engine, "--jobs", jobs]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let actual = json_lines(&String::from_utf8(out.stdout).unwrap());
         let expected = json_lines(&read("policies/examples/decisions.ndjson"));
@@ -42,7 +42,13 @@ fn eval_reproduces_the_contract_decisions() {
 
 #[test]
 fn eval_rejects_bad_records_one_line_each_and_exits_1() {
-    let out = dexpc(&["eval", POLICY, "policies/examples/bad-tenants.ndjson", "--engine", "interp"]);
+    for engine in ["wasm", "interp"] {
+        eval_rejects_bad_records(engine);
+    }
+}
+
+fn eval_rejects_bad_records(engine: &str) {
+    let out = dexpc(&["eval", POLICY, "policies/examples/bad-tenants.ndjson", "--engine", engine]);
     assert_eq!(out.status.code(), Some(1));
     let actual = json_lines(&String::from_utf8(out.stdout).unwrap());
     let expected = json_lines(&read("policies/examples/bad-decisions.ndjson"));
@@ -69,15 +75,20 @@ fn eval_keeps_one_line_per_record_for_garbage_and_skips_blank_lines() {
     let good = read("policies/examples/tenants.ndjson").lines().next().unwrap().to_string();
     let lines = [good.as_str(), "not json", "", "{\"tenant_id\": \"t-9\", \"as_of\": 5}", "[1,2]", "{", good.as_str()];
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let out = dexpc(&["eval", POLICY, input.to_str().unwrap(), "--engine", "interp", "--jobs", "2"]);
-    assert_eq!(out.status.code(), Some(1));
-    let actual = json_lines(&String::from_utf8(out.stdout).unwrap());
-    assert_eq!(actual.len(), 6, "blank line 3 has no output");
-    let lines_reported: Vec<_> = actual.iter().filter_map(|v| v.get("line").and_then(|l| l.as_u64())).collect();
-    assert_eq!(lines_reported, vec![2, 4, 5, 6]);
-    assert_eq!(actual[2]["tenant_id"], "t-9");
-    assert_eq!(actual[2]["error"]["path"], "as_of");
-    assert_eq!(actual[0], actual[5]);
+    let mut outputs = Vec::new();
+    for engine in ["wasm", "interp"] {
+        let out = dexpc(&["eval", POLICY, input.to_str().unwrap(), "--engine", engine, "--jobs", "2"]);
+        assert_eq!(out.status.code(), Some(1));
+        let actual = json_lines(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(actual.len(), 6, "blank line 3 has no output");
+        let lines_reported: Vec<_> = actual.iter().filter_map(|v| v.get("line").and_then(|l| l.as_u64())).collect();
+        assert_eq!(lines_reported, vec![2, 4, 5, 6]);
+        assert_eq!(actual[2]["tenant_id"], "t-9");
+        assert_eq!(actual[2]["error"]["path"], "as_of");
+        assert_eq!(actual[0], actual[5]);
+        outputs.push(actual);
+    }
+    assert_eq!(outputs[0], outputs[1], "both engines give the same lines");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -117,4 +128,128 @@ fn eval_refuses_a_broken_policy_without_reading_records() {
     let out = dexpc(&["eval", "tests/ui/check/unknown_name.dexp", "policies/examples/tenants.ndjson"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn compile_writes_a_module_that_eval_and_inspect_accept() {
+    let dir = std::env::temp_dir().join(format!("dexpc-compile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = dir.join("policy.wasm");
+    let out = dexpc(&["compile", POLICY, "-o", wasm.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = std::fs::read(&wasm).unwrap();
+    assert!(dexpc(&["compile", POLICY, "-o", wasm.to_str().unwrap()]).status.success());
+    assert_eq!(first, std::fs::read(&wasm).unwrap(), "two compiles are byte-identical");
+
+    let out = dexpc(&["eval", wasm.to_str().unwrap(), "policies/examples/tenants.ndjson"]);
+    assert!(out.status.success());
+    assert_eq!(
+        json_lines(&String::from_utf8(out.stdout).unwrap()),
+        json_lines(&read("policies/examples/decisions.ndjson"))
+    );
+
+    let out = dexpc(&["inspect", wasm.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("policy      defender_experts 1.0.0"), "{text}");
+    assert!(text.contains("bit 3  cloud_not_supported"), "{text}");
+    let out = dexpc(&["inspect", "--json", wasm.to_str().unwrap()]);
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(meta["abi_version"], 1);
+
+    std::fs::write(&wasm, b"\0asm not really").unwrap();
+    let out = dexpc(&["inspect", wasm.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a loadable dexp module"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn compile_refuses_a_broken_policy_and_writes_nothing() {
+    let dir = std::env::temp_dir().join(format!("dexpc-nocompile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = dir.join("x.wasm");
+    let out = dexpc(&[
+        "compile",
+        "tests/ui/check/type_mismatch.dexp",
+        "-o",
+        wasm.to_str().unwrap(),
+        "--error-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!wasm.exists());
+    let diags = json_lines(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(diags[0]["code"], "dexp::check::type_mismatch");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_policy_cases_pass_on_both_engines() {
+    for engine in ["wasm", "interp"] {
+        let out = dexpc(&["test", "policies", "--engine", engine]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        let last = stdout.lines().last().unwrap();
+        let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+        assert!(passed >= 30, "{last}");
+        assert_eq!(last, format!("{passed} passed, 0 failed"));
+    }
+}
+
+#[test]
+fn a_wrong_expectation_prints_a_diff_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("dexpc-cases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(repo().join(POLICY), dir.join("p.dexp")).unwrap();
+    let cases = read("policies/defender_experts.cases").replace(
+        "expect { \"xdr\": { \"eligible\": false, \"reasons\": [\"cloud_not_supported\"] } }",
+        "expect { \"xdr\": { \"eligible\": true, \"reasons\": [] } }",
+    );
+    std::fs::write(dir.join("p.cases"), cases).unwrap();
+    let out = dexpc(&["test", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    assert!(stdout.contains("xdr.eligible\n      expected: true\n      actual:   false"), "{stdout}");
+    assert!(stdout.contains("xdr.reasons\n      expected: []\n      actual:   [\"cloud_not_supported\"]"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("4 failed"), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_broken_cases_file_is_a_diagnostic_with_a_location() {
+    let dir = std::env::temp_dir().join(format!("dexpc-badcases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(repo().join(POLICY), dir.join("p.dexp")).unwrap();
+    std::fs::write(dir.join("p.cases"), "case \"x\"\ninput nothing\nexpect {}\n").unwrap();
+    let out = dexpc(&["test", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dexp::test::case_file"), "{stderr}");
+    assert!(stderr.contains("p.cases:2:7"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn explain_says_why_each_requirement_failed() {
+    let out = dexpc(&["eval", "--explain", POLICY, "policies/examples/tenants.ndjson"]);
+    assert!(out.status.success());
+    let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
+    let decisions = json_lines(&read("policies/examples/decisions.ndjson"));
+    for (line, decision) in lines.iter().zip(&decisions) {
+        let explained: Vec<&str> =
+            line["explain"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+        let mut failed: Vec<&str> =
+            decision["xdr"]["reasons"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        failed.extend(decision["servers_addon"]["reasons"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()));
+        assert_eq!(explained, failed, "every failed requirement, and only those, is explained");
+        let mut without = line.clone();
+        without.as_object_mut().unwrap().remove("explain");
+        assert_eq!(&without, decision, "the decision itself is unchanged");
+    }
+    let first = &lines[0]["explain"][0];
+    assert_eq!(first["code"], "cloud_not_supported");
+    assert_eq!(first["because"], "cloud = \"gcc\" != \"commercial\"");
+    assert_eq!(first["condition"], "cloud == commercial");
 }

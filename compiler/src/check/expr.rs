@@ -42,6 +42,7 @@ impl<'a> Cx<'a> {
                     code: rule.code.text.clone(),
                     message: rule.message.clone(),
                     cond: ir::Body { expr, locals: scope.max_slots },
+                    source: self.snippet(rule.cond.span),
                     span: rule.code.span,
                 });
             }
@@ -56,6 +57,12 @@ impl<'a> Cx<'a> {
                 self.output_body = Some(ir::Body { expr: typed.expr, locals: scope.max_slots });
             }
         }
+    }
+
+    /// The source text of a span, with runs of whitespace folded to one space.
+    fn snippet(&self, span: Span) -> String {
+        let text = self.source.get(span.start as usize..span.end as usize).unwrap_or("");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// Checks a definition's body once, on first use or in declaration order.

@@ -5,13 +5,11 @@
 //! the input size. Every non-blank input line gets exactly one output line: the decision, or
 //! an error object naming the line, the record's key when readable, and the failing path.
 
-use super::{load_policy, CliError};
-use crate::{EngineKind, ErrorFormat};
-use dexp_compiler::ir::{interp, Program};
-use dexp_runtime::json::{self, RecordError};
-use dexp_runtime::schema::Ty;
+use super::workers::{Options, Worker};
+use super::CliError;
+use dexp_runtime::json::RecordError;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -39,59 +37,43 @@ pub struct Tally {
     pub rejected: u64,
 }
 
-/// Something that turns a batch of lines into output lines.
-pub trait Worker: Send {
-    /// Appends one output line per non-blank input line of `batch` to `out`.
-    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally;
-}
-
 /// Runs the `eval` command.
-pub fn run(
-    policy: &Path,
-    input: Option<&Path>,
-    engine: EngineKind,
-    jobs: Option<usize>,
-    format: ErrorFormat,
-) -> Result<ExitCode, CliError> {
-    let Some(factory) = factory(policy, engine, format)? else { return Ok(ExitCode::from(1)) };
-    let reader: Box<dyn Read + Send> = match input {
-        None => Box::new(std::io::stdin()),
-        Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdin()),
+pub fn run(policy: &Path, input: Option<&Path>, options: Options, jobs: Option<usize>) -> Result<ExitCode, CliError> {
+    let Some(loaded) = super::workers::load(policy, options)? else { return Ok(ExitCode::from(1)) };
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+        None => (Box::new(std::io::stdin()), None),
+        Some(p) if p.as_os_str() == "-" => (Box::new(std::io::stdin()), None),
         Some(p) => {
-            Box::new(std::fs::File::open(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?)
+            let file =
+                std::fs::File::open(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), size)
         }
+    };
+    // A progress bar only when a person watches and the input has a known size.
+    let progress = size.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
+    let reader: Box<dyn Read + Send> = match &progress {
+        Some(bar) => Box::new(bar.wrap_read(reader)),
+        None => reader,
     };
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-    let tally = stream(reader, stdout, jobs, &factory)?;
+    let tally = stream(reader, stdout, jobs, &loaded.factory)?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     eprintln!("{} record(s): {} decided, {} rejected", tally.decided + tally.rejected, tally.decided, tally.rejected);
     Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Makes one worker per thread; all of them share the compiled policy.
-pub type Factory = Box<dyn Fn() -> Result<Box<dyn Worker>, CliError> + Sync>;
-
-/// Loads a policy for the chosen engine; `None` (diagnostics printed) when it does not compile.
-pub fn factory(policy: &Path, engine: EngineKind, format: ErrorFormat) -> Result<Option<Factory>, CliError> {
-    let Some(frontend) = load_policy(policy, format)? else { return Ok(None) };
-    let program = Arc::new(frontend.program);
-    Ok(Some(match engine {
-        EngineKind::Interp => {
-            Box::new(move || Ok(Box::new(InterpWorker { program: program.clone() }) as Box<dyn Worker>))
-        }
-    }))
-}
-
-/// One worker for a policy, for commands that evaluate on a single thread.
-pub fn make_worker(
-    policy: &Path,
-    engine: EngineKind,
-    format: ErrorFormat,
-) -> Result<Option<Box<dyn Worker>>, CliError> {
-    match factory(policy, engine, format)? {
-        Some(f) => f().map(Some),
-        None => Ok(None),
+fn progress_bar(bytes: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(bytes);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    {
+        bar.set_style(style);
     }
+    bar
 }
 
 /// Streams `input` through workers made by `factory`, writing output lines in input order.
@@ -255,63 +237,5 @@ pub fn line_text(raw: &Result<Vec<u8>, usize>) -> Option<Result<&str, RecordErro
                 message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
             }))
         }
-    }
-}
-
-/// Writes the error object for a rejected line, naming the record by its key when readable.
-pub fn write_rejection(out: &mut String, program: &Program, line: u64, text: Option<&str>, error: &RecordError) {
-    let key_name = program.schema.key_name();
-    let key_value = match (key_name, text) {
-        (Some(name), Some(text)) => json::probe_key(text, name),
-        _ => None,
-    };
-    let key = key_name.zip(key_value.as_deref());
-    json::write_error_line(out, line, key, error);
-    out.push('\n');
-}
-
-/// Evaluates with the reference interpreter.
-struct InterpWorker {
-    program: Arc<Program>,
-}
-
-impl Worker for InterpWorker {
-    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
-        let program = &*self.program;
-        let output_ty = Ty::Record(program.schema.output);
-        let mut tally = Tally::default();
-        for (i, raw) in batch.lines.iter().enumerate() {
-            let line = batch.first_line + i as u64;
-            let text = match line_text(raw) {
-                None => continue,
-                Some(Err(e)) => {
-                    write_rejection(out, program, line, None, &e);
-                    tally.rejected += 1;
-                    continue;
-                }
-                Some(Ok(text)) => text,
-            };
-            let result = json::decode_input(&program.schema, text).and_then(|record| {
-                interp::evaluate(program, &record).map_err(|e| {
-                    let site = program.sites.get(e.site as usize);
-                    RecordError {
-                        path: site.map(|s| s.path.clone()).unwrap_or_default(),
-                        message: e.failure.message().to_string(),
-                    }
-                })
-            });
-            match result {
-                Ok(decision) => {
-                    json::write_value(out, &program.schema, &output_ty, &decision);
-                    out.push('\n');
-                    tally.decided += 1;
-                }
-                Err(e) => {
-                    write_rejection(out, program, line, Some(text), &e);
-                    tally.rejected += 1;
-                }
-            }
-        }
-        tally
     }
 }

@@ -6,6 +6,7 @@
 //! `N passed, M failed`.
 
 use super::eval::Batch;
+use super::workers::{self, Options};
 use super::{print_diagnostics, read_source, CliError};
 use crate::{EngineKind, ErrorFormat};
 use dexp_compiler::cases::{self, Case, Expectation};
@@ -95,10 +96,12 @@ fn run_policy(
             return Ok(());
         }
     };
-    let Some(mut worker) = super::eval::make_worker(policy, engine, format)? else {
+    let options = Options { engine, explain: false, format };
+    let Some(loaded) = workers::load(policy, options)? else {
         totals.broken_files += 1;
         return Ok(());
     };
+    let mut worker = (loaded.factory)()?;
     let batch = Batch { first_line: 1, lines: cases.iter().map(|c| Ok(c.input.clone().into_bytes())).collect() };
     let mut out = String::new();
     worker.process(&batch, &mut out);

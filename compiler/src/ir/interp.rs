@@ -64,11 +64,53 @@ pub fn evaluate_group(program: &Program, input: &Value, group: GroupId) -> Resul
     Ctx::new(program, input).group(group)
 }
 
+/// Evaluates one rule's condition for a record while recording the values it reads.
+/// Returns whether the condition holds, and the reads.
+pub(crate) fn trace_rule(
+    program: &Program,
+    input: &Value,
+    rule: &Rule,
+) -> Result<(bool, Vec<(String, Ty, Value)>), EvalError> {
+    let mut ctx = Ctx::new(program, input);
+    ctx.trace = Some(Box::new(Trace {
+        schema: &program.schema,
+        defs: &program.defs,
+        frames: vec![vec![None; rule.cond.locals as usize]],
+        reads: Vec::new(),
+    }));
+    let mut frame = vec![Value::Null; rule.cond.locals as usize];
+    let holds = bool_of(&ctx.eval(&rule.cond.expr, &mut frame)?);
+    let reads = ctx.trace.map(|t| t.reads).unwrap_or_default();
+    Ok((holds, reads))
+}
+
+/// The input path of an expression that reads a field chain from the input, for
+/// explanations (`users.total`).
+pub(crate) fn static_path(program: &Program, e: &Expr) -> Option<String> {
+    let input = Value::Null;
+    let mut ctx = Ctx::new(program, &input);
+    ctx.trace = Some(Box::new(Trace {
+        schema: &program.schema,
+        defs: &program.defs,
+        frames: vec![Vec::new()],
+        reads: Vec::new(),
+    }));
+    ctx.path_of(e)
+}
+
 /// Evaluates an expression that reads no input, definitions, functions or groups (a
 /// constant's body) and describes the failure, if any.
 pub(crate) fn eval_constant(expr: &Expr, frame: &mut [Value], sites: &[Site]) -> Result<Value, String> {
     let input = Value::Null;
-    let mut ctx = Ctx { defs: &[], fns: &[], groups: &[], input: &input, def_memo: Vec::new(), group_memo: Vec::new() };
+    let mut ctx = Ctx {
+        defs: &[],
+        fns: &[],
+        groups: &[],
+        input: &input,
+        def_memo: Vec::new(),
+        group_memo: Vec::new(),
+        trace: None,
+    };
     ctx.eval(expr, frame).map_err(|e| sites.get(e.site as usize).map(|s| s.what.clone()).unwrap_or_default())
 }
 
@@ -79,6 +121,18 @@ struct Ctx<'p> {
     input: &'p Value,
     def_memo: Vec<Option<Value>>,
     group_memo: Vec<Option<u64>>,
+    /// Set only when explaining a decision: records the values read, with their paths.
+    trace: Option<Box<Trace<'p>>>,
+}
+
+/// What an explaining evaluation records.
+pub(crate) struct Trace<'p> {
+    schema: &'p Schema,
+    defs: &'p [Def],
+    /// The input path of each local slot, per active body (innermost last).
+    frames: Vec<Vec<Option<String>>>,
+    /// Values read, in order, without repeats: (path or definition name, type, value).
+    pub(crate) reads: Vec<(String, Ty, Value)>,
 }
 
 type R = Result<Value, EvalError>;
@@ -115,6 +169,47 @@ impl<'p> Ctx<'p> {
             input,
             def_memo: vec![None; program.defs.len()],
             group_memo: vec![None; program.groups.len()],
+            trace: None,
+        }
+    }
+
+    /// The input path an expression reads, when it is a field chain from the input or from a
+    /// list element.
+    fn path_of(&self, e: &Expr) -> Option<String> {
+        let trace = self.trace.as_ref()?;
+        match &e.kind {
+            ExprKind::Input => Some(String::new()),
+            ExprKind::Local(slot) => trace.frames.last()?.get(*slot as usize)?.clone(),
+            ExprKind::Field(inner, i) => {
+                let base = self.path_of(inner)?;
+                let Ty::Record(r) = &inner.ty else { return None };
+                let name = &trace.schema.records.get(*r as usize)?.fields.get(*i as usize)?.name;
+                Some(if base.is_empty() { name.clone() } else { format!("{base}.{name}") })
+            }
+            _ => None,
+        }
+    }
+
+    fn record_read(&mut self, name: String, ty: &Ty, value: &Value) {
+        if matches!(value, Value::Record(_) | Value::List(_)) {
+            return;
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            if !trace.reads.iter().any(|(n, _, _)| *n == name) {
+                trace.reads.push((name, ty.clone(), value.clone()));
+            }
+        }
+    }
+
+    fn push_frame(&mut self, paths: Vec<Option<String>>) {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.frames.push(paths);
+        }
+    }
+
+    fn pop_frame(&mut self) {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.frames.pop();
         }
     }
 
@@ -126,7 +221,10 @@ impl<'p> Ctx<'p> {
             return Ok(Value::Null);
         };
         let mut frame = vec![Value::Null; def.body.locals as usize];
-        let v = self.eval(&def.body.expr, &mut frame)?;
+        self.push_frame(vec![None; def.body.locals as usize]);
+        let v = self.eval(&def.body.expr, &mut frame);
+        self.pop_frame();
+        let v = v?;
         if let Some(slot) = self.def_memo.get_mut(id as usize) {
             *slot = Some(v.clone());
         }
@@ -143,7 +241,10 @@ impl<'p> Ctx<'p> {
         let mut bits = 0u64;
         for (i, rule) in group.rules.iter().enumerate() {
             let mut frame = vec![Value::Null; rule.cond.locals as usize];
-            let holds = bool_of(&self.eval(&rule.cond.expr, &mut frame)?);
+            self.push_frame(vec![None; rule.cond.locals as usize]);
+            let holds = self.eval(&rule.cond.expr, &mut frame);
+            self.pop_frame();
+            let holds = bool_of(&holds?);
             let listed = match group.kind {
                 GroupKind::Requirements => !holds,
                 GroupKind::Advisories => holds,
@@ -168,7 +269,17 @@ impl<'p> Ctx<'p> {
             K::Const(v) => v.clone(),
             K::Input => self.input.clone(),
             K::Local(slot) => frame.get(*slot as usize).cloned().unwrap_or(Value::Null),
-            K::Def(id) => self.def(*id)?,
+            K::Def(id) => {
+                // An explanation shows what a definition is worth, not how it was computed.
+                let trace = self.trace.take();
+                let v = self.def(*id);
+                self.trace = trace;
+                let v = v?;
+                if let Some(name) = self.trace.as_ref().and_then(|t| t.defs.get(*id as usize)).map(|d| d.name.clone()) {
+                    self.record_read(name, &e.ty, &v);
+                }
+                v
+            }
             K::Call(id, args) => {
                 let Some(f) = self.fns.get(*id as usize) else {
                     return Ok(Value::Null);
@@ -177,18 +288,46 @@ impl<'p> Ctx<'p> {
                 for (slot, arg) in callee.iter_mut().zip(args) {
                     *slot = self.eval(arg, frame)?;
                 }
-                self.eval(&f.body.expr, &mut callee)?
+                if self.trace.is_some() {
+                    let mut paths: Vec<Option<String>> = args.iter().map(|a| self.path_of(a)).collect();
+                    paths.resize(callee.len(), None);
+                    self.push_frame(paths);
+                }
+                let v = self.eval(&f.body.expr, &mut callee);
+                if self.trace.is_some() {
+                    self.pop_frame();
+                }
+                v?
             }
-            K::Codes(g) => Value::Codes(self.group(*g)?),
+            K::Codes(g) => {
+                let trace = self.trace.take();
+                let bits = self.group(*g);
+                self.trace = trace;
+                let v = Value::Codes(bits?);
+                if let Some(name) = self.groups.get(*g as usize).map(|g| g.name.clone()) {
+                    if self.trace.is_some() {
+                        self.record_read(name, &e.ty, &v);
+                    }
+                }
+                v
+            }
             K::CodesEmpty(c) => Value::Bool(matches!(self.eval(c, frame)?, Value::Codes(0))),
             K::HasCode(c, bit) => match self.eval(c, frame)? {
                 Value::Codes(bits) => Value::Bool(*bit < 64 && bits & (1 << bit) != 0),
                 _ => Value::Bool(false),
             },
-            K::Field(r, i) => match self.eval(r, frame)? {
-                Value::Record(fields) => fields.get(*i as usize).cloned().unwrap_or(Value::Null),
-                _ => Value::Null,
-            },
+            K::Field(r, i) => {
+                let v = match self.eval(r, frame)? {
+                    Value::Record(fields) => fields.get(*i as usize).cloned().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                if self.trace.is_some() {
+                    if let Some(path) = self.path_of(e) {
+                        self.record_read(path, &e.ty, &v);
+                    }
+                }
+                v
+            }
             K::Not(a) => Value::Bool(!bool_of(&self.eval(a, frame)?)),
             K::And(a, b) => Value::Bool(bool_of(&self.eval(a, frame)?) && bool_of(&self.eval(b, frame)?)),
             K::Or(a, b) => Value::Bool(bool_of(&self.eval(a, frame)?) || bool_of(&self.eval(b, frame)?)),
@@ -290,9 +429,18 @@ impl<'p> Ctx<'p> {
         let slot = q.slot as usize;
         let mut count: i64 = 0;
         let mut best: Option<Value> = None;
-        for item in items.iter() {
+        let list_path = if self.trace.is_some() { self.path_of(&q.list) } else { None };
+        if let Some(path) = &list_path {
+            self.record_read(format!("count({path})"), &Ty::Int, &Value::Int(items.len() as i64));
+        }
+        for (index, item) in items.iter().enumerate() {
             if let Some(s) = frame.get_mut(slot) {
                 *s = item.clone();
+            }
+            if let (Some(base), Some(trace)) = (&list_path, self.trace.as_mut()) {
+                if let Some(p) = trace.frames.last_mut().and_then(|f| f.get_mut(slot)) {
+                    *p = Some(format!("{base}[{index}]"));
+                }
             }
             if let Some(filter) = &q.filter {
                 if !bool_of(&self.eval(filter, frame)?) {

@@ -1,0 +1,271 @@
+//! The engines behind `dexpc eval` and `dexpc test`: the compiled module on wasmtime (the
+//! default), the reference interpreter, and the explaining wrapper around either.
+//!
+//! A policy is loaded once ([`load`]) and shared; each thread gets its own [`Worker`] from the
+//! returned factory. Every worker turns a batch of input lines into exactly one output line per
+//! non-blank input line, in order.
+
+use super::eval::{line_text, Batch, Tally};
+use super::{load_policy, print_diagnostics, read_source, CliError};
+use crate::{EngineKind, ErrorFormat};
+use dexp_compiler::ir::{explain, interp, Program};
+use dexp_runtime::engine::{Evaluator, Policy};
+use dexp_runtime::json::{self, RecordError};
+use dexp_runtime::schema::{Schema, Ty};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Something that turns a batch of lines into output lines.
+pub trait Worker: Send {
+    /// Appends one output line per non-blank input line of `batch` to `out`.
+    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally;
+}
+
+/// Makes one worker per thread; all of them share the loaded policy.
+pub type Factory = Box<dyn Fn() -> Result<Box<dyn Worker>, CliError> + Sync>;
+
+/// What evaluation needs to know about the policy being run.
+pub struct Loaded {
+    /// Makes workers.
+    pub factory: Factory,
+}
+
+/// Options of an evaluation.
+#[derive(Clone, Copy)]
+pub struct Options {
+    /// The back end.
+    pub engine: EngineKind,
+    /// Add explanations of failed requirements to each decision.
+    pub explain: bool,
+    /// How to print the policy's diagnostics.
+    pub format: ErrorFormat,
+}
+
+/// Loads a `.dexp` (compiled here) or a `.wasm` (loaded as untrusted) policy. `None` when it
+/// does not compile; its diagnostics have been printed.
+pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
+    let is_wasm = path.extension().is_some_and(|e| e == "wasm");
+    if is_wasm {
+        if options.engine == EngineKind::Interp || options.explain {
+            return Err(CliError::Other(format!(
+                "{}: the interpreter and --explain need the policy's .dexp source",
+                path.display()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|source| CliError::Io { path: path.display().to_string(), source })?;
+        let policy = Policy::load(&bytes)
+            .map_err(|e| CliError::Other(format!("{}: cannot load the module: {e}", path.display())))?;
+        return Ok(Some(Loaded { factory: wasm_factory(policy, None) }));
+    }
+    let program = match options.engine {
+        EngineKind::Interp => match load_policy(path, options.format)? {
+            Some(frontend) => Arc::new(frontend.program),
+            None => return Ok(None),
+        },
+        EngineKind::Wasm => {
+            let source = read_source(path)?;
+            match dexp_compiler::compile(&source) {
+                Ok(compiled) => {
+                    print_diagnostics(&compiled.warnings, path, &source, options.format);
+                    let policy = Policy::load(&compiled.wasm).map_err(|e| {
+                        CliError::Other(format!("{}: the compiled module was refused: {e}", path.display()))
+                    })?;
+                    let program = Arc::new(compiled.program);
+                    let explain = options.explain.then(|| program.clone());
+                    return Ok(Some(Loaded { factory: wasm_factory(policy, explain) }));
+                }
+                Err(diagnostics) => {
+                    print_diagnostics(&diagnostics, path, &source, options.format);
+                    return Ok(None);
+                }
+            }
+        }
+    };
+    let explain = options.explain.then(|| program.clone());
+    let factory: Factory = Box::new(move || {
+        let inner: Box<dyn Worker> = Box::new(InterpWorker { program: program.clone() });
+        Ok(with_explanations(inner, explain.clone()))
+    });
+    Ok(Some(Loaded { factory }))
+}
+
+fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
+    Box::new(move || {
+        let evaluator = policy
+            .evaluator()
+            .map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
+        let inner: Box<dyn Worker> = Box::new(WasmWorker { evaluator, text: String::new() });
+        Ok(with_explanations(inner, explain.clone()))
+    })
+}
+
+fn with_explanations(inner: Box<dyn Worker>, program: Option<Arc<Program>>) -> Box<dyn Worker> {
+    match program {
+        Some(program) => Box::new(ExplainWorker { inner, program, scratch: String::new() }),
+        None => inner,
+    }
+}
+
+/// Writes the error object for a rejected line, naming the record by its key when readable.
+pub fn write_rejection(out: &mut String, schema: &Schema, line: u64, text: Option<&str>, error: &RecordError) {
+    let key_name = schema.key_name();
+    let key_value = match (key_name, text) {
+        (Some(name), Some(text)) => json::probe_key(text, name),
+        _ => None,
+    };
+    json::write_error_line(out, line, key_name.zip(key_value.as_deref()), error);
+    out.push('\n');
+}
+
+/// Evaluates with the reference interpreter.
+struct InterpWorker {
+    program: Arc<Program>,
+}
+
+impl Worker for InterpWorker {
+    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
+        let program = &*self.program;
+        let output_ty = Ty::Record(program.schema.output);
+        let mut tally = Tally::default();
+        for (i, raw) in batch.lines.iter().enumerate() {
+            let line = batch.first_line + i as u64;
+            let text = match line_text(raw) {
+                None => continue,
+                Some(Err(e)) => {
+                    write_rejection(out, &program.schema, line, None, &e);
+                    tally.rejected += 1;
+                    continue;
+                }
+                Some(Ok(text)) => text,
+            };
+            let result = json::decode_input(&program.schema, text).and_then(|record| {
+                interp::evaluate(program, &record).map_err(|e| RecordError {
+                    path: program.sites.get(e.site as usize).map(|s| s.path.clone()).unwrap_or_default(),
+                    message: e.failure.message().to_string(),
+                })
+            });
+            match result {
+                Ok(decision) => {
+                    json::write_value(out, &program.schema, &output_ty, &decision);
+                    out.push('\n');
+                    tally.decided += 1;
+                }
+                Err(e) => {
+                    write_rejection(out, &program.schema, line, Some(text), &e);
+                    tally.rejected += 1;
+                }
+            }
+        }
+        tally
+    }
+}
+
+/// Evaluates with the compiled module, a batch per call into the guest.
+struct WasmWorker {
+    evaluator: Evaluator,
+    text: String,
+}
+
+impl WasmWorker {
+    /// Evaluates the lines gathered in `self.text`, which start at `first_line`. If the batch
+    /// as a whole fails (a deadline, a trap), each record is tried alone, so that one bad
+    /// record cannot take its neighbours' decisions with it.
+    fn flush(&mut self, first_line: u64, out: &mut String, tally: &mut Tally) {
+        if self.text.is_empty() {
+            return;
+        }
+        match self.evaluator.evaluate_ndjson(&self.text, first_line, out) {
+            Ok(summary) => {
+                tally.decided += summary.decided as u64;
+                tally.rejected += summary.rejected as u64;
+            }
+            Err(_) => {
+                let text = std::mem::take(&mut self.text);
+                for (i, line) in text.lines().enumerate() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let number = first_line + i as u64;
+                    match self.evaluator.evaluate_ndjson(line, number, out) {
+                        Ok(summary) => {
+                            tally.decided += summary.decided as u64;
+                            tally.rejected += summary.rejected as u64;
+                        }
+                        Err(e) => {
+                            let error = RecordError { path: String::new(), message: e.to_string() };
+                            let schema = self.evaluator.policy().schema();
+                            write_rejection(out, schema, number, Some(line), &error);
+                            tally.rejected += 1;
+                        }
+                    }
+                }
+                self.text = text;
+            }
+        }
+        self.text.clear();
+    }
+}
+
+impl Worker for WasmWorker {
+    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
+        let mut tally = Tally::default();
+        let mut segment_start = batch.first_line;
+        self.text.clear();
+        for (i, raw) in batch.lines.iter().enumerate() {
+            let line = batch.first_line + i as u64;
+            match line_text(raw) {
+                Some(Err(e)) => {
+                    // A line the guest cannot take (invalid UTF-8, too long): flush what came
+                    // before it, then reject it here, keeping the order.
+                    self.flush(segment_start, out, &mut tally);
+                    write_rejection(out, self.evaluator.policy().schema(), line, None, &e);
+                    tally.rejected += 1;
+                    segment_start = line + 1;
+                }
+                Some(Ok(text)) => {
+                    self.text.push_str(text);
+                    self.text.push('\n');
+                }
+                None => self.text.push('\n'),
+            }
+        }
+        self.flush(segment_start, out, &mut tally);
+        tally
+    }
+}
+
+/// Adds `"explain": [...]` to every decision of the inner worker.
+struct ExplainWorker {
+    inner: Box<dyn Worker>,
+    program: Arc<Program>,
+    scratch: String,
+}
+
+impl Worker for ExplainWorker {
+    fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
+        self.scratch.clear();
+        let tally = self.inner.process(batch, &mut self.scratch);
+        // Output lines correspond, in order, to the non-blank input lines.
+        let inputs = batch.lines.iter().filter_map(line_text);
+        for (line, input) in self.scratch.lines().zip(inputs) {
+            let decided = !line.starts_with("{\"line\":");
+            let record = match input {
+                Ok(text) if decided => json::decode_input(&self.program.schema, text).ok(),
+                _ => None,
+            };
+            match (record, line.strip_suffix('}')) {
+                (Some(record), Some(open)) => {
+                    out.push_str(open);
+                    out.push_str(",\"explain\":");
+                    explain::write_json(out, &explain::explain(&self.program, &record));
+                    out.push_str("}\n");
+                }
+                _ => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        tally
+    }
+}
