@@ -1,0 +1,173 @@
+//! Criterion benches of the reference policy, `policies/defender_experts.dexp`, on generated
+//! tenants (`dexp_benches::TenantGen`, seed `DEFAULT_SEED`): its evaluation loop in every form
+//! (a)-(f), and the cost of compiling and loading it. Throughput is in records (tenants).
+//!
+//! Run with `cargo bench -p dexp-benches`; `benches/README.md` has the latest figures and the
+//! exact command that produced them.
+
+// A bench whose setup fails must stop loudly; `criterion_group!` makes undocumented items.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use dexp_benches::{baseline_line, ndjson, Handwritten, TenantGen, DEFAULT_SEED, POLICY_SOURCE};
+use dexp_compiler::ir::interp;
+use dexp_runtime::encode::BatchEncoder;
+use dexp_runtime::json;
+use dexp_runtime::{Limits, Policy, Runtime};
+use std::hint::black_box;
+use std::sync::OnceLock;
+
+/// Batch sizes of the pre-encoded benches (a) and (b).
+const BATCHES: [usize; 2] = [1024, 4096];
+/// Records per iteration of the other evaluation benches.
+const RECORDS: usize = 4096;
+
+/// What every bench shares, built once: the compiled policy and the generated records.
+struct Fixture {
+    wasm: Vec<u8>,
+    program: dexp_compiler::ir::Program,
+    policy: Policy,
+    lines: Vec<String>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let compiled = dexp_compiler::compile(POLICY_SOURCE).expect("the reference policy compiles");
+        let policy = Policy::load(&compiled.wasm).expect("the module loads");
+        let lines = TenantGen::new(DEFAULT_SEED).lines(RECORDS.max(BATCHES[1]));
+        Fixture { wasm: compiled.wasm, program: compiled.program, policy, lines }
+    })
+}
+
+/// The first `n` generated records, encoded into one batch of the policy's input layout.
+fn encoded(n: usize) -> BatchEncoder {
+    let f = fixture();
+    let mut batch = BatchEncoder::new(f.policy.shape().clone());
+    for line in &f.lines[..n] {
+        batch.push_json(line).unwrap();
+    }
+    batch
+}
+
+/// (a) `eval/a_wasm/N`: the compiled module deciding a batch of N pre-encoded records on
+/// wasmtime. The batch is copied into the instance's memory once (`Evaluator::load`); each
+/// iteration is `Evaluator::run` only: the runtime marks the N status words unwritten, sets
+/// the epoch deadline, makes the one `dexp_eval` call and bounds-checks the returned
+/// `var_end`. No JSON, no decoding of decisions.
+///
+/// (b) `eval/b_handwritten/N`: the same policy hand-written in Rust (`Handwritten`), reading
+/// the same input and variable areas at the `abi::Layout` offsets and writing the same
+/// decision slot bytes (checked byte for byte against the module by the library's unit
+/// test): the practical limit for (a).
+fn wasm_and_handwritten(c: &mut Criterion) {
+    let f = fixture();
+    let mut group = c.benchmark_group("eval");
+    for n in BATCHES {
+        let batch = encoded(n);
+        group.throughput(Throughput::Elements(n as u64));
+        let mut evaluator = f.policy.evaluator().unwrap();
+        evaluator.load(&batch).unwrap();
+        group.bench_function(BenchmarkId::new("a_wasm", n), |b| {
+            b.iter(|| black_box(evaluator.run().unwrap().len()));
+        });
+        let hand = Handwritten::new(f.policy.shape(), &f.policy.metadata().sites).unwrap();
+        let mut out = vec![0u8; n * hand.slot_size()];
+        group.bench_function(BenchmarkId::new("b_handwritten", n), |b| {
+            b.iter(|| black_box(hand.evaluate_batch(black_box(batch.records()), black_box(batch.vars()), &mut out)));
+        });
+    }
+    group.finish();
+}
+
+/// (c) `eval/c_interpreter/4096`: the reference interpreter (`ir::interp::evaluate`) over
+/// records already decoded into `Value`s, building each decision as a `Value`. No JSON.
+fn interpreter(c: &mut Criterion) {
+    let f = fixture();
+    let values: Vec<_> =
+        f.lines[..RECORDS].iter().map(|line| json::decode_input(&f.program.schema, line).unwrap()).collect();
+    let mut group = c.benchmark_group("eval");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    group.bench_function(BenchmarkId::new("c_interpreter", RECORDS), |b| {
+        b.iter(|| {
+            for value in &values {
+                black_box(interp::evaluate(&f.program, value).unwrap());
+            }
+        });
+    });
+    group.finish();
+}
+
+/// (d) `ndjson/d_encode/4096`: JSON text to the input layout, `BatchEncoder::push_json` on
+/// each of 4096 lines into a cleared batch whose buffers have already grown (the steady state
+/// of a worker). No evaluation.
+///
+/// (e) `ndjson/e_end_to_end/4096`: NDJSON text in, NDJSON text out, one thread:
+/// `Evaluator::evaluate_ndjson` over 4096 lines (split into batches by the runtime's default
+/// limits, 1024 records), which encodes, loads, runs and writes every decision as JSON into a
+/// reused `String`. No file I/O.
+///
+/// (f) `ndjson/f_serde_baseline/4096`: the baseline of the speed goal: parse each of the same
+/// lines into a `serde_json::Value` and append `{"tenant_id":...,"ok":true}` to a reused
+/// buffer (`baseline_line`).
+fn ndjson_pipeline(c: &mut Criterion) {
+    let f = fixture();
+    let lines = &f.lines[..RECORDS];
+    let text = ndjson(lines);
+    let mut group = c.benchmark_group("ndjson");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let mut batch = encoded(RECORDS);
+    group.bench_function(BenchmarkId::new("d_encode", RECORDS), |b| {
+        b.iter(|| {
+            batch.clear();
+            for line in lines {
+                batch.push_json(black_box(line)).unwrap();
+            }
+            black_box(batch.len())
+        });
+    });
+    let mut evaluator = f.policy.evaluator().unwrap();
+    let mut out = String::with_capacity(text.len());
+    group.bench_function(BenchmarkId::new("e_end_to_end", RECORDS), |b| {
+        b.iter(|| {
+            out.clear();
+            let summary = evaluator.evaluate_ndjson(black_box(&text), 1, &mut out).unwrap();
+            black_box(summary)
+        });
+    });
+    let mut out = Vec::with_capacity(text.len());
+    group.bench_function(BenchmarkId::new("f_serde_baseline", RECORDS), |b| {
+        b.iter(|| {
+            out.clear();
+            for line in text.lines() {
+                baseline_line(black_box(line), &mut out).unwrap();
+            }
+            black_box(out.len())
+        });
+    });
+    group.finish();
+}
+
+/// `policy/compile`: `dexp_compiler::compile` on the reference policy's source, what
+/// `dexpc compile` does between reading the file and writing the module: parse, check,
+/// generate Wasm, validate it with wasmparser. `policy/frontend`: parse and check only.
+///
+/// `policy/load`: `Runtime::load` of the compiled module on an existing runtime (engine made
+/// once, outside the loop): wasmparser validation, import/export and ABI checks, metadata
+/// decoding, and the wasmtime (Cranelift) compilation of the module.
+///
+/// `policy/evaluator`: `Policy::evaluator`, one worker's store and instance.
+fn compile_and_load(c: &mut Criterion) {
+    let f = fixture();
+    let mut group = c.benchmark_group("policy");
+    group.sample_size(20);
+    group.bench_function("frontend", |b| b.iter(|| dexp_compiler::frontend(black_box(POLICY_SOURCE)).unwrap()));
+    group.bench_function("compile", |b| b.iter(|| dexp_compiler::compile(black_box(POLICY_SOURCE)).unwrap()));
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    group.bench_function("load", |b| b.iter(|| runtime.load(black_box(&f.wasm)).unwrap()));
+    group.bench_function("evaluator", |b| b.iter(|| f.policy.evaluator().unwrap()));
+    group.finish();
+}
+
+criterion_group!(benches, wasm_and_handwritten, interpreter, ndjson_pipeline, compile_and_load);
+criterion_main!(benches);
