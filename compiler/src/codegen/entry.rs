@@ -40,20 +40,12 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
         heap: f.local(ValType::I32),
         mem_end: f.local(ValType::I64),
     };
-    let (i, pool, heap_start) = (
-        f.local(ValType::I32),
-        f.local(ValType::I32),
-        f.local(ValType::I32),
-    );
+    let (i, pool, heap_start) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
 
     // The record body sits inside: block $done, loop $top, block $cont.
     f.depth = 3;
     let cont = 3;
-    let g = Gen {
-        cx,
-        f,
-        var: Var::Local(var64),
-    };
+    let g = Gen { cx, f, var: Var::Local(var64) };
     let mut em = Emitter::new(g, program, regs, cont);
     em.push_frame(program.output.locals);
     em.expr_into(&program.output.expr, regs.slot, slot_layout.record)?;
@@ -110,10 +102,7 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
         f.get(pool);
         f.i32(POOL_ADDR as i32);
         f.i32(pool_len as i32);
-        f.op(I::MemoryCopy {
-            src_mem: 0,
-            dst_mem: 0,
-        });
+        f.op(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
     }
     f.get(pool);
     f.i32(pool_len as i32);
@@ -145,11 +134,7 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
     f.block(BlockType::Empty);
     f.code.extend(body);
     f.end();
-    for (local, step) in [
-        (i, 1),
-        (regs.rec, input_size),
-        (regs.slot, slot_layout.size),
-    ] {
+    for (local, step) in [(i, 1), (regs.rec, input_size), (regs.slot, slot_layout.size)] {
         f.get(local);
         f.i32(step as i32);
         f.op(I::I32Add);

@@ -83,10 +83,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
             regs,
             cont,
             memos: vec![None; nodes],
-            state: State {
-                done: vec![false; nodes],
-                maybe: vec![false; nodes],
-            },
+            state: State { done: vec![false; nodes], maybe: vec![false; nodes] },
             frames: Vec::new(),
         }
     }
@@ -113,9 +110,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
         if frame.len() <= slot as usize {
             frame.resize(slot as usize + 1, None);
         }
-        let s = frame
-            .get_mut(slot as usize)
-            .ok_or_else(|| internal("slot"))?;
+        let s = frame.get_mut(slot as usize).ok_or_else(|| internal("slot"))?;
         *s = Some(locals);
         Ok(())
     }
@@ -323,14 +318,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
         let memo = match self.memos.get(idx).cloned().flatten() {
             Some(m) => m,
             None => {
-                let value = super::repr::vals(&ty)
-                    .into_iter()
-                    .map(|v| self.g.f.local(v))
-                    .collect();
-                let m = Memo {
-                    flag: self.g.f.local(ValType::I32),
-                    value,
-                };
+                let value = super::repr::vals(&ty).into_iter().map(|v| self.g.f.local(v)).collect();
+                let m = Memo { flag: self.g.f.local(ValType::I32), value };
                 if let Some(slot) = self.memos.get_mut(idx) {
                     *slot = Some(m.clone());
                 }
@@ -375,10 +364,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
     /// Pushes a group's code bitset: every rule in order, bit `i` for rule `i`.
     fn group(&mut self, g: GroupId) -> R {
         let program = self.program;
-        let group = program
-            .groups
-            .get(g as usize)
-            .ok_or_else(|| internal("unknown group"))?;
+        let group = program.groups.get(g as usize).ok_or_else(|| internal("unknown group"))?;
         let bits = self.g.f.local(ValType::I64);
         self.f().i64(0);
         self.f().set(bits);
@@ -407,10 +393,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
     fn call(&mut self, id: FnId, args: &[Expr]) -> R {
         self.g.f.check_size()?;
         let program = self.program;
-        let func = program
-            .fns
-            .get(id as usize)
-            .ok_or_else(|| internal("unknown function"))?;
+        let func = program.fns.get(id as usize).ok_or_else(|| internal("unknown function"))?;
         let mut bound = Vec::with_capacity(args.len());
         for arg in args {
             self.expr(arg)?;
@@ -516,8 +499,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
         }
         self.f().get(v);
         let targets: Vec<u32> = table.iter().map(|a| (*a).min(k - 1)).collect();
-        self.f()
-            .op(I::BrTable(std::borrow::Cow::Owned(targets), k - 1));
+        self.f().op(I::BrTable(std::borrow::Cow::Owned(targets), k - 1));
         let before = self.state.clone();
         let mut merged: Option<State> = None;
         for (j, arm) in arms.iter().enumerate() {
@@ -688,9 +670,7 @@ fn r_ty(e: &Expr) -> Ty {
 pub(super) fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
         K::Const(_) | K::Input | K::Local(_) | K::Def(_) | K::Codes(_) => Vec::new(),
-        K::Call(_, args) | K::MinMax(_, args) | K::Record(args) | K::List(args) => {
-            args.iter().collect()
-        }
+        K::Call(_, args) | K::MinMax(_, args) | K::Record(args) | K::List(args) => args.iter().collect(),
         K::CodesEmpty(a)
         | K::HasCode(a, _)
         | K::Field(a, _)
@@ -710,10 +690,8 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::DateDiff(a, b) => vec![a, b],
         K::If(a, b, c) => vec![a, b, c],
         K::Match(s, _, arms) => std::iter::once(&**s).chain(arms.iter()).collect(),
-        K::Quant(q) => std::iter::once(&q.list)
-            .chain(q.filter.as_ref())
-            .chain(q.body.as_ref())
-            .chain(q.default.as_ref())
-            .collect(),
+        K::Quant(q) => {
+            std::iter::once(&q.list).chain(q.filter.as_ref()).chain(q.body.as_ref()).chain(q.default.as_ref()).collect()
+        }
     }
 }

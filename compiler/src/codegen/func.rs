@@ -19,13 +19,7 @@ pub(super) struct Func {
 
 impl Func {
     pub(super) fn new(params: Vec<ValType>, results: Vec<ValType>) -> Func {
-        Func {
-            params,
-            results,
-            locals: Vec::new(),
-            code: Vec::new(),
-            depth: 0,
-        }
+        Func { params, results, locals: Vec::new(), code: Vec::new(), depth: 0 }
     }
 
     pub(super) fn params(&self) -> &[ValType] {
@@ -132,9 +126,5 @@ impl Func {
 
 /// A memory immediate with the natural alignment of an access of `bytes` bytes.
 pub(super) fn mem(offset: u32, bytes: u32) -> MemArg {
-    MemArg {
-        offset: u64::from(offset),
-        align: bytes.trailing_zeros(),
-        memory_index: 0,
-    }
+    MemArg { offset: u64::from(offset), align: bytes.trailing_zeros(), memory_index: 0 }
 }

@@ -33,11 +33,7 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::RecordEq(_) => Func::new(vec![I32, I32], vec![I32]),
         Helper::Civil => Func::new(vec![I32], vec![I32]),
     };
-    let mut g = Gen {
-        cx,
-        f,
-        var: Var::Global,
-    };
+    let mut g = Gen { cx, f, var: Var::Global };
     match helper {
         Helper::Grow => grow(&mut g.f),
         Helper::StrEq => str_eq(&mut g.f),
@@ -105,10 +101,7 @@ fn str_eq(f: &mut Func) {
     f.op(I::I32WrapI64);
     f.set(pb);
     // Eight bytes at a time, then byte by byte.
-    for (width, load) in [
-        (8, I::I64Load(mem(0, 1))),
-        (1, I::I32Load8U(mem(0, 1))),
-    ] {
+    for (width, load) in [(8, I::I64Load(mem(0, 1))), (1, I::I32Load8U(mem(0, 1)))] {
         let exit = f.block(BlockType::Empty);
         let top = f.loop_(BlockType::Empty);
         f.get(n);
@@ -143,11 +136,7 @@ fn str_eq(f: &mut Func) {
 
 fn list_eq(g: &mut Gen, elem: &Ty) -> Result<(), CodegenError> {
     let (size, _) = g.size_align(elem)?;
-    let (pa, pb, n) = (
-        g.f.local(ValType::I32),
-        g.f.local(ValType::I32),
-        g.f.local(ValType::I32),
-    );
+    let (pa, pb, n) = (g.f.local(ValType::I32), g.f.local(ValType::I32), g.f.local(ValType::I32));
     let f = &mut g.f;
     f.get(0);
     f.i64(32);
@@ -203,12 +192,7 @@ fn list_eq(g: &mut Gen, elem: &Ty) -> Result<(), CodegenError> {
 }
 
 fn record_eq(g: &mut Gen, r: u32) -> Result<(), CodegenError> {
-    let count = g
-        .cx
-        .program
-        .schema
-        .record(r)
-        .map_or(0, |d| d.fields.len() as u32);
+    let count = g.cx.program.schema.record(r).map_or(0, |d| d.fields.len() as u32);
     for i in 0..count {
         let (off, ty) = g.field(r, i)?;
         g.load(&ty, 0, off)?;

@@ -34,11 +34,7 @@ impl Emitter<'_, '_> {
     pub(super) fn arith(&mut self, op: ArithOp, a: &Expr, b: &Expr, site: SiteId) -> R {
         self.expr(a)?;
         self.expr(b)?;
-        let (x, y, r) = (
-            self.g.f.local(ValType::I64),
-            self.g.f.local(ValType::I64),
-            self.g.f.local(ValType::I64),
-        );
+        let (x, y, r) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I64), self.g.f.local(ValType::I64));
         self.f().set(y);
         self.f().set(x);
         match op {
@@ -259,9 +255,7 @@ impl Emitter<'_, '_> {
     }
 
     pub(super) fn min_max(&mut self, is_max: bool, args: &[Expr], ty: &Ty) -> R {
-        let (first, rest) = args
-            .split_first()
-            .ok_or_else(|| internal("min/max without arguments"))?;
+        let (first, rest) = args.split_first().ok_or_else(|| internal("min/max without arguments"))?;
         self.expr(first)?;
         let vt = single(ty)?;
         let best = self.g.f.local(vt);

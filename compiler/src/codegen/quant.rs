@@ -17,11 +17,7 @@ impl Emitter<'_, '_> {
         };
         self.expr(&q.list)?;
         let (size, _) = self.g.size_align(elem)?;
-        let (l, p, n) = (
-            self.g.f.local(ValType::I64),
-            self.g.f.local(ValType::I32),
-            self.g.f.local(ValType::I32),
-        );
+        let (l, p, n) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
         let f = self.f();
         f.set(l);
         f.get(l);
@@ -63,10 +59,7 @@ impl Emitter<'_, '_> {
         let slot = if matches!(**elem, Ty::Record(_)) {
             vec![p]
         } else {
-            super::repr::vals(elem)
-                .into_iter()
-                .map(|v| self.g.f.local(v))
-                .collect()
+            super::repr::vals(elem).into_iter().map(|v| self.g.f.local(v)).collect()
         };
         self.bind(q.slot, slot.clone())?;
 

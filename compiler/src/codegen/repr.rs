@@ -114,29 +114,17 @@ impl Gen<'_, '_> {
 
     /// The byte size of an enum's values.
     fn enum_size(&self, e: u32) -> Result<u32, CodegenError> {
-        self.cx
-            .layout
-            .enums
-            .get(e as usize)
-            .copied()
-            .ok_or_else(|| internal("unknown enum"))
+        self.cx.layout.enums.get(e as usize).copied().ok_or_else(|| internal("unknown enum"))
     }
 
     /// Where the value of an optional lies relative to its tag.
     pub(super) fn optional_offset(&self, inner: &Ty) -> Result<u32, CodegenError> {
-        self.cx
-            .layout
-            .optional_value_offset(inner)
-            .ok_or_else(|| internal("type without layout"))
+        self.cx.layout.optional_value_offset(inner).ok_or_else(|| internal("type without layout"))
     }
 
     /// The size and alignment of a value of `ty` in memory.
     pub(super) fn size_align(&self, ty: &Ty) -> Result<(u32, u32), CodegenError> {
-        self.cx
-            .layout
-            .ty(ty)
-            .map(|l| (l.size, l.align))
-            .ok_or_else(|| internal("type without layout"))
+        self.cx.layout.ty(ty).map(|l| (l.size, l.align)).ok_or_else(|| internal("type without layout"))
     }
 
     /// The offset and type of field `i` of record `r`.
@@ -241,13 +229,7 @@ impl Gen<'_, '_> {
         self.store_locals(ty, &value, addr, off)
     }
 
-    fn store_locals(
-        &mut self,
-        ty: &Ty,
-        value: &[u32],
-        addr: u32,
-        off: u32,
-    ) -> Result<(), CodegenError> {
+    fn store_locals(&mut self, ty: &Ty, value: &[u32], addr: u32, off: u32) -> Result<(), CodegenError> {
         match ty {
             Ty::Record(_) => {
                 let (size, _) = self.size_align(ty)?;
@@ -258,10 +240,7 @@ impl Gen<'_, '_> {
                 }
                 self.unstash(value);
                 self.f.i32(size as i32);
-                self.f.op(I::MemoryCopy {
-                    src_mem: 0,
-                    dst_mem: 0,
-                });
+                self.f.op(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
             }
             Ty::Optional(inner) => {
                 let (tag, rest) = value.split_first().ok_or_else(|| internal("optional"))?;
