@@ -53,7 +53,12 @@ fn golden_diagnostics() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} golden file(s) differ (BLESS=1 rewrites them):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden file(s) differ (BLESS=1 rewrites them):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every stable diagnostic code has at least one case, so no code can silently change.
@@ -92,6 +97,8 @@ fn every_code_has_a_case() {
         "dexp::check::limit",
         "dexp::check::unused",
         "dexp::check::unreachable_arm",
+        "dexp::check::constant_rule",
+        "dexp::check::same_in_every_branch",
     ];
     let missing: Vec<&str> = codes.iter().copied().filter(|c| !seen.contains(*c)).collect();
     assert!(missing.is_empty(), "no ui case produces {missing:?}");

@@ -10,6 +10,7 @@ mod error;
 mod expr;
 mod forms;
 mod graph;
+mod lints;
 
 pub use error::{did_you_mean, CheckError};
 

@@ -231,6 +231,32 @@ pub enum CheckError {
         #[label("unused")]
         span: Span,
     },
+    /// Warning: a requirement or advisory whose outcome follows from constants and types.
+    #[error("{what}, whatever the record")]
+    #[diagnostic(
+        code(dexp::check::constant_rule),
+        severity(Warning),
+        help("the condition's value follows from constants and types alone; check it reads the fields you meant")
+    )]
+    ConstantRule {
+        /// The rule and its fixed outcome.
+        what: String,
+        /// The condition.
+        #[label("always the same")]
+        span: Span,
+    },
+    /// Warning: an `if` or `match` whose branches all give the same value.
+    #[error("every branch gives the same value")]
+    #[diagnostic(
+        code(dexp::check::same_in_every_branch),
+        severity(Warning),
+        help("the choice makes no difference: use the value directly, or fix the branch that should differ")
+    )]
+    SameInEveryBranch {
+        /// The branches.
+        #[label("identical branches")]
+        span: Span,
+    },
     /// Warning: a match arm that can never be chosen.
     #[error("this arm can never be chosen")]
     #[diagnostic(code(dexp::check::unreachable_arm), severity(Warning), help("{reason}"))]
@@ -246,7 +272,13 @@ pub enum CheckError {
 impl CheckError {
     /// Whether this diagnostic is only a warning.
     pub fn is_warning(&self) -> bool {
-        matches!(self, CheckError::Unused { .. } | CheckError::UnreachableArm { .. })
+        matches!(
+            self,
+            CheckError::Unused { .. }
+                | CheckError::UnreachableArm { .. }
+                | CheckError::ConstantRule { .. }
+                | CheckError::SameInEveryBranch { .. }
+        )
     }
 }
 

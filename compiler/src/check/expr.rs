@@ -32,12 +32,23 @@ impl<'a> Cx<'a> {
             };
             let rules = group.rules;
             let gname = group.name.text.clone();
+            let advisories = group.advisories;
             let mut checked = Vec::new();
             for rule in rules {
                 let owner = format!("{gname}.{}", rule.code.text);
                 let mut scope = Scope::new(Node::Group(g as u32), &owner, false);
                 let typed = self.expr(&rule.cond, Some(&Ty::Bool), &mut scope);
                 let expr = self.coerce(typed, &Ty::Bool, rule.cond.span);
+                let sizes: Vec<u32> = self.enums.iter().map(|e| e.variants.len() as u32).collect();
+                if let Some(always) = (super::lints::Facts { enum_sizes: &sizes }).always(&expr) {
+                    let applies = if advisories { always } else { !always };
+                    let (kind, verb) = if advisories { ("advisory", "applies") } else { ("requirement", "fails") };
+                    let what = if applies { format!("always {verb}") } else { format!("never {verb}") };
+                    self.error(CheckError::ConstantRule {
+                        what: format!("{kind} `{}` {what}", rule.code.text),
+                        span: rule.cond.span,
+                    });
+                }
                 checked.push(ir::Rule {
                     code: rule.code.text.clone(),
                     message: rule.message.clone(),
@@ -878,6 +889,14 @@ impl<'a> Cx<'a> {
             return Typed::error();
         };
         let exprs: Vec<ir::Expr> = typed.into_iter().zip(bodies).map(|(t, b)| self.coerce(t, &ty, b.span)).collect();
+        // Equal IR, or the same text (IR differs only in failure-site numbers then).
+        let texts: Vec<String> = bodies.iter().map(|b| self.snippet(b.span)).collect();
+        let same = exprs.windows(2).all(|w| matches!(w, [a, b] if a == b))
+            || texts.windows(2).all(|w| matches!(w, [a, b] if a == b));
+        if exprs.len() > 1 && same {
+            let span = bodies.iter().map(|b| b.span).reduce(Span::to).unwrap_or_default();
+            self.error(CheckError::SameInEveryBranch { span });
+        }
         Typed::of(build(exprs), ty)
     }
 }

@@ -66,11 +66,7 @@ pub fn evaluate_group(program: &Program, input: &Value, group: GroupId) -> Resul
 
 /// Evaluates one rule's condition for a record while recording the values it reads.
 /// Returns whether the condition holds, and the reads.
-pub(crate) fn trace_rule(
-    program: &Program,
-    input: &Value,
-    rule: &Rule,
-) -> Result<(bool, Vec<(String, Ty, Value)>), EvalError> {
+pub(crate) fn trace_rule(program: &Program, input: &Value, rule: &Rule) -> Result<(bool, Vec<Read>), EvalError> {
     let mut ctx = Ctx::new(program, input);
     ctx.trace = Some(Box::new(Trace {
         schema: &program.schema,
@@ -125,6 +121,9 @@ struct Ctx<'p> {
     trace: Option<Box<Trace<'p>>>,
 }
 
+/// One value an explaining evaluation read: its path or definition name, type and value.
+pub(crate) type Read = (String, Ty, Value);
+
 /// What an explaining evaluation records.
 pub(crate) struct Trace<'p> {
     schema: &'p Schema,
@@ -132,7 +131,7 @@ pub(crate) struct Trace<'p> {
     /// The input path of each local slot, per active body (innermost last).
     frames: Vec<Vec<Option<String>>>,
     /// Values read, in order, without repeats: (path or definition name, type, value).
-    pub(crate) reads: Vec<(String, Ty, Value)>,
+    pub(crate) reads: Vec<Read>,
 }
 
 type R = Result<Value, EvalError>;

@@ -58,11 +58,9 @@ pub fn check_nesting(source: &str) -> Result<(), ParseError> {
                 levels.push(0);
                 depth += 1;
             }
-            b')' | b']' | b'}' => {
-                if levels.len() > 1 {
-                    let words = levels.pop().unwrap_or(0);
-                    depth = depth.saturating_sub(words + 1);
-                }
+            b')' | b']' | b'}' if levels.len() > 1 => {
+                let words = levels.pop().unwrap_or(0);
+                depth = depth.saturating_sub(words + 1);
             }
             b',' => {
                 if let Some(words) = levels.last_mut() {
