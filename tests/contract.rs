@@ -4,6 +4,9 @@
 //! values), and give `bad-decisions.ndjson`'s lines, decisions and error paths for
 //! `bad-tenants.ndjson`.
 
+// Test code: a failed expectation must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use dexp_runtime::Policy;
 use dexp_tests::{compile, read};
 use serde_json::Value;
@@ -17,12 +20,8 @@ fn policy() -> Policy {
 fn evaluate(policy: &Policy, input: &str) -> Vec<Value> {
     let mut evaluator = policy.evaluator().expect("an evaluator");
     let mut out = String::new();
-    evaluator
-        .evaluate_ndjson(input, 1, &mut out)
-        .expect("the batch runs");
-    out.lines()
-        .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
-        .collect()
+    evaluator.evaluate_ndjson(input, 1, &mut out).expect("the batch runs");
+    out.lines().map(|l| serde_json::from_str(l).expect("each output line is JSON")).collect()
 }
 
 fn expected(path: &str) -> Vec<Value> {

@@ -15,22 +15,19 @@
 //!
 //! `DEXP_DIFF_SEED` changes the seed (default 1).
 
+// Test code: a failed expectation must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use dexp_runtime::Policy;
 use dexp_tests::records::Generator;
 use dexp_tests::{assert_same, compile, interpret, read, root, run_wasm, run_wasm_threads};
 
 fn records() -> usize {
-    std::env::var("DEXP_DIFF_RECORDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
+    std::env::var("DEXP_DIFF_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
 }
 
 fn seed() -> u64 {
-    std::env::var("DEXP_DIFF_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
+    std::env::var("DEXP_DIFF_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
 }
 
 /// How the records of a run turned out.
@@ -85,8 +82,7 @@ fn differential(name: &str, source: &str) -> Mix {
 }
 
 fn hash(name: &str) -> u64 {
-    name.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 fn test_policies() -> Vec<(String, String)> {
@@ -109,10 +105,7 @@ fn test_policies() -> Vec<(String, String)> {
 
 #[test]
 fn reference_policy_matches_the_interpreter() {
-    let mix = differential(
-        "defender_experts.dexp",
-        &read("policies/defender_experts.dexp"),
-    );
+    let mix = differential("defender_experts.dexp", &read("policies/defender_experts.dexp"));
     assert!(mix.decided > 0, "some records are decided");
     assert!(mix.overflow > 0, "some records overflow");
 }

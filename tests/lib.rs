@@ -2,6 +2,7 @@
 //! policy's schema, and the two evaluation paths (reference interpreter and compiled Wasm
 //! module) reduced to comparable text, one line per record.
 
+// Test support: a failed expectation must stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod records;
@@ -12,10 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests package lies inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests package lies inside the workspace").to_path_buf()
 }
 
 /// Reads a file below the workspace root.
@@ -28,10 +26,9 @@ pub fn read(relative: &str) -> String {
 pub fn compile(source: &str, name: &str) -> dexp_compiler::Compiled {
     match dexp_compiler::compile(source) {
         Ok(c) => c,
-        Err(diags) => panic!(
-            "{name} does not compile:\n{}",
-            dexp_compiler::diagnostic::render_human(&diags, name, source)
-        ),
+        Err(diags) => {
+            panic!("{name} does not compile:\n{}", dexp_compiler::diagnostic::render_human(&diags, name, source))
+        }
     }
 }
 
@@ -55,20 +52,11 @@ pub fn interpret(program: &Program, line: &str) -> String {
     match interp::evaluate(program, &input) {
         Ok(value) => {
             let mut out = String::new();
-            json::write_value(
-                &mut out,
-                &program.schema,
-                &Ty::Record(program.schema.output),
-                &value,
-            );
+            json::write_value(&mut out, &program.schema, &Ty::Record(program.schema.output), &value);
             outcome_ok(&out)
         }
         Err(e) => {
-            let path = program
-                .sites
-                .get(e.site as usize)
-                .map(|s| s.path.as_str())
-                .unwrap_or("?");
+            let path = program.sites.get(e.site as usize).map(|s| s.path.as_str()).unwrap_or("?");
             outcome_err(path, e.failure.message())
         }
     }
@@ -106,22 +94,12 @@ pub fn run_wasm(policy: &dexp_runtime::Policy, lines: &[String], batch: usize) -
 
 /// Evaluates JSON records with the compiled module on `threads` threads, each with its own
 /// evaluator and a contiguous share of the records; outcomes come back in input order.
-pub fn run_wasm_threads(
-    policy: &dexp_runtime::Policy,
-    lines: &[String],
-    batch: usize,
-    threads: usize,
-) -> Vec<String> {
+pub fn run_wasm_threads(policy: &dexp_runtime::Policy, lines: &[String], batch: usize, threads: usize) -> Vec<String> {
     let share = lines.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = lines
-            .chunks(share)
-            .map(|part| scope.spawn(move || run_wasm(policy, part, batch)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a worker thread"))
-            .collect()
+        let handles: Vec<_> =
+            lines.chunks(share).map(|part| scope.spawn(move || run_wasm(policy, part, batch))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker thread")).collect()
     })
 }
 
@@ -143,9 +121,5 @@ pub fn assert_same(name: &str, lines: &[String], expected: &[String], actual: &[
             }
         }
     }
-    assert!(
-        differ == 0,
-        "{name}: {differ} of {} records differ{report}",
-        lines.len()
-    );
+    assert!(differ == 0, "{name}: {differ} of {} records differ{report}", lines.len());
 }

@@ -3,16 +3,16 @@
 //! exactly the ABI's names and carries one `dexp` section whose metadata names the policy's
 //! sites; and the module instantiates in Node.js with an empty import object.
 
+// Test code: a failed expectation must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use dexp_runtime::abi::{Metadata, EXPORTS, SECTION};
 use dexp_tests::{compile, read, root};
 use wasmparser::{Parser, Payload, Validator, WasmFeatures};
 
 /// The reference policy and the test policies, by name.
 fn policies() -> Vec<(String, String)> {
-    let mut out = vec![(
-        "defender_experts.dexp".to_string(),
-        read("policies/defender_experts.dexp"),
-    )];
+    let mut out = vec![("defender_experts.dexp".to_string(), read("policies/defender_experts.dexp"))];
     for name in ["constructs.dexp", "failures.dexp"] {
         out.push((name.to_string(), read(&format!("tests/policies/{name}"))));
     }
@@ -33,9 +33,7 @@ fn modules_validate_import_nothing_and_carry_their_metadata() {
     for (name, source) in policies() {
         let compiled = compile(&source, &name);
         let wasm = &compiled.wasm;
-        Validator::new_with_features(WasmFeatures::WASM2)
-            .validate_all(wasm)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        Validator::new_with_features(WasmFeatures::WASM2).validate_all(wasm).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut exports = Vec::new();
         let mut sections = Vec::new();
         for payload in Parser::new(0).parse_all(wasm) {
@@ -103,18 +101,9 @@ fn modules_instantiate_in_node_with_no_imports() {
                 console.log('ok ' + Object.keys(e).sort().join(','));
             }).catch((err) => { console.error(err); process.exit(1); });
         "#;
-        let out = std::process::Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .arg(&path)
-            .output()
-            .expect("node runs");
+        let out = std::process::Command::new("node").arg("-e").arg(script).arg(&path).output().expect("node runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{name}: node failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{name}: node failed: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(stdout.trim(), "ok dexp_eval,dexp_heap_base,memory", "{name}");
     }
 }

@@ -69,10 +69,7 @@ pub struct Generator<'s> {
 impl<'s> Generator<'s> {
     /// A generator for `schema`'s input records.
     pub fn new(schema: &'s Schema, seed: u64) -> Generator<'s> {
-        Generator {
-            schema,
-            rng: Rng::new(seed),
-        }
+        Generator { schema, rng: Rng::new(seed) }
     }
 
     /// The next input record as a value.
@@ -105,11 +102,8 @@ impl<'s> Generator<'s> {
                 Value::Enum(self.rng.below(n as u64) as u32)
             }
             Ty::Record(r) => {
-                let fields: Vec<Ty> = self
-                    .schema
-                    .record(*r)
-                    .map(|d| d.fields.iter().map(|f| f.ty.clone()).collect())
-                    .unwrap_or_default();
+                let fields: Vec<Ty> =
+                    self.schema.record(*r).map(|d| d.fields.iter().map(|f| f.ty.clone()).collect()).unwrap_or_default();
                 let values: Vec<Value> = fields.iter().map(|t| self.value(t, depth + 1)).collect();
                 Value::Record(values.into())
             }

@@ -45,9 +45,8 @@ use func::Func;
 use helpers::Helper;
 use std::collections::HashMap;
 use wasm_encoder::{
-    CodeSection, ConstExpr, CustomSection, DataSection, ExportKind, ExportSection,
-    FunctionSection, GlobalSection, GlobalType, MemorySection, MemoryType, Module, TypeSection,
-    ValType,
+    CodeSection, ConstExpr, CustomSection, DataSection, ExportKind, ExportSection, FunctionSection, GlobalSection,
+    GlobalType, MemorySection, MemoryType, Module, TypeSection, ValType,
 };
 
 /// Why a checked program could not be compiled to a module.
@@ -55,10 +54,7 @@ use wasm_encoder::{
 pub enum CodegenError {
     /// The policy's types have no byte layout under the ABI (for example a record too large).
     #[error("the policy's types do not fit the module ABI: {0}")]
-    #[diagnostic(
-        code(dexp::codegen::layout),
-        help("make the input and output records smaller")
-    )]
+    #[diagnostic(code(dexp::codegen::layout), help("make the input and output records smaller"))]
     Layout(String),
     /// The generated code exceeds a limit of WebAssembly or of the code generator.
     #[error("the policy is too large to compile: {0}")]
@@ -98,17 +94,9 @@ const GLOBAL_VAR_PTR: u32 = 1;
 pub fn generate(program: &Program, source_hash: &str) -> Result<Vec<u8>, CodegenError> {
     let sites = program.sites.iter().map(|s| s.path.clone()).collect();
     let version = program.version.clone().unwrap_or_default();
-    let metadata = Metadata::new(
-        program.name.clone(),
-        version,
-        source_hash,
-        program.schema.clone(),
-        sites,
-    )
-    .map_err(|e| CodegenError::Layout(e.to_string()))?;
-    let section = metadata
-        .encode()
-        .map_err(|e| CodegenError::Internal(e.to_string()))?;
+    let metadata = Metadata::new(program.name.clone(), version, source_hash, program.schema.clone(), sites)
+        .map_err(|e| CodegenError::Layout(e.to_string()))?;
+    let section = metadata.encode().map_err(|e| CodegenError::Internal(e.to_string()))?;
     let mut cx = Ctx::new(program, metadata.layout);
     let main = entry::dexp_eval(&mut cx)?;
     let mut funcs = vec![main];
@@ -134,15 +122,10 @@ pub fn generate(program: &Program, source_hash: &str) -> Result<Vec<u8>, Codegen
 
 /// Lays out the sections of the module.
 fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
-    let type_of: Vec<u32> = funcs
-        .iter()
-        .map(|f| cx.func_type(f.params().to_vec(), f.results().to_vec()))
-        .collect();
+    let type_of: Vec<u32> = funcs.iter().map(|f| cx.func_type(f.params().to_vec(), f.results().to_vec())).collect();
     let mut types = TypeSection::new();
     for (params, results) in &cx.types {
-        types
-            .ty()
-            .function(params.iter().copied(), results.iter().copied());
+        types.ty().function(params.iter().copied(), results.iter().copied());
     }
     let mut functions = FunctionSection::new();
     for t in type_of {
@@ -159,17 +142,9 @@ fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
         page_size_log2: None,
     });
     let mut globals = GlobalSection::new();
-    let immutable_i32 = GlobalType {
-        val_type: ValType::I32,
-        mutable: false,
-        shared: false,
-    };
+    let immutable_i32 = GlobalType { val_type: ValType::I32, mutable: false, shared: false };
     globals.global(immutable_i32, &ConstExpr::i32_const(heap_base as i32));
-    let mutable_i64 = GlobalType {
-        val_type: ValType::I64,
-        mutable: true,
-        shared: false,
-    };
+    let mutable_i64 = GlobalType { val_type: ValType::I64, mutable: true, shared: false };
     globals.global(mutable_i64, &ConstExpr::i64_const(0));
     let mut exports = ExportSection::new();
     exports.export(abi::EXPORT_MEMORY, ExportKind::Memory, 0);
@@ -180,26 +155,13 @@ fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
         code.function(&f.encode());
     }
     let mut module = Module::new();
-    module
-        .section(&types)
-        .section(&functions)
-        .section(&memories)
-        .section(&globals)
-        .section(&exports)
-        .section(&code);
+    module.section(&types).section(&functions).section(&memories).section(&globals).section(&exports).section(&code);
     if !cx.pool.is_empty() {
         let mut data = DataSection::new();
-        data.active(
-            0,
-            &ConstExpr::i32_const(POOL_ADDR as i32),
-            cx.pool.iter().copied(),
-        );
+        data.active(0, &ConstExpr::i32_const(POOL_ADDR as i32), cx.pool.iter().copied());
         module.section(&data);
     }
-    module.section(&CustomSection {
-        name: abi::SECTION.into(),
-        data: metadata.into(),
-    });
+    module.section(&CustomSection { name: abi::SECTION.into(), data: metadata.into() });
     module.finish()
 }
 
@@ -218,14 +180,8 @@ pub(crate) struct Ctx<'p> {
 
 impl<'p> Ctx<'p> {
     fn new(program: &'p Program, layout: Layout) -> Ctx<'p> {
-        let mut cx = Ctx {
-            program,
-            layout,
-            types: Vec::new(),
-            pool: Vec::new(),
-            pooled: HashMap::new(),
-            helpers: Vec::new(),
-        };
+        let mut cx =
+            Ctx { program, layout, types: Vec::new(), pool: Vec::new(), pooled: HashMap::new(), helpers: Vec::new() };
         // `dexp_eval`'s type comes first.
         cx.func_type(vec![ValType::I32; 5], vec![ValType::I32]);
         cx

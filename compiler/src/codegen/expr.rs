@@ -135,19 +135,15 @@ impl<'c, 'p> Emitter<'c, 'p> {
     fn reach(&mut self, e: &Expr, seen_fns: &mut Vec<bool>) {
         let program = self.program;
         match &e.kind {
-            K::Def(id) => {
-                if self.mark_maybe(*id as usize) {
-                    if let Some(d) = program.defs.get(*id as usize) {
-                        self.reach(&d.body.expr, seen_fns);
-                    }
+            K::Def(id) if self.mark_maybe(*id as usize) => {
+                if let Some(d) = program.defs.get(*id as usize) {
+                    self.reach(&d.body.expr, seen_fns);
                 }
             }
-            K::Codes(g) => {
-                if self.mark_maybe(program.defs.len() + *g as usize) {
-                    if let Some(group) = program.groups.get(*g as usize) {
-                        for rule in &group.rules {
-                            self.reach(&rule.cond.expr, seen_fns);
-                        }
+            K::Codes(g) if self.mark_maybe(program.defs.len() + *g as usize) => {
+                if let Some(group) = program.groups.get(*g as usize) {
+                    for rule in &group.rules {
+                        self.reach(&rule.cond.expr, seen_fns);
                     }
                 }
             }
