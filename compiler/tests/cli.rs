@@ -253,3 +253,18 @@ fn explain_says_why_each_requirement_failed() {
     assert_eq!(first["because"], "cloud = \"gcc\" != \"commercial\"");
     assert_eq!(first["condition"], "cloud == commercial");
 }
+
+/// `dexpc eval --explain` on the contract's tenants, byte for byte against
+/// `tests/golden/explain-tenants.ndjson` (`BLESS=1` rewrites it after an intended change).
+#[test]
+fn explain_output_matches_its_golden_file() {
+    let out = dexpc(&["eval", "--explain", "--jobs", "2", POLICY, "policies/examples/tenants.ndjson"]);
+    assert!(out.status.success());
+    let actual = String::from_utf8(out.stdout).unwrap();
+    let golden = repo().join("tests/golden/explain-tenants.ndjson");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert!(actual == expected, "explain output changed (BLESS=1 rewrites the golden file):\n{actual}");
+}
