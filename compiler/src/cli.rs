@@ -3,6 +3,7 @@
 pub mod check;
 pub mod compile;
 pub mod eval;
+pub mod fmt;
 pub mod test;
 pub mod workers;
 

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;
+pub mod format;
 pub mod ir;
 pub mod span;
 mod stack;

@@ -55,6 +55,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Rewrite policies in the canonical layout, keeping every comment.
+    Fmt {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write nothing; name the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
     /// Check a compiled module as a host would, and print its metadata.
     Inspect {
         /// The module.
@@ -102,6 +114,7 @@ fn main() -> ExitCode {
         Command::Compile { policy, output, error_format } => {
             cli::compile::compile(&policy, output.as_deref(), error_format)
         }
+        Command::Fmt { files, check, error_format } => cli::fmt::run(&files, check, error_format),
         Command::Inspect { module, json } => cli::compile::inspect(&module, json),
         Command::Test { paths, engine, error_format } => cli::test::run(&paths, engine, error_format),
         Command::Eval { policy, input, engine, explain, jobs, error_format } => {

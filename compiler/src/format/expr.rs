@@ -1,0 +1,187 @@
+//! The layout of expressions.
+//!
+//! Only a few constructs can break across lines: `and`/`or` chains (before each operator),
+//! `if` chains (before each `else`, then before `then`), list operations (before `where`,
+//! after `:`, before `else`), and bracketed lists (calls, record, list and set literals: one
+//! element per line). Everything else stays on the line it starts on.
+
+use super::doc::Doc;
+use super::layout::{Fmt, Style};
+use super::source::quote;
+use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Pattern};
+
+impl Fmt<'_> {
+    /// An expression as an anchor.
+    pub(super) fn expr(&mut self, e: &Expr) -> Doc {
+        crate::stack::guard(|| self.anchor(e.span.start as usize, e.span.end as usize, |f| f.expr_kind(e)))
+    }
+
+    fn expr_kind(&mut self, e: &Expr) -> Doc {
+        match &e.kind {
+            ExprKind::Int(v) => Doc::text(self.int_text(e, *v)),
+            ExprKind::Str(s) => Doc::text(quote(s)),
+            ExprKind::Bool(b) => Doc::text(if *b { "true" } else { "false" }),
+            ExprKind::Null => Doc::text("null"),
+            ExprKind::Name(n) => Doc::text(n.text.clone()),
+            ExprKind::Field(base, name) => Doc::cat(vec![self.expr(base), Doc::text("."), self.name(name)]),
+            ExprKind::Not(inner) => Doc::cat(vec![Doc::text("not "), self.expr(inner)]),
+            ExprKind::Neg(inner) => Doc::cat(vec![Doc::text("-"), self.expr(inner)]),
+            ExprKind::Days(inner) => Doc::cat(vec![self.expr(inner), Doc::text(" days")]),
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), _, _) => self.chain(*op, e),
+            ExprKind::Binary(op, lhs, rhs) => {
+                let lhs = self.expr(lhs);
+                let rhs = self.expr(rhs);
+                Doc::cat(vec![lhs, Doc::text(format!(" {} ", op.symbol())), rhs])
+            }
+            ExprKind::Call(name, args) => {
+                let name = self.name(name);
+                let close = close_of(e);
+                let args = self.list(args, expr_span, |f, a| f.expr(a), close, Style::Tight);
+                Doc::group(Doc::cat(vec![name, Doc::text("("), args, Doc::text(")")]))
+            }
+            ExprKind::If(..) => self.if_chain(e),
+            ExprKind::Match(scrutinee, arms) => {
+                let scrutinee = self.expr(scrutinee);
+                let arms = self.list(arms, arm_span, |f, a| f.arm(a), close_of(e), Style::Block);
+                Doc::cat(vec![Doc::text("match "), scrutinee, Doc::text(" {"), arms, Doc::text("}")])
+            }
+            ExprKind::Quant { kind, var, list, filter, body, default } => {
+                let mut docs = vec![Doc::text(format!("{} {} in ", kind.keyword(), var.text)), self.expr(list)];
+                if let Some(filter) = filter {
+                    let lead = self.leading(filter.span.start as usize, true);
+                    let filter = self.expr(filter);
+                    docs.push(Doc::indent(Doc::cat(vec![Doc::Line, lead, Doc::text("where "), filter])));
+                }
+                if let Some(body) = body {
+                    let body = self.expr(body);
+                    docs.push(Doc::text(":"));
+                    docs.push(Doc::indent(Doc::cat(vec![Doc::Line, body])));
+                }
+                if let Some(default) = default {
+                    let lead = self.leading(default.span.start as usize, true);
+                    let default = self.expr(default);
+                    docs.push(Doc::indent(Doc::cat(vec![Doc::Line, lead, Doc::text("else "), default])));
+                }
+                Doc::group(Doc::cat(docs))
+            }
+            ExprKind::Record(name, fields) => {
+                let name = self.name(name);
+                let fields = self.list(fields, init_span, |f, i| f.field_init(i), close_of(e), Style::Spaced);
+                Doc::group(Doc::cat(vec![name, Doc::text(" {"), fields, Doc::text("}")]))
+            }
+            ExprKind::List(items) => {
+                let items = self.list(items, expr_span, |f, i| f.expr(i), close_of(e), Style::Tight);
+                Doc::group(Doc::cat(vec![Doc::text("["), items, Doc::text("]")]))
+            }
+            ExprKind::Set(items) => {
+                let items = self.list(items, expr_span, |f, i| f.expr(i), close_of(e), Style::Spaced);
+                Doc::group(Doc::cat(vec![Doc::text("{"), items, Doc::text("}")]))
+            }
+            ExprKind::Paren(inner) => Doc::cat(vec![Doc::text("("), self.expr(inner), Doc::text(")")]),
+        }
+    }
+
+    /// An integer as the author wrote it (digit separators kept).
+    fn int_text(&self, e: &Expr, value: i64) -> String {
+        let written = self.src.get(e.span.start as usize..e.span.end as usize).unwrap_or("");
+        let digits: String = written.chars().filter(|c| *c != '_').collect();
+        if digits.parse::<i64>().ok() == Some(value) && written.starts_with(|c: char| c.is_ascii_digit()) {
+            written.to_string()
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// `a and b and c`: one line when it fits, else a line per operand after the first, each
+    /// starting with the operator and indented one level.
+    fn chain(&mut self, op: BinOp, e: &Expr) -> Doc {
+        let mut rest = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary(o, lhs, rhs) = &first.kind {
+            if *o != op {
+                break;
+            }
+            rest.push(rhs.as_ref());
+            first = lhs;
+        }
+        rest.reverse();
+        let mut tail = Vec::new();
+        let first = self.expr(first);
+        for operand in rest {
+            tail.push(Doc::Line);
+            tail.push(self.leading(operand.span.start as usize, true));
+            tail.push(Doc::text(format!("{} ", op.symbol())));
+            tail.push(self.expr(operand));
+        }
+        Doc::group(Doc::cat(vec![first, Doc::indent(Doc::cat(tail))]))
+    }
+
+    /// `if a then x else if b then y else z`: one line when it fits, else each `else` starts a
+    /// line at the `if`'s indentation; a branch `if c then v` that still does not fit puts
+    /// `then v` on a line of its own.
+    fn if_chain(&mut self, e: &Expr) -> Doc {
+        let mut docs = Vec::new();
+        let mut current = e;
+        loop {
+            let ExprKind::If(cond, then, otherwise) = &current.kind else {
+                docs.push(self.expr(current));
+                break;
+            };
+            let cond = self.expr(cond);
+            let lead = self.leading(then.span.start as usize, true);
+            let then = self.expr(then);
+            docs.push(Doc::group(Doc::cat(vec![Doc::text("if "), cond, Doc::Line, lead, Doc::text("then "), then])));
+            docs.push(Doc::Line);
+            docs.push(self.leading(otherwise.span.start as usize, true));
+            docs.push(Doc::text("else "));
+            current = otherwise;
+            if !matches!(current.kind, ExprKind::If(..)) {
+                docs.push(self.expr(current));
+                break;
+            }
+        }
+        Doc::group(Doc::cat(docs))
+    }
+
+    /// `pattern | pattern => value`, the value on the next line when it does not fit.
+    fn arm(&mut self, arm: &Arm) -> Doc {
+        self.anchor(arm.span.start as usize, arm.body.span.end as usize, |f| {
+            let mut head = Vec::new();
+            for (i, pattern) in arm.patterns.iter().enumerate() {
+                if i > 0 {
+                    head.push(Doc::text(" | "));
+                }
+                head.push(f.pattern(pattern));
+            }
+            head.push(Doc::text(" =>"));
+            f.assign(head, &arm.body)
+        })
+    }
+
+    fn pattern(&mut self, pattern: &Pattern) -> Doc {
+        match pattern {
+            Pattern::Wildcard(span) => self.anchor(span.start as usize, span.end as usize, |_| Doc::text("_")),
+            Pattern::Variant(None, variant) => self.name(variant),
+            Pattern::Variant(Some(enum_name), variant) => {
+                Doc::cat(vec![self.name(enum_name), Doc::text("."), self.name(variant)])
+            }
+        }
+    }
+}
+
+fn expr_span(e: &Expr) -> (usize, usize) {
+    (e.span.start as usize, e.span.end as usize)
+}
+
+fn init_span(init: &crate::syntax::ast::FieldInit) -> (usize, usize) {
+    (init.name.span.start as usize, init.value.span.end as usize)
+}
+
+fn arm_span(arm: &Arm) -> (usize, usize) {
+    (arm.span.start as usize, arm.body.span.end as usize)
+}
+
+/// The offset of the closing bracket of a bracketed expression (its last character).
+fn close_of(e: &Expr) -> usize {
+    (e.span.end as usize).saturating_sub(1)
+}
