@@ -331,9 +331,8 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
         match self.present() {
             (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            (Ty::Int, _) => {
-                Err(self.enc.fail(None, format!("{v} does not fit in a 64-bit int or is not written as an integer")))
-            }
+            (Ty::Int, _) if v.abs() >= 9.2e18 => Err(self.enc.fail(None, "number is outside the 64-bit int range".to_string())),
+            (Ty::Int, _) => Err(self.enc.fail(None, "expected an int written without a fraction or exponent".to_string())),
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
     }
@@ -344,6 +343,9 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
             (Ty::String, at) => {
                 if v.is_empty() {
                     return Ok(());
+                }
+                if v.len() > json::MAX_STRING_BYTES {
+                    return Err(self.enc.fail(None, json::string_too_long(v.len())));
                 }
                 let Some(offset) = self.enc.append_var(v.as_bytes(), 1) else {
                     return Err(self.too_large());
@@ -399,6 +401,10 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
             let next = seq.next_element_seed(Seed { ty: elem, at: pos, enc: &mut *enc });
             enc.s.path.pop();
             match next? {
+                Some(()) if count == json::MAX_LIST_ITEMS => {
+                    enc.s.stage.truncate(start);
+                    return Err(enc.fail(None, json::list_too_long()));
+                }
                 Some(()) => count += 1,
                 None => {
                     enc.s.stage.truncate(pos);

@@ -23,6 +23,20 @@ pub struct RecordError {
 
 /// The most nested JSON a record may have, counting every array and object.
 pub const MAX_JSON_DEPTH: usize = 64;
+/// The longest string value a record may hold, in bytes of UTF-8.
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+/// The most elements one list in a record may hold.
+pub const MAX_LIST_ITEMS: usize = 1 << 16;
+
+/// The message for a string over [`MAX_STRING_BYTES`].
+pub(crate) fn string_too_long(len: usize) -> String {
+    format!("string of {len} bytes is longer than the limit of {MAX_STRING_BYTES} bytes")
+}
+
+/// The message for a list over [`MAX_LIST_ITEMS`].
+pub(crate) fn list_too_long() -> String {
+    format!("list has more than the limit of {MAX_LIST_ITEMS} elements")
+}
 
 /// Decodes one JSON text as a value of the schema's input record.
 pub fn decode_input(schema: &Schema, text: &str) -> Result<Value, RecordError> {
@@ -227,9 +241,8 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         match self.base() {
             Ty::Int if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            Ty::Int => {
-                Err(self.ctx.fail(None, format!("{v} does not fit in a 64-bit int or is not written as an integer")))
-            }
+            Ty::Int if v.abs() >= 9.2e18 => Err(self.ctx.fail(None, "number is outside the 64-bit int range".to_string())),
+            Ty::Int => Err(self.ctx.fail(None, "expected an int written without a fraction or exponent".to_string())),
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
     }
@@ -237,6 +250,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
         let ctx = self.ctx;
         match self.base() {
+            Ty::String if v.len() > MAX_STRING_BYTES => Err(ctx.fail(None, string_too_long(v.len()))),
             Ty::String => Ok(Value::Str(Arc::from(v))),
             Ty::Date => match date::parse(v) {
                 Some(d) => Ok(Value::Date(d)),
@@ -271,6 +285,10 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
             let next = seq.next_element_seed(TySeed { ty: elem, ctx: self.ctx });
             self.ctx.path.borrow_mut().pop();
             match next? {
+                Some(v) if items.len() == MAX_LIST_ITEMS => {
+                    drop(v);
+                    return Err(self.ctx.fail(None, list_too_long()));
+                }
                 Some(v) => items.push(v),
                 None => break,
             }

@@ -188,11 +188,14 @@ fn growing_memory_past_the_cap_is_stopped() {
     let runtime = short_deadline();
     let grower = runtime.load(&build(&Spec::body(Body::GrowForever))).unwrap();
     fails_with(&grower, ONE, &EvalError::MemoryLimit(8 << 20));
-    // A batch that does not fit under the cap is refused before the guest runs.
-    let good = runtime.load(&build(&Spec::default())).unwrap();
-    let long = "x".repeat(9 << 20);
+    // A batch that does not fit under the cap is refused before the guest runs. Each string
+    // stays under the per-string limit; together they exceed a 2 MiB cap.
+    let small = Runtime::new(Limits { memory_bytes: 2 << 20, ..Limits::default() }).unwrap();
+    let good = small.load(&build(&Spec::default())).unwrap();
+    let long = "x".repeat(900 << 10);
     let line = format!(r#"{{"id":"{long}","a":1,"b":2}}"#);
-    fails_with(&good, &line, &EvalError::MemoryLimit(8 << 20));
+    let lines = [line.as_str(), line.as_str(), line.as_str()].join("\n");
+    fails_with(&good, &lines, &EvalError::MemoryLimit(2 << 20));
 }
 
 #[test]
