@@ -313,3 +313,81 @@ fn determinism_corpus_matches_byte_for_byte() {
         first.get_or_insert(stdout);
     }
 }
+
+/// 100,000 records with faults at known positions: each faulty line gets an error object
+/// with its own line number, and every other line gets exactly the decision it gets when the
+/// clean records are evaluated alone.
+#[test]
+fn malformed_records_at_scale_are_rejected_exactly_where_they_are() {
+    const TOTAL: usize = 100_000;
+    let clean_pool: Vec<String> = read("tests/golden/corpus-tenants.ndjson")
+        .lines()
+        // Valid, shorter records keep the 100,000-line file small enough for a debug build.
+        .filter(|l| l.len() < 900 && l.ends_with('}') && !l.contains("\"moon\"") && !l.contains("2026-02-30"))
+        .map(str::to_string)
+        .collect();
+    let huge = format!(r#"{{"tenant_id":"{}","as_of":"2026-01-01"}}"#, "x".repeat(2 << 20));
+    let deep = format!(r#"{{"tenant_id":"deep","products":{}{}}}"#, "[".repeat(5000), "]".repeat(5000));
+    let faults: Vec<(Vec<u8>, &str)> = vec![
+        (br#"{"tenant_id":"t-missing"}"#.to_vec(), "missing field"),
+        (br#"{"tenant_id":"t-type","as_of":20260101}"#.to_vec(), "wrong type"),
+        (huge.into_bytes(), "huge string"),
+        (deep.into_bytes(), "deep nesting"),
+        (b"{\"tenant_id\":\"bad \xff\xfe utf8\"}".to_vec(), "invalid UTF-8"),
+        (br#"{"tenant_id":"t-nan","users":{"total":NaN}}"#.to_vec(), "NaN"),
+        (br#"{"tenant_id":"t-inf","users":{"total":1e400}}"#.to_vec(), "1e400"),
+        (br#"{"tenant_id":"t-trunc","as_of":"2026-"#.to_vec(), "truncated"),
+        (b"[1, 2, 3]".to_vec(), "not an object"),
+    ];
+    let dir = std::env::temp_dir().join(format!("dexpc-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut faulty, mut clean) = (Vec::new(), Vec::new());
+    let mut fault_lines = Vec::new();
+    for i in 0..TOTAL {
+        if i % 97 == 13 {
+            let (bytes, _) = &faults[(i / 97) % faults.len()];
+            faulty.extend_from_slice(bytes);
+            fault_lines.push(i as u64 + 1);
+        } else {
+            let line = &clean_pool[i % clean_pool.len()];
+            faulty.extend_from_slice(line.as_bytes());
+            clean.extend_from_slice(line.as_bytes());
+            clean.push(b'\n');
+        }
+        faulty.push(b'\n');
+    }
+    std::fs::write(dir.join("faulty.ndjson"), &faulty).unwrap();
+    std::fs::write(dir.join("clean.ndjson"), &clean).unwrap();
+    let run = |file: &str| {
+        let out = dexpc(&["eval", POLICY, dir.join(file).to_str().unwrap(), "--jobs", "2"]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let faulty_out = run("faulty.ndjson");
+    let clean_out = run("clean.ndjson");
+    let faulty_lines: Vec<&str> = faulty_out.lines().collect();
+    assert_eq!(faulty_lines.len(), TOTAL, "one output line per input line");
+    let mut clean_lines = clean_out.lines();
+    let mut seen_faults = Vec::new();
+    for (i, line) in faulty_lines.iter().enumerate() {
+        let number = i as u64 + 1;
+        if fault_lines.binary_search(&number).is_ok() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["line"], number, "{line}");
+            assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+            seen_faults.push(number);
+        } else {
+            let expected = clean_lines.next().unwrap();
+            // A clean record may itself be rejected (the corpus has overflows): compare without
+            // the line number, which differs between the two files.
+            if line.starts_with("{\"line\":") {
+                let (a, b): (serde_json::Value, serde_json::Value) =
+                    (serde_json::from_str(line).unwrap(), serde_json::from_str(expected).unwrap());
+                assert_eq!(a["error"], b["error"], "line {number}");
+            } else {
+                assert_eq!(*line, expected, "line {number}");
+            }
+        }
+    }
+    assert_eq!(seen_faults, fault_lines);
+    std::fs::remove_dir_all(&dir).ok();
+}
