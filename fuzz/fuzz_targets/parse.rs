@@ -1,0 +1,5 @@
+//! The `parse` fuzz target: a thin wrapper around [`dexp_fuzz::parse::run`], where the checks live.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dexp_fuzz::parse::run(data));
