@@ -62,7 +62,8 @@ pub const INDENT: usize = 4;
 /// text ever fail to parse back to the same syntax tree, or lose a comment, an error is
 /// returned instead of text that would change the policy.
 pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
-    let policy = syntax::parse(source).map_err(|errors| errors.into_iter().map(Diagnostic::from).collect::<Vec<_>>())?;
+    let policy =
+        syntax::parse(source).map_err(|errors| errors.into_iter().map(Diagnostic::from).collect::<Vec<_>>())?;
     let Some(formatted) = layout::Fmt::run(source, &policy) else {
         return Err(internal("the formatter could not place every declaration or comment"));
     };

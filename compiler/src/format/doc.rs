@@ -85,12 +85,9 @@ impl Doc {
             Doc::Group { hard, .. } => *hard,
             Doc::Indent(d) => d.must_break(),
             Doc::Concat(ds) => ds.iter().any(Doc::must_break),
-            Doc::Text(_)
-            | Doc::Line
-            | Doc::SoftLine
-            | Doc::IfBreak(_)
-            | Doc::LineSuffix { .. }
-            | Doc::TokenStart => false,
+            Doc::Text(_) | Doc::Line | Doc::SoftLine | Doc::IfBreak(_) | Doc::LineSuffix { .. } | Doc::TokenStart => {
+                false
+            }
         }
     }
 }
@@ -177,6 +174,8 @@ struct Printer {
 
 impl Printer {
     fn text(&mut self, s: &str) {
+        // Text that starts a line loses its leading spaces (` days` after a comment).
+        let s = if self.pending_indent.is_some() { s.trim_start_matches(' ') } else { s };
         if s.is_empty() {
             return;
         }
@@ -198,6 +197,8 @@ impl Printer {
                 self.break_line(self.line_indent);
             }
             if self.pending_indent.is_none() {
+                let trimmed = self.out.trim_end_matches(' ').len();
+                self.out.truncate(trimmed);
                 self.out.push(' ');
             }
             self.text(s);

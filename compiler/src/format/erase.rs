@@ -92,9 +92,7 @@ fn expr(e: &mut Expr) {
                 expr(base);
                 name(n);
             }
-            ExprKind::Not(inner) | ExprKind::Neg(inner) | ExprKind::Days(inner) | ExprKind::Paren(inner) => {
-                expr(inner)
-            }
+            ExprKind::Not(inner) | ExprKind::Neg(inner) | ExprKind::Days(inner) | ExprKind::Paren(inner) => expr(inner),
             ExprKind::Binary(_, lhs, rhs) => {
                 expr(lhs);
                 expr(rhs);

@@ -13,7 +13,7 @@ use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Pattern};
 impl Fmt<'_> {
     /// An expression as an anchor.
     pub(super) fn expr(&mut self, e: &Expr) -> Doc {
-        crate::stack::guard(|| self.anchor(e.span.start as usize, e.span.end as usize, |f| f.expr_kind(e)))
+        crate::stack::guard(|| self.anchor(e.span.start as usize, end(e), |f| f.expr_kind(e)))
     }
 
     fn expr_kind(&mut self, e: &Expr) -> Doc {
@@ -26,7 +26,9 @@ impl Fmt<'_> {
             ExprKind::Field(base, name) => Doc::cat(vec![self.expr(base), Doc::text("."), self.name(name)]),
             ExprKind::Not(inner) => Doc::cat(vec![Doc::text("not "), self.expr(inner)]),
             ExprKind::Neg(inner) => Doc::cat(vec![Doc::text("-"), self.expr(inner)]),
-            ExprKind::Days(inner) => Doc::cat(vec![self.expr(inner), Doc::text(" days")]),
+            // A comment after the operand keeps `days` or `)` on the next line, so that the
+            // comment still follows the operand when formatted again.
+            ExprKind::Days(inner) => Doc::cat(vec![self.expr(inner), Doc::TokenStart, Doc::text(" days")]),
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), _, _) => self.chain(*op, e),
             ExprKind::Binary(op, lhs, rhs) => {
                 let lhs = self.expr(lhs);
@@ -77,7 +79,7 @@ impl Fmt<'_> {
                 let items = self.list(items, expr_span, |f, i| f.expr(i), close_of(e), Style::Spaced);
                 Doc::group(Doc::cat(vec![Doc::text("{"), items, Doc::text("}")]))
             }
-            ExprKind::Paren(inner) => Doc::cat(vec![Doc::text("("), self.expr(inner), Doc::text(")")]),
+            ExprKind::Paren(inner) => Doc::cat(vec![Doc::text("("), self.expr(inner), Doc::TokenStart, Doc::text(")")]),
         }
     }
 
@@ -106,7 +108,10 @@ impl Fmt<'_> {
         }
         rest.reverse();
         let mut tail = Vec::new();
-        let first = self.expr(first);
+        // An `and` chain first in an `or` chain is indented further when it breaks, so that
+        // its operators do not line up with the `or`s.
+        let nested = matches!(first.kind, ExprKind::Binary(BinOp::And | BinOp::Or, ..));
+        let first = if nested { Doc::indent(self.expr(first)) } else { self.expr(first) };
         for operand in rest {
             tail.push(Doc::Line);
             tail.push(self.leading(operand.span.start as usize, true));
@@ -145,7 +150,7 @@ impl Fmt<'_> {
 
     /// `pattern | pattern => value`, the value on the next line when it does not fit.
     fn arm(&mut self, arm: &Arm) -> Doc {
-        self.anchor(arm.span.start as usize, arm.body.span.end as usize, |f| {
+        self.anchor(arm.span.start as usize, end(&arm.body), |f| {
             let mut head = Vec::new();
             for (i, pattern) in arm.patterns.iter().enumerate() {
                 if i > 0 {
@@ -169,16 +174,34 @@ impl Fmt<'_> {
     }
 }
 
+/// The end of an expression's last token.
+///
+/// The span of an `if` or a list operation, and of any expression ending in one, can reach
+/// over the whitespace and comments after it (the parser's span of its last operand does), so
+/// the end is taken from the last operand instead.
+pub(super) fn end(e: &Expr) -> usize {
+    let mut e = e;
+    loop {
+        e = match &e.kind {
+            ExprKind::If(_, _, last) | ExprKind::Binary(_, _, last) | ExprKind::Not(last) | ExprKind::Neg(last) => last,
+            ExprKind::Quant { list, filter, body, default, .. } => {
+                default.as_ref().or(body.as_ref()).or(filter.as_ref()).unwrap_or(list)
+            }
+            _ => return e.span.end as usize,
+        };
+    }
+}
+
 fn expr_span(e: &Expr) -> (usize, usize) {
-    (e.span.start as usize, e.span.end as usize)
+    (e.span.start as usize, end(e))
 }
 
 fn init_span(init: &crate::syntax::ast::FieldInit) -> (usize, usize) {
-    (init.name.span.start as usize, init.value.span.end as usize)
+    (init.name.span.start as usize, end(&init.value))
 }
 
 fn arm_span(arm: &Arm) -> (usize, usize) {
-    (arm.span.start as usize, arm.body.span.end as usize)
+    (arm.span.start as usize, end(&arm.body))
 }
 
 /// The offset of the closing bracket of a bracketed expression (its last character).

@@ -66,7 +66,8 @@ impl<'s> Fmt<'s> {
         if ranges.len() != policy.items.len() + 1 {
             return None;
         }
-        let mut fmt = Fmt { src, comments, next: 0, dry: true, anchors: Vec::new(), remaining: HashMap::new(), item: 0 };
+        let mut fmt =
+            Fmt { src, comments, next: 0, dry: true, anchors: Vec::new(), remaining: HashMap::new(), item: 0 };
         fmt.file(policy, &ranges);
         fmt.attach_trailing(&ranges);
         fmt.dry = false;
@@ -80,7 +81,13 @@ impl<'s> Fmt<'s> {
         for &(_, _, end) in &self.anchors {
             *self.remaining.entry(end).or_insert(0) += 1;
         }
-        for comment in self.comments.iter_mut().filter(|c| !c.own_line) {
+        // The end of the previous comment's anchor, or of the previous comment if on its own line.
+        let mut previous: Option<usize> = None;
+        for comment in self.comments.iter_mut() {
+            if comment.own_line {
+                previous = Some(comment.start);
+                continue;
+            }
             let item = ranges.partition_point(|(start, _)| *start <= comment.start).saturating_sub(1);
             comment.attach = self
                 .anchors
@@ -88,6 +95,15 @@ impl<'s> Fmt<'s> {
                 .filter(|(i, _, end)| *i == item && *end <= comment.start)
                 .map(|(_, _, end)| *end)
                 .max();
+            // A comment after a keyword that no anchor precedes, a second comment after the same
+            // token, or one after a comment line, goes on its own line: each line ends with at
+            // most one comment, and never with one that was separated from its token.
+            if comment.attach.is_none_or(|a| previous.is_some_and(|p| p >= a)) {
+                comment.own_line = true;
+                previous = Some(comment.start);
+            } else {
+                previous = comment.attach;
+            }
         }
     }
 
@@ -155,22 +171,18 @@ impl<'s> Fmt<'s> {
         }
         let mut docs = Vec::new();
         let mut prev_end: Option<usize> = None;
+        // Comments after code are normally placed by `finish`; should one remain here, it is
+        // put on its own line like the others rather than being lost.
         while let Some(c) = self.comments.get(self.next).filter(|c| c.start < pos) {
-            if c.own_line {
-                docs.push(Doc::FreshLine);
-                if prev_end.is_some_and(|e| blank_between(self.src, e, c.start)) {
-                    docs.push(Doc::HardLine);
-                }
-                docs.push(Doc::text(c.text.clone()));
-                if newline_after {
-                    docs.push(Doc::HardLine);
-                }
-                prev_end = Some(c.end);
-            } else {
-                // A comment after a keyword that no anchor precedes: it rides to the end of the
-                // line without forcing a break.
-                docs.push(Doc::LineSuffix { text: c.text.clone(), force: false });
+            docs.push(Doc::FreshLine);
+            if prev_end.is_some_and(|e| blank_between(self.src, e, c.start)) {
+                docs.push(Doc::HardLine);
             }
+            docs.push(Doc::text(c.text.clone()));
+            if newline_after {
+                docs.push(Doc::HardLine);
+            }
+            prev_end = Some(c.end);
             self.next += 1;
         }
         if let Some(e) = prev_end.filter(|_| newline_after) {
@@ -398,11 +410,11 @@ fn name_span(name: &Name) -> (usize, usize) {
 }
 
 fn init_span(init: &FieldInit) -> (usize, usize) {
-    (init.name.span.start as usize, init.value.span.end as usize)
+    (init.name.span.start as usize, super::expr::end(&init.value))
 }
 
 fn rule_span(rule: &RuleDecl) -> (usize, usize) {
-    (rule.code.span.start as usize, rule.cond.span.end as usize)
+    (rule.code.span.start as usize, super::expr::end(&rule.cond))
 }
 
 /// A type as written, in canonical spacing.

@@ -13,7 +13,8 @@ fn fmt(source: &str) -> String {
 
 #[test]
 fn reference_policy_dump() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/defender_experts.dexp")).unwrap();
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/defender_experts.dexp")).unwrap();
     let out = fmt(&src);
     std::fs::write("/tmp/ref_fmt.dexp", &out).unwrap();
     assert_eq!(fmt(&out), out);
@@ -21,7 +22,8 @@ fn reference_policy_dump() {
 
 #[test]
 fn raw_dump() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/defender_experts.dexp")).unwrap();
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/defender_experts.dexp")).unwrap();
     let policy = crate::syntax::parse(&src).unwrap();
     let out = super::layout::Fmt::run(&src, &policy).unwrap();
     std::fs::write("/tmp/ref_raw.dexp", &out).unwrap();
