@@ -98,6 +98,14 @@ enum Command {
         /// Add to each decision why each failed requirement failed, with the values it read.
         #[arg(long)]
         explain: bool,
+        /// Give each batch this much fuel per record (about one unit per Wasm instruction)
+        /// instead of a deadline; a batch over budget is retried record by record, and a record
+        /// over its own budget is rejected alone.
+        #[arg(long, value_name = "UNITS")]
+        fuel: Option<u64>,
+        /// The per-batch deadline of the Wasm engine, in milliseconds (default 1000).
+        #[arg(long, value_name = "MS")]
+        deadline_ms: Option<u64>,
         /// Worker threads (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -117,8 +125,10 @@ fn main() -> ExitCode {
         Command::Fmt { files, check, error_format } => cli::fmt::run(&files, check, error_format),
         Command::Inspect { module, json } => cli::compile::inspect(&module, json),
         Command::Test { paths, engine, error_format } => cli::test::run(&paths, engine, error_format),
-        Command::Eval { policy, input, engine, explain, jobs, error_format } => {
-            let options = cli::workers::Options { engine, explain, format: error_format };
+        Command::Eval { policy, input, engine, explain, fuel, deadline_ms, jobs, error_format } => {
+            let mut options = cli::workers::Options::new(engine, explain, error_format);
+            options.fuel_per_record = fuel;
+            options.deadline_ms = deadline_ms;
             cli::eval::run(&policy, input.as_deref(), options, jobs)
         }
     };

@@ -391,3 +391,35 @@ fn malformed_records_at_scale_are_rejected_exactly_where_they_are() {
     assert_eq!(seen_faults, fault_lines);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A record that exhausts its fuel is rejected alone: the batch it was in is retried record
+/// by record, and its neighbours get exactly the decisions they get without it.
+#[test]
+fn a_record_over_its_budget_does_not_change_its_neighbours() {
+    let tenants: Vec<String> = read("policies/examples/tenants.ndjson").lines().map(str::to_string).collect();
+    let mut huge: serde_json::Value = serde_json::from_str(&tenants[1]).unwrap();
+    huge["tenant_id"] = "huge".into();
+    let server = |i: usize| {
+        serde_json::json!({"id": format!("s{i}"), "cloud": "azure", "mde_server_license": i % 2 == 0,
+            "servers_plan": "p1", "endpoint_protection": true})
+    };
+    huge["servers"] = (0..65_536).map(server).collect();
+    let dir = std::env::temp_dir().join(format!("dexpc-fuel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut with = tenants.clone();
+    with.insert(10, huge.to_string());
+    std::fs::write(dir.join("with.ndjson"), with.join("\n")).unwrap();
+    std::fs::write(dir.join("without.ndjson"), tenants.join("\n")).unwrap();
+    let run = |file: &str| dexpc(&["eval", "--fuel", "5000", POLICY, dir.join(file).to_str().unwrap()]);
+    let with_out = run("with.ndjson");
+    assert_eq!(with_out.status.code(), Some(1));
+    let mut lines = json_lines(&String::from_utf8(with_out.stdout).unwrap());
+    let rejected = lines.remove(10);
+    assert_eq!(rejected["line"], 11);
+    assert_eq!(rejected["tenant_id"], "huge");
+    assert!(rejected["error"]["message"].as_str().unwrap().contains("fuel"), "{rejected}");
+    let without = run("without.ndjson");
+    assert!(without.status.success());
+    assert_eq!(lines, json_lines(&String::from_utf8(without.stdout).unwrap()));
+    std::fs::remove_dir_all(&dir).ok();
+}

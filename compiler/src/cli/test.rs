@@ -96,7 +96,7 @@ fn run_policy(
             return Ok(());
         }
     };
-    let options = Options { engine, explain: false, format };
+    let options = Options::new(engine, false, format);
     let Some(loaded) = workers::load(policy, options)? else {
         totals.broken_files += 1;
         return Ok(());

@@ -9,7 +9,7 @@ use super::eval::{line_text, Batch, Tally};
 use super::{load_policy, print_diagnostics, read_source, CliError};
 use crate::{EngineKind, ErrorFormat};
 use dexp_compiler::ir::{explain, interp, Program};
-use dexp_runtime::engine::{Evaluator, Policy};
+use dexp_runtime::engine::{Evaluator, Interrupt, Limits, Policy, Runtime};
 use dexp_runtime::json::{self, RecordError};
 use dexp_runtime::schema::{Schema, Ty};
 use std::path::Path;
@@ -39,6 +39,30 @@ pub struct Options {
     pub explain: bool,
     /// How to print the policy's diagnostics.
     pub format: ErrorFormat,
+    /// Stop a record after this much fuel (about one unit per Wasm instruction) instead of
+    /// using the default per-batch deadline.
+    pub fuel_per_record: Option<u64>,
+    /// The per-batch deadline in milliseconds, instead of the runtime's default.
+    pub deadline_ms: Option<u64>,
+}
+
+impl Options {
+    /// Options with the runtime's default limits.
+    pub fn new(engine: EngineKind, explain: bool, format: ErrorFormat) -> Options {
+        Options { engine, explain, format, fuel_per_record: None, deadline_ms: None }
+    }
+
+    /// The wasmtime runtime with these options' limits.
+    fn runtime(&self) -> Result<Runtime, CliError> {
+        let mut limits = Limits::default();
+        if let Some(ms) = self.deadline_ms {
+            limits.interrupt = Interrupt::Deadline(std::time::Duration::from_millis(ms));
+        }
+        if let Some(per_record) = self.fuel_per_record {
+            limits.interrupt = Interrupt::Fuel { per_record };
+        }
+        Runtime::new(limits).map_err(|e| CliError::Other(format!("cannot start the runtime: {e}")))
+    }
 }
 
 /// Loads a `.dexp` (compiled here) or a `.wasm` (loaded as untrusted) policy. `None` when it
@@ -53,7 +77,9 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
             )));
         }
         let bytes = std::fs::read(path).map_err(|source| CliError::Io { path: path.display().to_string(), source })?;
-        let policy = Policy::load(&bytes)
+        let policy = options
+            .runtime()?
+            .load(&bytes)
             .map_err(|e| CliError::Other(format!("{}: cannot load the module: {e}", path.display())))?;
         return Ok(Some(Loaded { factory: wasm_factory(policy, None) }));
     }
@@ -67,7 +93,7 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
             match dexp_compiler::compile(&source) {
                 Ok(compiled) => {
                     print_diagnostics(&compiled.warnings, path, &source, options.format);
-                    let policy = Policy::load(&compiled.wasm).map_err(|e| {
+                    let policy = options.runtime()?.load(&compiled.wasm).map_err(|e| {
                         CliError::Other(format!("{}: the compiled module was refused: {e}", path.display()))
                     })?;
                     let program = Arc::new(compiled.program);
@@ -192,7 +218,8 @@ impl WasmWorker {
                             tally.rejected += summary.rejected as u64;
                         }
                         Err(e) => {
-                            let error = RecordError { path: String::new(), message: e.to_string() };
+                            let message = format!("stopped by the runtime's limits: {e}");
+                            let error = RecordError { path: String::new(), message };
                             let schema = self.evaluator.policy().schema();
                             write_rejection(out, schema, number, Some(line), &error);
                             tally.rejected += 1;
