@@ -73,8 +73,8 @@ pub fn wasm_ndjson(evaluator: &mut Evaluator, input: &str) -> String {
 }
 
 /// Evaluates `input` with both engines and panics at the first line where they differ, or
-/// when the line counts are not one per record.
-pub fn assert_agree(program: &Program, evaluator: &mut Evaluator, input: &str) {
+/// when the line counts are not one per record. Returns the output they agree on.
+pub fn assert_agree(program: &Program, evaluator: &mut Evaluator, input: &str) -> String {
     let expected = interpret_ndjson(program, input);
     let actual = wasm_ndjson(evaluator, input);
     let records: Vec<&str> = records(input).map(|(_, text)| text).collect();
@@ -87,6 +87,7 @@ pub fn assert_agree(program: &Program, evaluator: &mut Evaluator, input: &str) {
     for ((e, a), record) in expected.lines().zip(actual.lines()).zip(&records) {
         assert_eq!(e, a, "the engines disagree\nrecord:      {record}\ninterpreter: {e}\nwasm:        {a}");
     }
+    actual
 }
 
 /// The runtime the fuzz bodies load modules into: a fuel budget instead of a deadline, so a

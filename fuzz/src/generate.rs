@@ -512,9 +512,10 @@ impl Gen<'_, '_> {
                 let kind = if self.u.arbitrary::<bool>()? { "all" } else { "any" };
                 let (var, list, elem) = self.quant_source(d)?;
                 let filter = self.quant_where(&var, &elem, d)?;
-                let body = if elem == T::Bool && self.u.arbitrary::<bool>()? {
-                    String::new()
-                } else if !filter.is_empty() && crate::chance(self.u, 1, 4)? {
+                // Without a body the elements themselves (bools) or the filter decide.
+                let bare = (elem == T::Bool && self.u.arbitrary::<bool>()?)
+                    || (!filter.is_empty() && crate::chance(self.u, 1, 4)?);
+                let body = if bare {
                     String::new()
                 } else {
                     self.locals.push((var.clone(), elem));
