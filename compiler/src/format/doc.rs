@@ -133,7 +133,8 @@ pub(super) fn print(doc: &Doc, width: usize, step: usize) -> String {
             }
             Doc::Indent(d) => stack.push((indent + step, mode, d)),
             Doc::Group { doc: d, hard } => {
-                let flat = !hard && (mode == Mode::Flat || fits((indent, Mode::Flat, d), &stack, width, p.col));
+                let col = p.pending_indent.unwrap_or(p.col);
+                let flat = !hard && (mode == Mode::Flat || fits((indent, Mode::Flat, d), &stack, width, col));
                 stack.push((indent, if flat { Mode::Flat } else { Mode::Break }, d));
             }
             Doc::Concat(ds) => stack.extend(ds.iter().rev().map(|d| (indent, mode, d))),
