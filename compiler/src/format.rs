@@ -7,7 +7,8 @@
 //! # Layout
 //!
 //! - Indentation is 4 spaces; lines are kept within [`WIDTH`] columns where a break is
-//!   allowed (comments, long names and long operator chains other than `and`/`or` may exceed it).
+//!   allowed. Comments, rule headers (`code "message":`), parameter-free long names and long
+//!   operator chains other than `and`/`or` may exceed it.
 //! - One blank line separates top-level declarations, except that consecutive one-line `let` and
 //!   `const` definitions, one-line `enum`s, and one-line `fn`s stay on consecutive lines when the
 //!   source had no blank line between them.
