@@ -7,7 +7,7 @@
 //! # Layout
 //!
 //! - Indentation is 4 spaces; lines are kept within [`WIDTH`] columns where a break is
-//!   allowed. Comments, rule headers (`code "message":`), parameter-free long names and long
+//!   allowed. Comments, rule headers (`code "message":`), long names, and long
 //!   operator chains other than `and`/`or` may exceed it.
 //! - One blank line separates top-level declarations, except that consecutive one-line `let` and
 //!   `const` definitions, one-line `enum`s, and one-line `fn`s stay on consecutive lines when the
