@@ -28,6 +28,9 @@ pub struct Checked {
     pub program: Option<Program>,
     /// Every error and warning.
     pub diagnostics: Vec<CheckError>,
+    /// Where each `if` and `match` of the program is written, by [`ir::BranchId`]: for
+    /// coverage reports.
+    pub branches: Vec<ir::Branch>,
 }
 
 /// Checks a parsed policy; `source` is its text, used to name positions in failure sites.
@@ -39,7 +42,7 @@ pub fn check(policy: &ast::Policy, source: &str) -> Checked {
     let mut diagnostics = cx.errors;
     diagnostics.sort_by_key(diagnostic_start);
     let failed = diagnostics.iter().any(|d| !d.is_warning());
-    Checked { program: if failed { None } else { program }, diagnostics }
+    Checked { program: if failed { None } else { program }, diagnostics, branches: cx.branches }
 }
 
 fn diagnostic_start(d: &CheckError) -> u32 {
@@ -145,6 +148,7 @@ struct Cx<'a> {
     output: Option<(u32, &'a [ast::FieldInit], Span)>,
     output_body: Option<ir::Body>,
     sites: Vec<ir::Site>,
+    branches: Vec<ir::Branch>,
     edges: HashMap<Node, Vec<Node>>,
 }
 
@@ -201,6 +205,7 @@ impl<'a> Cx<'a> {
             output: None,
             output_body: None,
             sites: Vec::new(),
+            branches: Vec::new(),
             edges: HashMap::new(),
         }
     }
@@ -247,6 +252,13 @@ impl<'a> Cx<'a> {
         let (line, col) = span.line_col(self.source);
         self.sites.push(ir::Site { span, path: format!("{} at {line}:{col}", scope.owner), what });
         (self.sites.len() - 1) as u32
+    }
+
+    /// Registers an `if` or `match` (spanning `span`, with branches starting at `arms`) and
+    /// returns its index.
+    fn branch(&mut self, span: Span, arms: Vec<Span>, scope: &Scope) -> ir::BranchId {
+        self.branches.push(ir::Branch { span, owner: scope.owner.clone(), arms });
+        (self.branches.len() - 1) as ir::BranchId
     }
 
     fn finish(&mut self) -> Option<Program> {

@@ -30,7 +30,14 @@
 //!
 //! A failing record (overflow, division by zero, a date out of range) writes its status and
 //! site into its slot and branches to the next record; the guest never traps on purpose.
+//!
+//! # Instrumented builds
+//!
+//! [`generate_instrumented`] adds coverage counters (see [`coverage`]) at the bottom of the
+//! guest's memory, before the constant strings, and exports their address as
+//! `dexp_coverage`. With no counters, the layout, code and bytes are those of [`generate`].
 
+mod coverage;
 mod entry;
 mod expr;
 mod func;
@@ -39,7 +46,8 @@ mod ops;
 mod quant;
 mod repr;
 
-use crate::ir::Program;
+use crate::ir::{Branch, Program};
+use coverage::Counters;
 use dexp_runtime::abi::{self, Layout, Metadata};
 use func::Func;
 use helpers::Helper;
@@ -73,8 +81,9 @@ pub enum CodegenError {
     Internal(String),
 }
 
-/// Where the constant strings are placed below `dexp_heap_base`.
-const POOL_ADDR: u32 = 16;
+/// Where the guest's own data starts: the constant strings of a plain module, the coverage
+/// counters (then the constant strings) of an instrumented one.
+const DATA_ADDR: u32 = 16;
 
 /// The largest number of locals wasmparser accepts in one function.
 const MAX_LOCALS: usize = 50_000;
@@ -86,18 +95,43 @@ const MAX_INSTRUCTIONS: usize = 4_000_000;
 const GLOBAL_HEAP_BASE: u32 = 0;
 /// Index of the mutable global holding `var_ptr` as an `i64`, for helper functions.
 const GLOBAL_VAR_PTR: u32 = 1;
+/// Index of the exported `dexp_coverage` global of an instrumented module.
+const GLOBAL_COVERAGE: u32 = 2;
 
 /// Compiles a checked program to a policy module for the ABI of [`dexp_runtime::abi`].
 ///
 /// `source_hash` is the lowercase hexadecimal hash of the policy source stored in the
 /// metadata. The output has passed wasmparser validation.
 pub fn generate(program: &Program, source_hash: &str) -> Result<Vec<u8>, CodegenError> {
+    build(program, source_hash, None)
+}
+
+/// Compiles a checked program to an instrumented module, for measuring coverage in tests:
+/// decisions are those of [`generate`]'s module, and the module also counts, in guest memory,
+/// how often each requirement and advisory held and failed and each branch of each `if` and
+/// `match` was taken (see [`dexp_runtime::abi`], "Instrumented modules").
+///
+/// `branches` is the checker's table of the program's `if`s and `match`es
+/// ([`crate::check::Checked::branches`]) and `source` the policy text the program was checked
+/// from: they give the owner and `line:col` of each counted construct in the metadata's
+/// coverage table.
+pub fn generate_instrumented(
+    program: &Program,
+    branches: &[Branch],
+    source_hash: &str,
+    source: &str,
+) -> Result<Vec<u8>, CodegenError> {
+    build(program, source_hash, Some(Counters::plan(program, branches, source, DATA_ADDR)))
+}
+
+fn build(program: &Program, source_hash: &str, counters: Option<Counters>) -> Result<Vec<u8>, CodegenError> {
     let sites = program.sites.iter().map(|s| s.path.clone()).collect();
     let version = program.version.clone().unwrap_or_default();
-    let metadata = Metadata::new(program.name.clone(), version, source_hash, program.schema.clone(), sites)
+    let mut metadata = Metadata::new(program.name.clone(), version, source_hash, program.schema.clone(), sites)
         .map_err(|e| CodegenError::Layout(e.to_string()))?;
+    metadata.coverage = counters.as_ref().map(|c| c.table().to_vec());
     let section = metadata.encode().map_err(|e| CodegenError::Internal(e.to_string()))?;
-    let mut cx = Ctx::new(program, metadata.layout);
+    let mut cx = Ctx::new(program, metadata.layout, counters)?;
     let main = entry::dexp_eval(&mut cx)?;
     let mut funcs = vec![main];
     let mut next = 0;
@@ -132,7 +166,7 @@ fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
         functions.function(t);
     }
     let pool_len = cx.pool.len() as u64;
-    let heap_base = (u64::from(POOL_ADDR) + pool_len + 7) & !7;
+    let heap_base = (u64::from(cx.pool_addr) + pool_len + 7) & !7;
     let mut memories = MemorySection::new();
     memories.memory(MemoryType {
         minimum: heap_base.div_ceil(1 << 16).max(1),
@@ -146,10 +180,16 @@ fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
     globals.global(immutable_i32, &ConstExpr::i32_const(heap_base as i32));
     let mutable_i64 = GlobalType { val_type: ValType::I64, mutable: true, shared: false };
     globals.global(mutable_i64, &ConstExpr::i64_const(0));
+    if let Some(counters) = &cx.counters {
+        globals.global(immutable_i32, &ConstExpr::i32_const(counters.base() as i32));
+    }
     let mut exports = ExportSection::new();
     exports.export(abi::EXPORT_MEMORY, ExportKind::Memory, 0);
     exports.export(abi::EXPORT_HEAP_BASE, ExportKind::Global, GLOBAL_HEAP_BASE);
     exports.export(abi::EXPORT_EVAL, ExportKind::Func, 0);
+    if cx.counters.is_some() {
+        exports.export(abi::EXPORT_COVERAGE, ExportKind::Global, GLOBAL_COVERAGE);
+    }
     let mut code = CodeSection::new();
     for f in funcs {
         code.function(&f.encode());
@@ -158,7 +198,7 @@ fn assemble(cx: &mut Ctx, funcs: &[Func], metadata: &[u8]) -> Vec<u8> {
     module.section(&types).section(&functions).section(&memories).section(&globals).section(&exports).section(&code);
     if !cx.pool.is_empty() {
         let mut data = DataSection::new();
-        data.active(0, &ConstExpr::i32_const(POOL_ADDR as i32), cx.pool.iter().copied());
+        data.active(0, &ConstExpr::i32_const(cx.pool_addr as i32), cx.pool.iter().copied());
         module.section(&data);
     }
     module.section(&CustomSection { name: abi::SECTION.into(), data: metadata.into() });
@@ -176,15 +216,32 @@ pub(crate) struct Ctx<'p> {
     pooled: HashMap<Vec<u8>, u32>,
     /// Helper functions in order of first use; helper `i` is function `i + 1`.
     helpers: Vec<Helper>,
+    /// The coverage counters of an instrumented build.
+    counters: Option<Counters>,
+    /// Where the constant strings lie below `dexp_heap_base`: after the counters, if any.
+    pool_addr: u32,
 }
 
 impl<'p> Ctx<'p> {
-    fn new(program: &'p Program, layout: Layout) -> Ctx<'p> {
-        let mut cx =
-            Ctx { program, layout, types: Vec::new(), pool: Vec::new(), pooled: HashMap::new(), helpers: Vec::new() };
+    fn new(program: &'p Program, layout: Layout, counters: Option<Counters>) -> Result<Ctx<'p>, CodegenError> {
+        let counter_bytes = counters.as_ref().map_or(0, Counters::bytes);
+        let pool_addr = DATA_ADDR
+            .checked_add(counter_bytes)
+            .filter(|end| *end < 1 << 30)
+            .ok_or_else(|| CodegenError::TooLarge("the coverage counters exceed 1 GiB".into()))?;
+        let mut cx = Ctx {
+            program,
+            layout,
+            types: Vec::new(),
+            pool: Vec::new(),
+            pooled: HashMap::new(),
+            helpers: Vec::new(),
+            counters,
+            pool_addr,
+        };
         // `dexp_eval`'s type comes first.
         cx.func_type(vec![ValType::I32; 5], vec![ValType::I32]);
-        cx
+        Ok(cx)
     }
 
     /// The index of a function type, added on first use.

@@ -50,6 +50,9 @@ pub type FnId = u32;
 pub type GroupId = u32;
 /// Index of a failure site in [`Program::sites`].
 pub type SiteId = u32;
+/// Number of an `if` or `match`, the index of its [`Branch`] in the checker's table
+/// ([`crate::check::Checked::branches`]).
+pub type BranchId = u32;
 
 /// A record-level value that is computed at most once per record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,6 +138,23 @@ pub struct Site {
     pub path: String,
     /// The failing expression, for example `` `+` `` or `` `sum` ``.
     pub what: String,
+}
+
+/// Where an `if` or `match` is, and where its branches are: what a coverage report names.
+///
+/// Every `if` and `match` the checker lowers gets one, even when it later disappears (a
+/// constant's body is folded to its value), so a table entry need not occur in the program.
+/// The table is kept beside the [`Program`] rather than in it, so that the programs of two
+/// layouts of one policy (say, before and after `dexpc fmt`) stay equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    /// The whole `if` or `match` expression.
+    pub span: Span,
+    /// The definition, function, rule (`group.code`) or `output` it is written in.
+    pub owner: String,
+    /// Where each branch starts: `then` and `else` of an `if`, or the arms of a `match` in
+    /// order.
+    pub arms: Vec<Span>,
 }
 
 /// A typed expression.
@@ -246,10 +266,10 @@ pub enum ExprKind {
     InSet(Box<Expr>, Vec<Value>),
     /// Membership in a list value.
     InList(Box<Expr>, Box<Expr>),
-    /// `if c then a else b`.
-    If(Box<Expr>, Box<Expr>, Box<Expr>),
-    /// `match`: the scrutinee, the arm index for each variant, and the arm bodies.
-    Match(Box<Expr>, Vec<u32>, Vec<Expr>),
+    /// `if c then a else b`, and where it is.
+    If(Box<Expr>, Box<Expr>, Box<Expr>, BranchId),
+    /// `match`: the scrutinee, the arm index for each variant, the arm bodies, and where it is.
+    Match(Box<Expr>, Vec<u32>, Vec<Expr>, BranchId),
     /// A list operation.
     Quant(Box<Quant>),
     /// `max(..)` (true) or `min(..)` (false) of two or more ints, dates or enums.

@@ -27,11 +27,16 @@ pub struct Frontend {
 
 /// Parses and checks a policy. On failure, returns every diagnostic (errors and warnings).
 pub fn frontend(source: &str) -> Result<Frontend, Vec<Diagnostic>> {
+    frontend_with_branches(source).map(|(frontend, _)| frontend)
+}
+
+/// [`frontend`], with the checker's table of where each `if` and `match` is written.
+fn frontend_with_branches(source: &str) -> Result<(Frontend, Vec<ir::Branch>), Vec<Diagnostic>> {
     let ast = syntax::parse(source).map_err(|errors| errors.into_iter().map(Diagnostic::from).collect::<Vec<_>>())?;
     let checked = check::check(&ast, source);
     let diagnostics: Vec<Diagnostic> = checked.diagnostics.into_iter().map(Diagnostic::from).collect();
     match checked.program {
-        Some(program) => Ok(Frontend { program, warnings: diagnostics }),
+        Some(program) => Ok((Frontend { program, warnings: diagnostics }, checked.branches)),
         None => Err(diagnostics),
     }
 }
@@ -53,6 +58,20 @@ pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
     let Frontend { program, warnings } = frontend(source)?;
     let hash = source_hash(source);
     match codegen::generate(&program, &hash) {
+        Ok(wasm) => Ok(Compiled { wasm, program, warnings }),
+        Err(error) => Err(warnings.into_iter().chain([Diagnostic::from(error)]).collect()),
+    }
+}
+
+/// Like [`compile`], but the module is instrumented for coverage measurement: it makes the
+/// same decisions and also counts, in guest memory, how often each requirement and advisory
+/// held and failed and how often each branch of each `if` and `match` was taken. For tests
+/// (`dexpc test --coverage`), not for production: see `dexp_runtime::abi`, "Instrumented
+/// modules".
+pub fn compile_instrumented(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
+    let (Frontend { program, warnings }, branches) = frontend_with_branches(source)?;
+    let hash = source_hash(source);
+    match codegen::generate_instrumented(&program, &branches, &hash, source) {
         Ok(wasm) => Ok(Compiled { wasm, program, warnings }),
         Err(error) => Err(warnings.into_iter().chain([Diagnostic::from(error)]).collect()),
     }

@@ -82,6 +82,14 @@ enum Command {
         /// The back end: the shipped module by default.
         #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
+        /// Run the cases on an instrumented build of each policy and report which requirements
+        /// and advisories were seen both holding and failing, and which branches were taken.
+        #[arg(long)]
+        coverage: bool,
+        /// Exit 1 when a policy's requirement coverage (requirements and advisories seen both
+        /// holding and failing) is below this percentage; implies `--coverage`.
+        #[arg(long, value_name = "PERCENT")]
+        min_coverage: Option<f64>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
@@ -124,7 +132,10 @@ fn main() -> ExitCode {
         }
         Command::Fmt { files, check, error_format } => cli::fmt::run(&files, check, error_format),
         Command::Inspect { module, json } => cli::compile::inspect(&module, json),
-        Command::Test { paths, engine, error_format } => cli::test::run(&paths, engine, error_format),
+        Command::Test { paths, engine, coverage, min_coverage, error_format } => {
+            let options = cli::test::TestOptions { engine, format: error_format, coverage, min_coverage };
+            cli::test::run(&paths, options)
+        }
         Command::Eval { policy, input, engine, explain, fuel, deadline_ms, jobs, error_format } => {
             let mut options = cli::workers::Options::new(engine, explain, error_format);
             options.fuel_per_record = fuel;

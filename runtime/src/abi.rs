@@ -17,7 +17,8 @@
 //! | [`EXPORT_EVAL`] `dexp_eval` | function | `(n, in_ptr, out_ptr, var_ptr, var_len: i32) -> i32` |
 //!
 //! It carries exactly one custom section named [`SECTION`] (`dexp`) holding the [`Metadata`]
-//! as UTF-8 JSON. Modules use WebAssembly 2.0 features at most.
+//! as UTF-8 JSON. Modules use WebAssembly 2.0 features at most. (An instrumented module, for
+//! coverage measurement, has one export more: see [below](#instrumented-modules).)
 //!
 //! # Memory protocol for one batch of `n` records
 //!
@@ -83,9 +84,35 @@
 //! means the record holds the decision; any other status is one of the `STATUS_*` errors and
 //! the site word indexes [`Metadata::sites`], the description of the expression that failed,
 //! which a host reports as the error's path (see [`status_message`] for its message).
+//!
+//! # Instrumented modules
+//!
+//! `dexpc test --coverage` runs an *instrumented* build of a policy: the same evaluation, plus
+//! counters of how often each requirement and advisory held and failed and how often each
+//! branch of each `if` and arm of each `match` was taken. Such a module is for testing only;
+//! production hosts load plain modules, which are exactly as described above. An instrumented
+//! module differs from a plain one in three ways:
+//!
+//! - its [`Metadata::coverage`] is present: one [`Counter`] description per counter;
+//! - it has one more export, [`EXPORT_COVERAGE`] `dexp_coverage`, an immutable `i32` global
+//!   initialised by an `i32.const`: the address of the counters, a multiple of 8. Counter `i`
+//!   is the little-endian `u64` at `dexp_coverage + 8 * i`; all of them lie below
+//!   `dexp_heap_base`, in memory the host never writes. A host accepts the export only
+//!   together with the table, and the table only together with the export;
+//! - it does keep state between calls, against rule 7 of the protocol: the counters start at
+//!   zero when the instance is created and every batch adds to them. Decisions still depend on
+//!   a batch's records alone. The counters of a batch that traps are meaningless; the runtime
+//!   keeps the counts as of the last batch that completed.
+//!
+//! Counts are per evaluation: a rule is counted each time its group is evaluated (at most once
+//! per record, and only when the decision needs the group), a branch each time it is entered
+//! (inside a list operation, once per element). A record whose evaluation fails has its
+//! counts up to the failure.
 
+mod coverage;
 mod metadata;
 
+pub use coverage::{Counter, CounterKind};
 pub use metadata::{Metadata, MetadataError};
 
 use crate::schema::{Schema, Ty};
@@ -109,6 +136,11 @@ pub const EXPORT_EVAL: &str = "dexp_eval";
 
 /// Every export a policy module has, and no other.
 pub const EXPORTS: [&str; 3] = [EXPORT_MEMORY, EXPORT_HEAP_BASE, EXPORT_EVAL];
+
+/// The name of the immutable `i32` global holding the address of the coverage counters: the
+/// one extra export of an instrumented module, allowed only when its metadata has a
+/// [`Metadata::coverage`] table.
+pub const EXPORT_COVERAGE: &str = "dexp_coverage";
 
 /// The alignment of every area the host places in memory, and of the scratch area.
 pub const AREA_ALIGN: u32 = 8;

@@ -27,7 +27,7 @@ mod validate;
 
 pub use evaluator::{Decisions, Evaluator, Summary};
 
-use crate::abi::{Metadata, MetadataError, Shape};
+use crate::abi::{Metadata, MetadataError, Shape, EXPORT_COVERAGE};
 use crate::schema::Schema;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
@@ -135,6 +135,11 @@ pub enum LoadError {
     /// wasmtime could not compile or prepare the module.
     #[error("the module cannot be compiled: {0}")]
     Compile(String),
+    /// The coverage counters of an instrumented module are not declared consistently: the
+    /// `dexp_coverage` export without a coverage table, the table without the export, or
+    /// counters that do not lie below `dexp_heap_base`.
+    #[error("the module's coverage counters are not usable: {0}")]
+    Coverage(String),
 }
 
 /// Why a batch produced no decisions.
@@ -236,6 +241,7 @@ impl Runtime {
         }
         let checked = validate::check_module(bytes)?;
         let metadata = Metadata::decode(checked.metadata)?;
+        check_coverage(checked.coverage, metadata.coverage.as_deref())?;
         let shape = Arc::new(metadata.shape()?);
         let initial = checked.memory_pages.saturating_mul(1 << 16);
         if initial > self.inner.limits.memory_bytes as u64 {
@@ -249,6 +255,32 @@ impl Runtime {
         let pre = Linker::new(engine).instantiate_pre(&module).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
         Ok(Policy { inner: Arc::new(PolicyInner { runtime: self.clone(), pre, metadata, shape }) })
     }
+}
+
+/// An instrumented module's counters: the export and the table come together, and `count`
+/// counters from the exported address, 8-aligned, end at or below `dexp_heap_base`.
+fn check_coverage(export: Option<(u32, u32)>, table: Option<&[crate::abi::Counter]>) -> Result<(), LoadError> {
+    let (address, heap_base, count) = match (export, table) {
+        (None, None) => return Ok(()),
+        (Some((address, heap_base)), Some(table)) => (address, heap_base, table.len()),
+        (Some(_), None) => {
+            return Err(LoadError::Coverage(format!(
+                "it exports `{EXPORT_COVERAGE}` but its metadata has no coverage table"
+            )))
+        }
+        (None, Some(_)) => {
+            return Err(LoadError::Coverage(format!(
+                "its metadata has a coverage table but it does not export `{EXPORT_COVERAGE}`"
+            )))
+        }
+    };
+    let end = (count as u64).checked_mul(8).and_then(|bytes| bytes.checked_add(u64::from(address)));
+    if address % 8 != 0 || end.is_none_or(|end| end > u64::from(heap_base)) {
+        return Err(LoadError::Coverage(format!(
+            "{count} counters at address {address} do not fit 8-aligned below `dexp_heap_base` ({heap_base})"
+        )));
+    }
+    Ok(())
 }
 
 /// Advances the engine's epoch every tick while the runtime lives.

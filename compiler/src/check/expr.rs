@@ -253,10 +253,11 @@ impl<'a> Cx<'a> {
             A::Call(name, args) => self.call(name, args, e.span, want, scope),
             A::If(c, t, f) => {
                 let c = self.expect(c, &Ty::Bool, scope);
+                let id = self.branch(e.span, vec![t.span, f.span], scope);
                 self.branches(&[t, f], want, scope, |exprs| {
                     let mut it = exprs.into_iter();
                     match (it.next(), it.next()) {
-                        (Some(t), Some(f)) => K::If(Box::new(c), Box::new(t), Box::new(f)),
+                        (Some(t), Some(f)) => K::If(Box::new(c), Box::new(t), Box::new(f), id),
                         _ => K::Const(Value::Null),
                     }
                 })

@@ -246,7 +246,8 @@ impl<'a> Cx<'a> {
         let bodies: Vec<&ast::Expr> = arms.iter().map(|a| &a.body).collect();
         let table: Vec<u32> = table.into_iter().map(|a| a.unwrap_or(0)).collect();
         let scrutinee = s.expr;
-        self.branches(&bodies, want, scope, |exprs| K::Match(Box::new(scrutinee), table, exprs))
+        let id = self.branch(span, arms.iter().map(|a| a.span).collect(), scope);
+        self.branches(&bodies, want, scope, |exprs| K::Match(Box::new(scrutinee), table, exprs, id))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -27,7 +27,7 @@ impl Facts<'_> {
                 (Some(false), Some(false)) => Some(false),
                 _ => None,
             },
-            K::If(c, t, f) => match self.always(c)? {
+            K::If(c, t, f, _) => match self.always(c)? {
                 true => self.always(t),
                 false => self.always(f),
             },

@@ -4,6 +4,12 @@
 //! is evaluated by the same engine `dexpc eval` uses (the compiled module by default), as one
 //! batch. Failures print a diff of the fields that differ; the run ends with
 //! `N passed, M failed`.
+//!
+//! With `--coverage` the cases run on an instrumented build of each policy instead, and a
+//! [`coverage::Report`] of its counters follows each policy's results; `--min-coverage P`
+//! fails the run when a policy's requirement coverage is below `P` percent.
+
+mod coverage;
 
 use super::eval::Batch;
 use super::workers::{self, Options};
@@ -11,6 +17,7 @@ use super::{print_diagnostics, read_source, CliError};
 use crate::{EngineKind, ErrorFormat};
 use dexp_compiler::cases::{self, Case, Expectation};
 use dexp_compiler::Diagnostic;
+use dexp_runtime::engine::Policy;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,10 +28,33 @@ struct Totals {
     passed: usize,
     failed: usize,
     broken_files: usize,
+    /// Policies whose requirement coverage is below `--min-coverage`, with their coverage.
+    below_minimum: Vec<(PathBuf, f64)>,
+}
+
+/// What `dexpc test` was asked to do.
+#[derive(Clone, Copy)]
+pub struct TestOptions {
+    /// The back end (the compiled module by default).
+    pub engine: EngineKind,
+    /// How to print diagnostics.
+    pub format: ErrorFormat,
+    /// Run on the instrumented module and report coverage.
+    pub coverage: bool,
+    /// Fail when a policy's requirement coverage is below this percentage (implies
+    /// `coverage`).
+    pub min_coverage: Option<f64>,
 }
 
 /// Runs the `test` command.
-pub fn run(paths: &[PathBuf], engine: EngineKind, format: ErrorFormat) -> Result<ExitCode, CliError> {
+pub fn run(paths: &[PathBuf], options: TestOptions) -> Result<ExitCode, CliError> {
+    let coverage = options.coverage || options.min_coverage.is_some();
+    if coverage && options.engine == EngineKind::Interp {
+        return Err(CliError::Other(
+            "coverage is measured on the compiled module: drop `--engine interp` to use `--coverage`".into(),
+        ));
+    }
+    let options = TestOptions { coverage, ..options };
     let roots: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
     let mut policies = Vec::new();
     for root in &roots {
@@ -40,7 +70,7 @@ pub fn run(paths: &[PathBuf], engine: EngineKind, format: ErrorFormat) -> Result
             continue;
         }
         tested += 1;
-        run_policy(policy, &cases_path, engine, format, &mut totals)?;
+        run_policy(policy, &cases_path, options, &mut totals)?;
     }
     if tested == 0 {
         eprintln!(
@@ -49,7 +79,14 @@ pub fn run(paths: &[PathBuf], engine: EngineKind, format: ErrorFormat) -> Result
         );
     }
     println!("{} passed, {} failed", totals.passed, totals.failed);
-    let ok = totals.failed == 0 && totals.broken_files == 0 && tested > 0;
+    for (policy, percent) in &totals.below_minimum {
+        eprintln!(
+            "error: requirement coverage of {} is {percent:.1}%, below the minimum of {}% (--min-coverage)",
+            policy.display(),
+            options.min_coverage.unwrap_or(0.0)
+        );
+    }
+    let ok = totals.failed == 0 && totals.broken_files == 0 && tested > 0 && totals.below_minimum.is_empty();
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -79,32 +116,34 @@ fn find_policies(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
     Ok(())
 }
 
-fn run_policy(
-    policy: &Path,
-    cases_path: &Path,
-    engine: EngineKind,
-    format: ErrorFormat,
-    totals: &mut Totals,
-) -> Result<(), CliError> {
+fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &mut Totals) -> Result<(), CliError> {
     let text = read_source(cases_path)?;
     let cases = match cases::parse(&text) {
         Ok(cases) => cases,
         Err(errors) => {
             let diagnostics: Vec<Diagnostic> = errors.into_iter().map(Diagnostic::from).collect();
-            print_diagnostics(&diagnostics, cases_path, &text, format);
+            print_diagnostics(&diagnostics, cases_path, &text, options.format);
             totals.broken_files += 1;
             return Ok(());
         }
     };
-    let options = Options::new(engine, false, format);
-    let Some(loaded) = workers::load(policy, options)? else {
-        totals.broken_files += 1;
-        return Ok(());
-    };
-    let mut worker = (loaded.factory)()?;
-    let batch = Batch { first_line: 1, lines: cases.iter().map(|c| Ok(c.input.clone().into_bytes())).collect() };
     let mut out = String::new();
-    worker.process(&batch, &mut out);
+    let report = if options.coverage {
+        let Some(report) = run_instrumented(policy, &cases, options.format, &mut out)? else {
+            totals.broken_files += 1;
+            return Ok(());
+        };
+        Some(report)
+    } else {
+        let Some(loaded) = workers::load(policy, Options::new(options.engine, false, options.format))? else {
+            totals.broken_files += 1;
+            return Ok(());
+        };
+        let mut worker = (loaded.factory)()?;
+        let batch = Batch { first_line: 1, lines: cases.iter().map(|c| Ok(c.input.clone().into_bytes())).collect() };
+        worker.process(&batch, &mut out);
+        None
+    };
     let results: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect();
     let (mut passed, mut failed) = (0, 0);
     for (case, actual) in cases.iter().zip(results.iter().chain(std::iter::repeat(&Value::Null))) {
@@ -120,7 +159,45 @@ fn run_policy(
     println!("{}: {passed} passed, {failed} failed", policy.display());
     totals.passed += passed;
     totals.failed += failed;
+    if let Some(report) = report {
+        print!("{}", report.render(&policy.display().to_string()));
+        let percent = report.rule_percent();
+        if options.min_coverage.is_some_and(|min| percent < min) {
+            totals.below_minimum.push((policy.to_path_buf(), percent));
+        }
+    }
     Ok(())
+}
+
+/// Compiles `policy` instrumented, runs the cases on it as one NDJSON batch (one output line
+/// per case, into `out`) and reads its coverage. `None` when the policy does not compile;
+/// its diagnostics have been printed.
+fn run_instrumented(
+    policy: &Path,
+    cases: &[Case],
+    format: ErrorFormat,
+    out: &mut String,
+) -> Result<Option<coverage::Report>, CliError> {
+    let source = read_source(policy)?;
+    let compiled = match dexp_compiler::compile_instrumented(&source) {
+        Ok(compiled) => compiled,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, policy, &source, format);
+            return Ok(None);
+        }
+    };
+    print_diagnostics(&compiled.warnings, policy, &source, format);
+    let failed = |what: &str, e: &dyn std::fmt::Display| CliError::Other(format!("{}: {what}: {e}", policy.display()));
+    let loaded = Policy::load(&compiled.wasm).map_err(|e| failed("the instrumented module was refused", &e))?;
+    let mut evaluator = loaded.evaluator().map_err(|e| failed("cannot start an evaluator", &e))?;
+    let lines: Vec<&str> = cases.iter().map(|c| c.input.as_str()).collect();
+    evaluator.evaluate_ndjson(&lines.join("\n"), 1, out).map_err(|e| failed("cannot evaluate the cases", &e))?;
+    let table = loaded.metadata().coverage.as_deref().unwrap_or_default();
+    let counts = evaluator.coverage().unwrap_or_default();
+    let report = coverage::Report::new(table, &counts).ok_or_else(|| {
+        CliError::Other(format!("{}: the coverage table does not fit the counters", policy.display()))
+    })?;
+    Ok(Some(report))
 }
 
 /// `None` when the case passes, else a readable report of what differs.

@@ -11,7 +11,7 @@ use super::expr::{Emitter, Regs};
 use super::func::{mem, Func};
 use super::helpers::Helper;
 use super::repr::{has_refs, Gen, Var};
-use super::{CodegenError, Ctx, GLOBAL_VAR_PTR, POOL_ADDR};
+use super::{CodegenError, Ctx, GLOBAL_VAR_PTR};
 use crate::ir::Ty;
 use dexp_runtime::abi::STATUS_DECIDED;
 use wasm_encoder::{BlockType, Instruction as I, ValType};
@@ -61,6 +61,7 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
     f.op(I::I32Store(mem(slot_layout.site, 4)));
     let body = std::mem::take(&mut f.code);
     let pool_len = g.cx.pool.len() as u32;
+    let pool_addr = g.cx.pool_addr;
 
     // The prologue, now that the constant pool is complete.
     f.depth = 0;
@@ -100,7 +101,7 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
     f.end();
     if pool_len > 0 {
         f.get(pool);
-        f.i32(POOL_ADDR as i32);
+        f.i32(pool_addr as i32);
         f.i32(pool_len as i32);
         f.op(I::MemoryCopy { src_mem: 0, dst_mem: 0 });
     }

@@ -254,20 +254,22 @@ impl<'c, 'p> Emitter<'c, 'p> {
             K::Compare(op, a, b) => self.compare(*op, a, b),
             K::InSet(a, set) => self.in_set(a, set),
             K::InList(a, list) => self.in_list(a, list),
-            K::If(c, t, f) => {
+            K::If(c, t, f, branch) => {
                 self.expr(c)?;
                 let bt = self.g.block_type(&e.ty);
                 self.f().if_(bt);
+                self.count_arm(*branch, 0);
                 let before = self.state.clone();
                 self.expr(t)?;
                 let after_then = std::mem::replace(&mut self.state, before);
                 self.f().else_();
+                self.count_arm(*branch, 1);
                 self.expr(f)?;
                 self.state.merge(&after_then);
                 self.f().end();
                 Ok(())
             }
-            K::Match(s, table, arms) => self.match_(s, table, arms, &e.ty),
+            K::Match(s, table, arms, branch) => self.match_(s, table, arms, *branch, &e.ty),
             K::Quant(q) => self.quant(q, &e.ty),
             K::MinMax(is_max, args) => self.min_max(*is_max, args, &e.ty),
             K::Coalesce(a, b) => self.coalesce(a, b, &e.ty),
@@ -362,12 +364,16 @@ impl<'c, 'p> Emitter<'c, 'p> {
         let program = self.program;
         let group = program.groups.get(g as usize).ok_or_else(|| internal("unknown group"))?;
         let bits = self.g.f.local(ValType::I64);
+        let scratch = self.g.cx.counters.is_some().then(|| self.g.f.local(ValType::I32));
         self.f().i64(0);
         self.f().set(bits);
         for (i, rule) in group.rules.iter().enumerate().take(64) {
             self.push_frame(rule.cond.locals);
             self.expr(&rule.cond.expr)?;
             self.pop_frame();
+            if let (Some(counters), Some(scratch)) = (&self.g.cx.counters, scratch) {
+                counters.rule(&mut self.g.f, g, i, scratch);
+            }
             let f = self.f();
             if group.kind == GroupKind::Requirements {
                 f.op(I::I32Eqz);
@@ -480,7 +486,14 @@ impl<'c, 'p> Emitter<'c, 'p> {
         Ok(())
     }
 
-    fn match_(&mut self, s: &Expr, table: &[u32], arms: &[Expr], ty: &Ty) -> R {
+    /// Counts entering branch `arm` of `branch`, in an instrumented build.
+    fn count_arm(&mut self, branch: BranchId, arm: usize) {
+        if let Some(counters) = &self.g.cx.counters {
+            counters.arm(&mut self.g.f, branch, arm);
+        }
+    }
+
+    fn match_(&mut self, s: &Expr, table: &[u32], arms: &[Expr], branch: BranchId, ty: &Ty) -> R {
         let k = arms.len() as u32;
         if k == 0 {
             return Err(internal("match without arms"));
@@ -500,6 +513,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
         let mut merged: Option<State> = None;
         for (j, arm) in arms.iter().enumerate() {
             self.f().end();
+            self.count_arm(branch, j);
             self.state = before.clone();
             self.expr(arm)?;
             match &mut merged {
@@ -684,8 +698,8 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::Coalesce(a, b)
         | K::DateShift(a, b, _, _)
         | K::DateDiff(a, b) => vec![a, b],
-        K::If(a, b, c) => vec![a, b, c],
-        K::Match(s, _, arms) => std::iter::once(&**s).chain(arms.iter()).collect(),
+        K::If(a, b, c, _) => vec![a, b, c],
+        K::Match(s, _, arms, _) => std::iter::once(&**s).chain(arms.iter()).collect(),
         K::Quant(q) => {
             std::iter::once(&q.list).chain(q.filter.as_ref()).chain(q.body.as_ref()).chain(q.default.as_ref()).collect()
         }

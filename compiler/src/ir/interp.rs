@@ -353,14 +353,14 @@ impl<'p> Ctx<'p> {
                 let v = self.eval(a, frame)?;
                 Value::Bool(items_of(&self.eval(list, frame)?).contains(&v))
             }
-            K::If(c, t, f) => {
+            K::If(c, t, f, _) => {
                 if bool_of(&self.eval(c, frame)?) {
                     self.eval(t, frame)?
                 } else {
                     self.eval(f, frame)?
                 }
             }
-            K::Match(scrutinee, table, arms) => {
+            K::Match(scrutinee, table, arms, _) => {
                 let variant = match self.eval(scrutinee, frame)? {
                     Value::Enum(v) => v,
                     _ => 0,

@@ -4,7 +4,7 @@
 //! reads `abi_version` first and refuses any other version before reading the rest, so a later
 //! version may change everything else.
 
-use super::{Layout, LayoutError, Shape, ABI_VERSION};
+use super::{Counter, Layout, LayoutError, Shape, ABI_VERSION};
 use crate::schema::Schema;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,10 @@ pub struct Metadata {
     /// Descriptions of the expressions whose evaluation can fail, indexed by a decision slot's
     /// error-site word. A host reports the description as the failed record's error path.
     pub sites: Vec<String>,
+    /// Present only in an instrumented module: what each coverage counter counts, counter `i`
+    /// being the `u64` at `dexp_coverage + 8 * i`. Absent from the JSON of a plain module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Vec<Counter>>,
 }
 
 /// Why a module's metadata cannot be used.
@@ -75,6 +79,7 @@ impl Metadata {
             layout: shape.layout,
             schema: shape.schema,
             sites,
+            coverage: None,
         };
         metadata.check_hash()?;
         Ok(metadata)

@@ -6,9 +6,13 @@
 //! first set to an invalid value (so a slot the guest forgot cannot pass for a decision), the
 //! guest runs under the runtime's deadline or fuel, and the decisions are read straight from
 //! linear memory. After any trap the instance is dropped and the next batch gets a fresh one.
+//!
+//! With an instrumented module the evaluator also keeps the coverage counts: after every batch
+//! that completes it copies the guest's counters, and when an instance is dropped it carries
+//! those counts over, so [`Evaluator::coverage`] covers every completed batch of the evaluator.
 
 use super::{EvalError, Interrupt, Policy};
-use crate::abi::{self, Placement, Shape, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY};
+use crate::abi::{self, Placement, Shape, EXPORT_COVERAGE, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY};
 use crate::decode::Region;
 use crate::encode::BatchEncoder;
 use crate::json::{self, RecordError};
@@ -59,6 +63,40 @@ struct Live {
     memory: Memory,
     eval: TypedFunc<(i32, i32, i32, i32, i32), i32>,
     heap_base: u32,
+    /// The address of the coverage counters of an instrumented module.
+    counters: Option<u32>,
+}
+
+/// The coverage counts of an evaluator running an instrumented module.
+#[derive(Debug, Clone)]
+struct Counts {
+    /// The sums of the instances dropped so far.
+    carried: Vec<u64>,
+    /// The live instance's counters after its last completed batch.
+    live: Vec<u64>,
+}
+
+impl Counts {
+    /// Copies the live instance's counters from guest memory.
+    fn read(&mut self, memory: &[u8], at: u32) -> Result<(), EvalError> {
+        let start = at as usize;
+        let bytes = memory
+            .get(start..start + 8 * self.live.len())
+            .ok_or_else(|| EvalError::Trap("the coverage counters lie outside memory".into()))?;
+        for (count, word) in self.live.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            *count = u64::from_le_bytes(le);
+        }
+        Ok(())
+    }
+
+    /// The live instance is gone: keep its counts, and count from zero again.
+    fn carry(&mut self) {
+        for (sum, live) in self.carried.iter_mut().zip(self.live.iter_mut()) {
+            *sum = sum.saturating_add(std::mem::take(live));
+        }
+    }
 }
 
 /// Counts of a batch's outcomes.
@@ -87,6 +125,8 @@ pub struct Evaluator {
     pending: Vec<Pending>,
     text: String,
     loaded: Option<Placement>,
+    /// Coverage counts, for an instrumented module only.
+    counts: Option<Counts>,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -98,8 +138,13 @@ impl std::fmt::Debug for Evaluator {
 impl Evaluator {
     pub(super) fn new(policy: Policy) -> Result<Evaluator, EvalError> {
         let batch = BatchEncoder::new(policy.shape().clone());
+        let counts = policy
+            .metadata()
+            .coverage
+            .as_ref()
+            .map(|table| Counts { carried: vec![0; table.len()], live: vec![0; table.len()] });
         let mut evaluator =
-            Evaluator { policy, live: None, batch, pending: Vec::new(), text: String::new(), loaded: None };
+            Evaluator { policy, live: None, batch, pending: Vec::new(), text: String::new(), loaded: None, counts };
         ensure_live(&mut evaluator.live, &evaluator.policy)?;
         Ok(evaluator)
     }
@@ -107,6 +152,22 @@ impl Evaluator {
     /// The policy this evaluator runs.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The coverage counts of an instrumented module (see [`crate::abi::Metadata::coverage`]
+    /// for what each counts) over every batch this evaluator completed; `None` for a plain
+    /// module. A batch that ended in an [`EvalError`] adds nothing.
+    pub fn coverage(&self) -> Option<Vec<u64>> {
+        let counts = self.counts.as_ref()?;
+        Some(counts.carried.iter().zip(&counts.live).map(|(a, b)| a.saturating_add(*b)).collect())
+    }
+
+    /// Drops the live instance, keeping its coverage counts.
+    fn drop_instance(&mut self) {
+        self.live = None;
+        if let Some(counts) = &mut self.counts {
+            counts.carry();
+        }
     }
 
     /// An empty batch for this policy's records, to fill and pass to [`Self::load`].
@@ -133,7 +194,7 @@ impl Evaluator {
             let pages = (place.end() - have).div_ceil(1 << 16);
             if let Err(e) = live.memory.grow(&mut live.store, pages) {
                 let refused = live.store.data().refused;
-                self.live = None;
+                self.drop_instance();
                 return Err(if refused || place.end() > limit as u64 {
                     EvalError::MemoryLimit(limit)
                 } else {
@@ -189,13 +250,16 @@ impl Evaluator {
         let var_end = match called {
             Ok(end) => end as u32,
             Err(error) => {
-                self.live = None;
+                self.drop_instance();
                 self.loaded = None;
                 return Err(error);
             }
         };
         let live = self.live.as_ref().ok_or(EvalError::NothingLoaded)?;
         let mem = live.memory.data(&live.store);
+        if let (Some(counts), Some(at)) = (&mut self.counts, live.counters) {
+            counts.read(mem, at)?;
+        }
         let var_start = place.var_ptr as usize;
         let vars = match mem.get(var_start..var_start + var_end as usize) {
             Some(vars) if var_end >= place.var_len => vars,
@@ -415,7 +479,20 @@ fn instantiate(policy: &Policy) -> Result<Live, EvalError> {
         .get_global(&mut store, EXPORT_HEAP_BASE)
         .and_then(|g| g.get(&mut store).i32())
         .ok_or_else(|| missing(EXPORT_HEAP_BASE))? as u32;
-    Ok(Live { store, memory, eval, heap_base })
+    let counters = match &policy.metadata().coverage {
+        None => None,
+        Some(table) => {
+            let at = instance
+                .get_global(&mut store, EXPORT_COVERAGE)
+                .and_then(|g| g.get(&mut store).i32())
+                .ok_or_else(|| missing(EXPORT_COVERAGE))? as u32;
+            if u64::from(at) + 8 * table.len() as u64 > memory.data_size(&store) as u64 {
+                return Err(EvalError::Instantiate("the coverage counters lie outside memory".into()));
+            }
+            Some(at)
+        }
+    };
+    Ok(Live { store, memory, eval, heap_base, counters })
 }
 
 fn classify(e: &wasmtime::Error, state: &StoreState, limits: &super::Limits) -> EvalError {

@@ -3,9 +3,10 @@
 //! section.
 
 use super::LoadError;
-use crate::abi::{EXPORTS, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY, SECTION};
+use crate::abi::{EXPORTS, EXPORT_COVERAGE, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY, SECTION};
 use wasmparser::{
-    ExternalKind, FuncType, GlobalType, Imports, MemoryType, Parser, Payload, ValType, Validator, WasmFeatures,
+    ExternalKind, FuncType, GlobalType, Imports, MemoryType, Operator, Parser, Payload, ValType, Validator,
+    WasmFeatures,
 };
 
 /// What the runtime needs from a module that passed the checks.
@@ -14,6 +15,9 @@ pub(super) struct Checked<'a> {
     pub metadata: &'a [u8],
     /// The memory's initial size in 64 KiB pages.
     pub memory_pages: u64,
+    /// The `dexp_coverage` export of an instrumented module: the counters' address, and
+    /// `dexp_heap_base` (both constants).
+    pub coverage: Option<(u32, u32)>,
 }
 
 /// The parts of a module the checks look at.
@@ -22,6 +26,8 @@ struct Parts<'a> {
     types: Vec<FuncType>,
     functions: Vec<u32>,
     globals: Vec<GlobalType>,
+    /// Each global's initial value when it is an `i32.const`.
+    global_values: Vec<Option<i32>>,
     memories: Vec<MemoryType>,
     exports: Vec<(&'a str, ExternalKind, u32)>,
     metadata: Vec<&'a [u8]>,
@@ -42,7 +48,8 @@ pub(super) fn check_module(bytes: &[u8]) -> Result<Checked<'_>, LoadError> {
     };
     let memory_pages = check_memory(&parts)?;
     check_exports(&parts)?;
-    Ok(Checked { metadata, memory_pages })
+    let coverage = check_coverage(&parts)?;
+    Ok(Checked { metadata, memory_pages, coverage })
 }
 
 fn collect(bytes: &[u8]) -> Result<Parts<'_>, LoadError> {
@@ -71,7 +78,14 @@ fn collect(bytes: &[u8]) -> Result<Parts<'_>, LoadError> {
             }
             Payload::GlobalSection(reader) => {
                 for g in reader {
-                    parts.globals.push(g.map_err(invalid)?.ty);
+                    let g = g.map_err(invalid)?;
+                    let mut ops = g.init_expr.get_operators_reader();
+                    let value = match (ops.read(), ops.read()) {
+                        (Ok(Operator::I32Const { value }), Ok(Operator::End)) => Some(value),
+                        _ => None,
+                    };
+                    parts.globals.push(g.ty);
+                    parts.global_values.push(value);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -109,7 +123,7 @@ fn check_memory(parts: &Parts) -> Result<u64, LoadError> {
 
 fn check_exports(parts: &Parts) -> Result<(), LoadError> {
     for (name, _, _) in &parts.exports {
-        if !EXPORTS.contains(name) {
+        if !EXPORTS.contains(name) && *name != EXPORT_COVERAGE {
             return Err(LoadError::UnexpectedExport((*name).into()));
         }
     }
@@ -159,6 +173,34 @@ fn check_exports(parts: &Parts) -> Result<(), LoadError> {
         (kind, index) => return Err(wrong(EXPORT_EVAL, expected, describe(kind, index))),
     }
     Ok(())
+}
+
+/// The optional `dexp_coverage` export: an immutable `i32` global with a constant value, like
+/// `dexp_heap_base` (which [`check_exports`] has checked). Returns both values.
+fn check_coverage(parts: &Parts) -> Result<Option<(u32, u32)>, LoadError> {
+    let global = |name: &str| parts.exports.iter().find(|(n, _, _)| *n == name).map(|&(_, kind, index)| (kind, index));
+    let Some(export) = global(EXPORT_COVERAGE) else {
+        return Ok(None);
+    };
+    let expected = "an immutable i32 global set by `i32.const`";
+    let wrong =
+        |found: String| LoadError::WrongExport { name: EXPORT_COVERAGE.into(), expected: expected.into(), found };
+    let constant = |index: u32| -> Option<u32> {
+        let ty = parts.globals.get(index as usize)?;
+        let ok = ty.content_type == ValType::I32 && !ty.mutable && !ty.shared;
+        ok.then(|| parts.global_values.get(index as usize).copied().flatten()).flatten().map(|v| v as u32)
+    };
+    let address = match export {
+        (ExternalKind::Global, index) => constant(index).ok_or_else(|| wrong(format!("global {index}")))?,
+        (kind, index) => return Err(wrong(describe(kind, index))),
+    };
+    let heap_base =
+        global(EXPORT_HEAP_BASE).and_then(|(_, index)| constant(index)).ok_or_else(|| LoadError::WrongExport {
+            name: EXPORT_HEAP_BASE.into(),
+            expected: "an immutable i32 global set by `i32.const` in an instrumented module".into(),
+            found: "a global with another initial value".into(),
+        })?;
+    Ok(Some((address, heap_base)))
 }
 
 fn describe(kind: ExternalKind, index: u32) -> String {
