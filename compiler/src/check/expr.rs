@@ -71,9 +71,14 @@ impl<'a> Cx<'a> {
     }
 
     /// The source text of a span, with runs of whitespace folded to one space.
+    /// Comments are left out.
     fn snippet(&self, span: Span) -> String {
         let text = self.source.get(span.start as usize..span.end as usize).unwrap_or("");
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        let code = text.lines().map(|line| match crate::syntax::comment_start(line) {
+            Some(at) => line.get(..at).unwrap_or(""),
+            None => line,
+        });
+        code.flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
     }
 
     /// Checks a definition's body once, on first use or in declaration order.

@@ -125,9 +125,11 @@ impl Builder {
         }
     }
 
+    /// The pair's span, without the whitespace and comments pest skips after its last token.
     fn span(pair: &Pair<Rule>, offset: usize) -> Span {
         let s = pair.as_span();
-        Span::new(s.start() + offset, s.end() + offset)
+        let len = code_len(pair.as_str());
+        Span::new(s.start() + offset, s.start() + len + offset)
     }
 
     fn name(pair: Pair<Rule>, offset: usize) -> Name {
@@ -501,6 +503,36 @@ fn binop(rule: Rule) -> Option<BinOp> {
         Rule::op_div => BinOp::Div,
         _ => return None,
     })
+}
+
+/// The length of `text` without trailing whitespace and trailing `//` comments.
+pub(crate) fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let code = text.get(..end).unwrap_or("");
+        let line_start = code.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        match comment_start(code.get(line_start..).unwrap_or("")) {
+            Some(at) => end = code.get(..line_start + at).map(|c| c.trim_end().len()).unwrap_or(0),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `//` comment starts in one line, ignoring `//` inside string literals.
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn missing_name(offset: usize) -> Name {
