@@ -9,10 +9,12 @@
 //! # What a module must pass before it is compiled
 //!
 //! wasmparser validation with WebAssembly 2.0 features; no imports at all; no start function;
-//! exactly the exports of [`crate::abi`] with exactly their types; one 32-bit, non-shared
-//! memory whose initial size is within the memory cap; exactly one `dexp` custom section whose
-//! [`Metadata`] has this runtime's ABI version, a consistent schema and the layout derived from
-//! it. Modules are only ever compiled from their bytes, never deserialized.
+//! exactly the exports of [`crate::abi`] with exactly their types (plus `dexp_coverage` for an
+//! instrumented module whose metadata has a coverage table, with its counters below
+//! `dexp_heap_base`); one 32-bit, non-shared memory whose initial size is within the memory
+//! cap; exactly one `dexp` custom section whose [`Metadata`] has this runtime's ABI version, a
+//! consistent schema and the layout derived from it. Modules are only ever compiled from their
+//! bytes, never deserialized.
 //!
 //! # Limits
 //!

@@ -54,6 +54,9 @@ pub fn run(paths: &[PathBuf], options: TestOptions) -> Result<ExitCode, CliError
             "coverage is measured on the compiled module: drop `--engine interp` to use `--coverage`".into(),
         ));
     }
+    if options.min_coverage.is_some_and(|min| min.is_nan() || min < 0.0) {
+        return Err(CliError::Other("`--min-coverage` takes a percentage, such as `90`".into()));
+    }
     let options = TestOptions { coverage, ..options };
     let roots: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
     let mut policies = Vec::new();
