@@ -8,7 +8,7 @@ mod parser;
 pub use error::ParseError;
 pub use limits::{MAX_EXPR_DEPTH, MAX_NESTING, MAX_SOURCE_BYTES};
 pub use parser::parse;
-pub(crate) use parser::comment_start;
+pub(crate) use parser::{comment_start, item_starts};
 
 #[cfg(test)]
 mod tests {

@@ -59,23 +59,10 @@ pub(super) fn comments(source: &str) -> Vec<Comment> {
     out
 }
 
-/// Words that begin a top-level declaration when they start a line. This mirrors the
-/// parser, which splits a file into items the same way; [`items`] checks that they agree.
-const ITEM_KEYWORDS: &[&str] =
-    &["policy", "enum", "record", "input", "output", "const", "let", "fn", "requirements", "advisories"];
-
 /// The byte ranges of the top-level declarations, from their keyword to the end of their
-/// last token, in order (the `policy` line first).
+/// last token, in order (the `policy` line first). The split is the parser's own.
 pub(super) fn items(source: &str, comments: &[Comment]) -> Vec<(usize, usize)> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in source.split_inclusive('\n') {
-        let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if ITEM_KEYWORDS.contains(&word.as_str()) {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
+    let starts = crate::syntax::item_starts(source);
     let ends = starts.iter().skip(1).copied().chain(std::iter::once(source.len()));
     starts.iter().zip(ends).map(|(&start, next)| (start, code_end(source, comments, start, next))).collect()
 }

@@ -54,7 +54,7 @@ fn pratt() -> PrattParser<Rule> {
 
 /// The byte offsets at which top-level items start: lines that begin, unindented, with a
 /// declaration keyword.
-fn item_starts(source: &str) -> Vec<usize> {
+pub(crate) fn item_starts(source: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut offset = 0;
     for line in source.split_inclusive('\n') {
