@@ -33,7 +33,7 @@
 //!
 //! # Instrumented builds
 //!
-//! [`generate_instrumented`] adds coverage counters (see [`coverage`]) at the bottom of the
+//! [`generate_instrumented`] adds coverage counters (module `coverage`) at the bottom of the
 //! guest's memory, before the constant strings, and exports their address as
 //! `dexp_coverage`. With no counters, the layout, code and bytes are those of [`generate`].
 
