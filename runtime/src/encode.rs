@@ -331,8 +331,12 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
         match self.present() {
             (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            (Ty::Int, _) if v.abs() >= 9.2e18 => Err(self.enc.fail(None, "number is outside the 64-bit int range".to_string())),
-            (Ty::Int, _) => Err(self.enc.fail(None, "expected an int written without a fraction or exponent".to_string())),
+            (Ty::Int, _) if v.abs() >= 9.2e18 => {
+                Err(self.enc.fail(None, "number is outside the 64-bit int range".to_string()))
+            }
+            (Ty::Int, _) => {
+                Err(self.enc.fail(None, "expected an int written without a fraction or exponent".to_string()))
+            }
             _ => Err(self.mismatch(&format!("number {v}"))),
         }
     }

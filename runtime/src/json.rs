@@ -241,7 +241,9 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         match self.base() {
             Ty::Int if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            Ty::Int if v.abs() >= 9.2e18 => Err(self.ctx.fail(None, "number is outside the 64-bit int range".to_string())),
+            Ty::Int if v.abs() >= 9.2e18 => {
+                Err(self.ctx.fail(None, "number is outside the 64-bit int range".to_string()))
+            }
             Ty::Int => Err(self.ctx.fail(None, "expected an int written without a fraction or exponent".to_string())),
             _ => Err(self.mismatch(&format!("number {v}"))),
         }

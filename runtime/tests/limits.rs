@@ -75,7 +75,8 @@ fn deep_json_is_an_error_not_a_crash() {
     assert!(e.path.starts_with("nodes[0].kids[0]"), "{e}");
     // In a field the policy ignores, serde_json skips the value without recursing, so even
     // 100,000 levels are skipped safely; the line-length limit bounds the work.
-    let ignored = format!(r#"{{"id":"x","tags":[],"nodes":[],"junk":{}1{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+    let ignored =
+        format!(r#"{{"id":"x","tags":[],"nodes":[],"junk":{}1{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(both(&ignored), Ok(()));
     let broken = format!(r#"{{"id":"x","tags":[],"nodes":[],"junk":{}1}}"#, "[".repeat(100_000));
     assert!(both(&broken).unwrap_err().message.starts_with("invalid JSON"));
