@@ -60,7 +60,7 @@ mod tests {
     /// decisions and errors (bad records and failed evaluations) are compared.
     #[test]
     fn generated_policies_agree_on_generated_records() {
-        let inputs = seeds::random_inputs(31, 150, 3000);
+        let inputs = seeds::random_inputs(31, 100, 3000);
         let (mut policies, mut decided, mut errors) = (0, 0, 0);
         for input in &inputs {
             if let Some((d, e)) = compare(input) {

@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn mutated_modules() {
         let mut loaded = 0;
-        for mut input in seeds::random_inputs(63, 300, 128) {
+        for mut input in seeds::random_inputs(63, 200, 128) {
             input.insert(0, 1);
             let mut u = Unstructured::new(&input[1..]);
             if mutant(&mut u).is_ok_and(|m| fuzz_runtime().load(&m).is_ok()) {
