@@ -17,8 +17,9 @@ use dexp_runtime::{Limits, Policy, Runtime};
 use std::hint::black_box;
 use std::sync::OnceLock;
 
-/// Batch sizes of the pre-encoded benches (a) and (b).
-const BATCHES: [usize; 2] = [1024, 4096];
+/// Batch sizes of the pre-encoded benches (a) and (b): 1024 is the runtime's default batch;
+/// the working set of 4096 (about 1.2 MiB) no longer fits a 1 MiB L2 cache.
+const BATCHES: [usize; 3] = [256, 1024, 4096];
 /// Records per iteration of the other evaluation benches.
 const RECORDS: usize = 4096;
 
@@ -35,7 +36,7 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let compiled = dexp_compiler::compile(POLICY_SOURCE).expect("the reference policy compiles");
         let policy = Policy::load(&compiled.wasm).expect("the module loads");
-        let lines = TenantGen::new(DEFAULT_SEED).lines(RECORDS.max(BATCHES[1]));
+        let lines = TenantGen::new(DEFAULT_SEED).lines(RECORDS.max(BATCHES[2]));
         Fixture { wasm: compiled.wasm, program: compiled.program, policy, lines }
     })
 }
@@ -71,6 +72,8 @@ fn wasm_and_handwritten(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("a_wasm", n), |b| {
             b.iter(|| black_box(evaluator.run().unwrap().len()));
         });
+        let mut plain = PlainModule::new(&f.wasm, &batch);
+        group.bench_function(BenchmarkId::new("a_wasm_plain", n), |b| b.iter(|| black_box(plain.call())));
         let hand = Handwritten::new(f.policy.shape(), &f.policy.metadata().sites).unwrap();
         let mut out = vec![0u8; n * hand.slot_size()];
         group.bench_function(BenchmarkId::new("b_handwritten", n), |b| {
@@ -78,6 +81,46 @@ fn wasm_and_handwritten(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// The module instantiated on plain wasmtime (default configuration: no epoch interruption,
+/// fuel or memory limiter) with one batch placed by the ABI, for the diagnostic bench
+/// `eval/a_wasm_plain/N`: the same guest call as (a) without the runtime's always-on limits
+/// and per-batch bookkeeping, which tells what those cost.
+struct PlainModule {
+    store: wasmtime::Store<()>,
+    eval: wasmtime::TypedFunc<(i32, i32, i32, i32, i32), i32>,
+    args: (i32, i32, i32, i32, i32),
+}
+
+impl PlainModule {
+    fn new(wasm: &[u8], batch: &BatchEncoder) -> PlainModule {
+        use dexp_runtime::abi::{Placement, EXPORT_EVAL, EXPORT_HEAP_BASE, EXPORT_MEMORY};
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let memory = instance.get_memory(&mut store, EXPORT_MEMORY).unwrap();
+        let global = instance.get_global(&mut store, EXPORT_HEAP_BASE).unwrap();
+        let heap_base = global.get(&mut store).i32().unwrap() as u32;
+        let eval = instance.get_typed_func(&mut store, EXPORT_EVAL).unwrap();
+        let (n, var_len) = (batch.len() as u32, batch.vars().len() as u32);
+        let place = Placement::new(batch.shape().layout(), heap_base, n, var_len).unwrap();
+        let have = memory.data_size(&store) as u64;
+        if place.end() > have {
+            memory.grow(&mut store, (place.end() - have).div_ceil(1 << 16)).unwrap();
+        }
+        let mem = memory.data_mut(&mut store);
+        let (in_ptr, var_ptr) = (place.in_ptr as usize, place.var_ptr as usize);
+        mem[in_ptr..in_ptr + batch.records().len()].copy_from_slice(batch.records());
+        mem[var_ptr..var_ptr + batch.vars().len()].copy_from_slice(batch.vars());
+        let args = (n as i32, place.in_ptr as i32, place.out_ptr as i32, place.var_ptr as i32, var_len as i32);
+        PlainModule { store, eval, args }
+    }
+
+    fn call(&mut self) -> i32 {
+        self.eval.call(&mut self.store, self.args).unwrap()
+    }
 }
 
 /// (c) `eval/c_interpreter/4096`: the reference interpreter (`ir::interp::evaluate`) over
