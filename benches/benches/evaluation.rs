@@ -13,7 +13,7 @@ use dexp_benches::{baseline_line, ndjson, Handwritten, TenantGen, DEFAULT_SEED, 
 use dexp_compiler::ir::interp;
 use dexp_runtime::encode::BatchEncoder;
 use dexp_runtime::json;
-use dexp_runtime::{Limits, Policy, Runtime};
+use dexp_runtime::{Interrupt, Limits, Policy, Runtime};
 use std::hint::black_box;
 use std::sync::OnceLock;
 
@@ -195,9 +195,13 @@ fn ndjson_pipeline(c: &mut Criterion) {
 /// `dexpc compile` does between reading the file and writing the module: parse, check,
 /// generate Wasm, validate it with wasmparser. `policy/frontend`: parse and check only.
 ///
-/// `policy/load`: `Runtime::load` of the compiled module on an existing runtime (engine made
-/// once, outside the loop): wasmparser validation, import/export and ABI checks, metadata
-/// decoding, and the wasmtime (Cranelift) compilation of the module.
+/// `policy/load`: the first `Runtime::load` of the compiled module on a runtime: wasmparser
+/// validation, import/export and ABI checks, metadata decoding, and the wasmtime (Cranelift)
+/// compilation of the module. Each iteration uses a new runtime (with fuel, so no ticker
+/// thread; making its engine costs microseconds) so that nothing is cached.
+///
+/// `policy/reload`: `Runtime::load` of the same bytes on a runtime that compiled them before:
+/// the same checks, and the compiled module from the runtime's cache.
 ///
 /// `policy/evaluator`: `Policy::evaluator`, one worker's store and instance.
 fn compile_and_load(c: &mut Criterion) {
@@ -206,8 +210,10 @@ fn compile_and_load(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("frontend", |b| b.iter(|| dexp_compiler::frontend(black_box(POLICY_SOURCE)).unwrap()));
     group.bench_function("compile", |b| b.iter(|| dexp_compiler::compile(black_box(POLICY_SOURCE)).unwrap()));
+    let fuel = Limits { interrupt: Interrupt::Fuel { per_record: 1 << 20 }, ..Limits::default() };
+    group.bench_function("load", |b| b.iter(|| Runtime::new(fuel.clone()).unwrap().load(black_box(&f.wasm)).unwrap()));
     let runtime = Runtime::new(Limits::default()).unwrap();
-    group.bench_function("load", |b| b.iter(|| runtime.load(black_box(&f.wasm)).unwrap()));
+    group.bench_function("reload", |b| b.iter(|| runtime.load(black_box(&f.wasm)).unwrap()));
     group.bench_function("evaluator", |b| b.iter(|| f.policy.evaluator().unwrap()));
     group.finish();
 }

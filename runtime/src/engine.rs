@@ -31,7 +31,7 @@ pub use evaluator::{Decisions, Evaluator, Summary};
 
 use crate::abi::{Metadata, MetadataError, Shape, EXPORT_COVERAGE};
 use crate::schema::Schema;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use wasmtime::{Config, Engine, InstancePre, Linker, Module, OptLevel};
 
@@ -193,7 +193,14 @@ pub struct Runtime {
 struct RuntimeInner {
     engine: Engine,
     limits: Limits,
+    /// Modules this runtime compiled, by their exact bytes: loading the same policy again
+    /// (a host reloading it, or many tenants sharing it) skips Cranelift. Only modules compiled
+    /// here from bytes that passed every check are kept; nothing is ever deserialized.
+    compiled: Mutex<Vec<(Arc<[u8]>, Module)>>,
 }
+
+/// How many compiled modules a runtime keeps for reloads.
+pub const COMPILED_CACHE_ENTRIES: usize = 32;
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,7 +220,7 @@ impl Runtime {
             Interrupt::Fuel { .. } => config.consume_fuel(true),
         };
         let engine = Engine::new(&config).map_err(|e| LoadError::Engine(e.to_string()))?;
-        let inner = Arc::new(RuntimeInner { engine, limits });
+        let inner = Arc::new(RuntimeInner { engine, limits, compiled: Mutex::new(Vec::new()) });
         if let Interrupt::Deadline(_) = inner.limits.interrupt {
             let weak = Arc::downgrade(&inner);
             std::thread::Builder::new()
@@ -235,6 +242,12 @@ impl Runtime {
         &self.inner.limits
     }
 
+    /// How many compiled modules this runtime keeps for reloading the same bytes (at most
+    /// [`COMPILED_CACHE_ENTRIES`]).
+    pub fn compiled_modules(&self) -> usize {
+        self.inner.compiled.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
     /// Checks and compiles a policy module. See the [module documentation](self) for what is
     /// checked.
     pub fn load(&self, bytes: &[u8]) -> Result<Policy, LoadError> {
@@ -253,9 +266,30 @@ impl Runtime {
             )));
         }
         let engine = &self.inner.engine;
-        let module = Module::from_binary(engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let module = self.compile(bytes)?;
         let pre = Linker::new(engine).instantiate_pre(&module).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
         Ok(Policy { inner: Arc::new(PolicyInner { runtime: self.clone(), pre, metadata, shape }) })
+    }
+}
+
+impl Runtime {
+    /// The compiled module for `bytes`, from the cache when these exact bytes were compiled
+    /// before. A poisoned cache lock only disables the cache.
+    fn compile(&self, bytes: &[u8]) -> Result<Module, LoadError> {
+        if let Ok(cache) = self.inner.compiled.lock() {
+            if let Some((_, module)) = cache.iter().find(|(b, _)| **b == *bytes) {
+                return Ok(module.clone());
+            }
+        }
+        let module =
+            Module::from_binary(&self.inner.engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        if let Ok(mut cache) = self.inner.compiled.lock() {
+            if cache.len() >= COMPILED_CACHE_ENTRIES {
+                cache.remove(0);
+            }
+            cache.push((Arc::from(bytes), module.clone()));
+        }
+        Ok(module)
     }
 }
 

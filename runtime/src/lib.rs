@@ -19,5 +19,5 @@ pub mod schema;
 mod testing;
 
 #[cfg(feature = "engine")]
-pub use engine::{EvalError, Evaluator, Limits, LoadError, Policy, Runtime};
+pub use engine::{EvalError, Evaluator, Interrupt, Limits, LoadError, Policy, Runtime};
 pub use json::RecordError;

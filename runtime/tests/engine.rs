@@ -201,3 +201,31 @@ fn policy_is_shareable_and_evaluator_movable() {
     assert_send_sync::<Policy>();
     assert_send::<dexp_runtime::Evaluator>();
 }
+
+/// Loading the same bytes again reuses the module this runtime compiled (no second Cranelift
+/// run), still checks them, and gives a policy that decides like the first; the cache keeps
+/// at most `COMPILED_CACHE_ENTRIES` modules.
+#[test]
+fn reloading_the_same_bytes_reuses_the_compiled_module() {
+    use dexp_runtime::engine::COMPILED_CACHE_ENTRIES;
+    use wasm_encoder::MemoryType;
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let bytes = build(&Spec::default());
+    let first = runtime.load(&bytes).unwrap();
+    let again = runtime.load(&bytes).unwrap();
+    assert_eq!(runtime.compiled_modules(), 1);
+    let mut out = (String::new(), String::new());
+    first.evaluator().unwrap().evaluate_ndjson(&line("a", 1, 2), 1, &mut out.0).unwrap();
+    again.evaluator().unwrap().evaluate_ndjson(&line("a", 1, 2), 1, &mut out.1).unwrap();
+    assert_eq!(out.0, out.1);
+    // Changed bytes are a different module, checked and compiled on their own.
+    for pages in 2..(COMPILED_CACHE_ENTRIES as u64 + 6) {
+        let memory = MemoryType { minimum: pages, maximum: None, memory64: false, shared: false, page_size_log2: None };
+        runtime.load(&build(&Spec { memory, ..Spec::default() })).unwrap();
+    }
+    assert_eq!(runtime.compiled_modules(), COMPILED_CACHE_ENTRIES);
+    // A module that fails the checks is refused whether or not a similar one was cached.
+    let mut broken = bytes.clone();
+    broken.truncate(bytes.len() - 3);
+    assert!(runtime.load(&broken).is_err());
+}
