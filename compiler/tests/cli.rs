@@ -423,3 +423,32 @@ fn a_record_over_its_budget_does_not_change_its_neighbours() {
     assert_eq!(lines, json_lines(&String::from_utf8(without.stdout).unwrap()));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// With `--error-format json`, each failed case is one JSON object with its file, line and
+/// report, and the run still ends with the `N passed, M failed` line.
+#[test]
+fn failed_cases_can_be_reported_as_json() {
+    let dir = std::env::temp_dir().join(format!("dexpc-jsoncases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(repo().join(POLICY), dir.join("p.dexp")).unwrap();
+    let cases = read("policies/defender_experts.cases").replace(
+        "expect { \"xdr\": { \"eligible\": false, \"reasons\": [\"cloud_not_supported\"] } }",
+        "expect { \"billable_seats\": 1 }",
+    );
+    std::fs::write(dir.join("p.cases"), &cases).unwrap();
+    let out = dexpc(&["test", "--error-format", "json", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let failures: Vec<serde_json::Value> =
+        stdout.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(failures.len(), 4, "{stdout}");
+    let first = &failures[0];
+    assert_eq!(first["kind"], "case_failed");
+    assert_eq!(first["case"], "X4: GCC is not supported");
+    let line = cases.lines().position(|l| l.contains("X4: GCC is not supported")).unwrap() + 1;
+    assert_eq!(first["line"], line);
+    assert!(first["message"].as_str().unwrap().contains("billable_seats"), "{first}");
+    assert_eq!(first["actual"]["billable_seats"], 1201);
+    assert!(stdout.trim_end().ends_with("42 passed, 4 failed"), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}

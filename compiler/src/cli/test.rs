@@ -154,8 +154,22 @@ fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &m
             None => passed += 1,
             Some(report) => {
                 failed += 1;
-                let (line, _) = case.span.line_col(&text);
-                println!("FAIL {}:{line}: {}\n{report}", cases_path.display(), case.name);
+                let (line, column) = case.span.line_col(&text);
+                if options.format == ErrorFormat::Json {
+                    // One object per failed case, like diagnostics, for CI annotations.
+                    let failure = serde_json::json!({
+                        "kind": "case_failed",
+                        "file": cases_path.display().to_string(),
+                        "line": line,
+                        "column": column,
+                        "case": case.name,
+                        "message": report.trim_end(),
+                        "actual": actual,
+                    });
+                    println!("{failure}");
+                } else {
+                    println!("FAIL {}:{line}: {}\n{report}", cases_path.display(), case.name);
+                }
             }
         }
     }
