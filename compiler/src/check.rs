@@ -11,6 +11,7 @@ mod expr;
 mod forms;
 mod graph;
 mod lints;
+mod ops;
 
 pub use error::{did_you_mean, CheckError};
 

@@ -5,8 +5,8 @@
 //! variant name such as `active` finds its enum and `null` finds its optional type.
 
 use super::*;
-use crate::ir::{ArithOp, CmpOp, DatePart, ExprKind as K};
-use crate::syntax::ast::{BinOp, ExprKind as A};
+use crate::ir::{DatePart, ExprKind as K};
+use crate::syntax::ast::ExprKind as A;
 
 impl<'a> Cx<'a> {
     pub(super) fn check_bodies(&mut self) {
@@ -72,7 +72,7 @@ impl<'a> Cx<'a> {
 
     /// The source text of a span, with runs of whitespace folded to one space.
     /// Comments are left out.
-    fn snippet(&self, span: Span) -> String {
+    pub(super) fn snippet(&self, span: Span) -> String {
         let text = self.source.get(span.start as usize..span.end as usize).unwrap_or("");
         let code = text.lines().map(|line| match crate::syntax::comment_start(line) {
             Some(at) => line.get(..at).unwrap_or(""),
@@ -82,7 +82,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Checks a definition's body once, on first use or in declaration order.
-    fn check_def(&mut self, id: u32) {
+    pub(super) fn check_def(&mut self, id: u32) {
         let Some(def) = self.defs.get_mut(id as usize) else {
             return;
         };
@@ -150,7 +150,12 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn const_set(&mut self, items: &[ast::Expr], elem: Option<&Ty>, scope: &mut Scope) -> Option<(Ty, Vec<Value>)> {
+    pub(super) fn const_set(
+        &mut self,
+        items: &[ast::Expr],
+        elem: Option<&Ty>,
+        scope: &mut Scope,
+    ) -> Option<(Ty, Vec<Value>)> {
         let mut elem = elem.cloned();
         let mut values = Vec::new();
         for item in items {
@@ -219,7 +224,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn days_misuse(&mut self, span: Span) {
+    pub(super) fn days_misuse(&mut self, span: Span) {
         self.error(CheckError::InvalidOperation {
             message: "`days` only counts days added to or subtracted from a date".into(),
             span,
@@ -663,210 +668,6 @@ impl<'a> Cx<'a> {
             return Typed::error();
         }
         Typed::of(K::Record(values.into_iter().flatten().collect()), Ty::Record(record))
-    }
-
-    fn binary(
-        &mut self,
-        op: BinOp,
-        l: &ast::Expr,
-        r: &ast::Expr,
-        span: Span,
-        want: Option<&Ty>,
-        scope: &mut Scope,
-    ) -> Typed {
-        match op {
-            BinOp::And | BinOp::Or => {
-                let (a, b) = (self.expect(l, &Ty::Bool, scope), self.expect(r, &Ty::Bool, scope));
-                let kind =
-                    if op == BinOp::And { K::And(Box::new(a), Box::new(b)) } else { K::Or(Box::new(a), Box::new(b)) };
-                Typed::of(kind, Ty::Bool)
-            }
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                self.compare(op, l, r, span, scope)
-            }
-            BinOp::In | BinOp::NotIn => {
-                let t = self.membership(l, r, scope);
-                if op == BinOp::NotIn && t.t != T::Error {
-                    return Typed::of(K::Not(Box::new(t.expr)), Ty::Bool);
-                }
-                t
-            }
-            BinOp::Coalesce => self.coalesce(l, r, want, scope),
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, l, r, span, scope),
-        }
-    }
-
-    fn arith(&mut self, op: BinOp, l: &ast::Expr, r: &ast::Expr, span: Span, scope: &mut Scope) -> Typed {
-        let a = self.expr(l, None, scope);
-        if a.t == T::V(Ty::Date) && matches!(op, BinOp::Add | BinOp::Sub) {
-            let b = self.expr(r, None, scope);
-            return match b.t {
-                T::Days => {
-                    let site = self.site(span, scope, "date arithmetic".into());
-                    Typed::of(K::DateShift(Box::new(a.expr), Box::new(b.expr), op == BinOp::Sub, site), Ty::Date)
-                }
-                T::V(Ty::Date) if op == BinOp::Sub => {
-                    Typed::of(K::DateDiff(Box::new(a.expr), Box::new(b.expr)), Ty::Int)
-                }
-                T::Error => Typed::error(),
-                ref t => {
-                    let found = self.t_name(t);
-                    self.error(CheckError::TypeMismatch {
-                        expected: "a number of days".into(),
-                        found,
-                        span: r.span,
-                        help: Some("write `date + 30 days`; subtracting two dates gives the days between them".into()),
-                    });
-                    Typed::error()
-                }
-            };
-        }
-        let x = self.coerce(a, &Ty::Int, l.span);
-        let y = self.expect(r, &Ty::Int, scope);
-        let (aop, what) = match op {
-            BinOp::Add => (ArithOp::Add, "`+`"),
-            BinOp::Sub => (ArithOp::Sub, "`-`"),
-            BinOp::Mul => (ArithOp::Mul, "`*`"),
-            _ => (ArithOp::Div, "`/`"),
-        };
-        let site = self.site(span, scope, what.into());
-        Typed::of(K::Arith(aop, Box::new(x), Box::new(y), site), Ty::Int)
-    }
-
-    /// Whether the expression is a bare name that only an expected type can resolve.
-    fn needs_context(&self, e: &ast::Expr, scope: &Scope) -> bool {
-        match &e.kind {
-            A::Name(n) => {
-                scope.lookup(&n.text).is_none()
-                    && !self.values.contains_key(&n.text)
-                    && !self
-                        .input
-                        .and_then(|(r, _)| self.records.get(r as usize))
-                        .is_some_and(|r| r.fields.iter().any(|(f, _)| f.text == n.text))
-            }
-            A::Null => true,
-            A::Paren(inner) => self.needs_context(inner, scope),
-            _ => false,
-        }
-    }
-
-    fn compare(&mut self, op: BinOp, l: &ast::Expr, r: &ast::Expr, span: Span, scope: &mut Scope) -> Typed {
-        // Check the side that can stand alone first, so `active == p.mode` works too.
-        let (first, second) =
-            if self.needs_context(l, scope) && !self.needs_context(r, scope) { (r, l) } else { (l, r) };
-        let a = self.expr(first, None, scope);
-        let T::V(ty) = a.t.clone() else {
-            if a.t != T::Error {
-                let found = self.t_name(&a.t);
-                self.error(CheckError::InvalidOperation {
-                    message: format!("{found} cannot be compared"),
-                    span: first.span,
-                    help: None,
-                });
-            }
-            let _ = self.expr(second, None, scope);
-            return Typed::error();
-        };
-        let b = self.expect(second, &ty, scope);
-        let (x, y) = if std::ptr::eq(first, l) { (a.expr, b) } else { (b, a.expr) };
-        let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
-        let ok = match &ty {
-            Ty::Int | Ty::Date | Ty::Enum(_) => true,
-            Ty::Bool | Ty::String => !ordered,
-            _ => false,
-        };
-        if !ok {
-            let found = self.ty_name(&ty);
-            let help = match ty {
-                Ty::Optional(_) => Some("compare after giving a default with `??`, or test `present(...)`".to_string()),
-                _ => None,
-            };
-            self.error(CheckError::InvalidOperation {
-                message: format!("`{}` cannot be compared with `{}`", found, op.symbol()),
-                span,
-                help,
-            });
-            return Typed::error();
-        }
-        let cmp = match op {
-            BinOp::Eq => CmpOp::Eq,
-            BinOp::Ne => CmpOp::Ne,
-            BinOp::Lt => CmpOp::Lt,
-            BinOp::Le => CmpOp::Le,
-            BinOp::Gt => CmpOp::Gt,
-            _ => CmpOp::Ge,
-        };
-        Typed::of(K::Compare(cmp, Box::new(x), Box::new(y)), Ty::Bool)
-    }
-
-    fn membership(&mut self, l: &ast::Expr, r: &ast::Expr, scope: &mut Scope) -> Typed {
-        let a = self.expr(l, None, scope);
-        let T::V(ty) = a.t.clone() else {
-            return Typed::error();
-        };
-        // A set literal or a set constant: membership in constants.
-        let set = match &r.kind {
-            A::Set(items) => self.const_set(items, Some(&ty), scope),
-            A::Name(n) if scope.lookup(&n.text).is_none() => match self.values.get(&n.text).copied() {
-                Some((node @ Node::Def(id), _)) if self.defs.get(id as usize).is_some_and(|d| d.is_const) => {
-                    self.use_node(scope.node, node);
-                    self.check_def(id);
-                    self.defs.get(id as usize).and_then(|d| d.set.clone())
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some((elem, values)) = set {
-            if elem != ty {
-                let (expected, found) = (format!("`{}`", self.ty_name(&elem)), format!("`{}`", self.ty_name(&ty)));
-                self.error(CheckError::TypeMismatch { expected, found, span: l.span, help: None });
-                return Typed::error();
-            }
-            return Typed::of(K::InSet(Box::new(a.expr), values), Ty::Bool);
-        }
-        if matches!(r.kind, A::Set(_)) {
-            return Typed::error();
-        }
-        let list_ty = Ty::List(Box::new(ty.clone()));
-        let b = self.expect(r, &list_ty, scope);
-        Typed::of(K::InList(Box::new(a.expr), Box::new(b)), Ty::Bool)
-    }
-
-    fn coalesce(&mut self, l: &ast::Expr, r: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
-        let hint = want.map(|w| match w {
-            Ty::Optional(_) => w.clone(),
-            other => Ty::Optional(Box::new(other.clone())),
-        });
-        let a = self.expr(l, hint.as_ref(), scope);
-        let inner = match &a.t {
-            T::V(Ty::Optional(inner)) => (**inner).clone(),
-            T::Error => return Typed::error(),
-            t => {
-                let found = self.t_name(t);
-                self.error(CheckError::TypeMismatch {
-                    expected: "an optional value".into(),
-                    found,
-                    span: l.span,
-                    help: Some(
-                        "`??` gives a default for a value that may be absent; this one is always present".into(),
-                    ),
-                });
-                return Typed::error();
-            }
-        };
-        // The default may itself be optional: `a ?? b ?? c`.
-        let b = self.expr(r, Some(&inner), scope);
-        match b.t {
-            T::V(Ty::Optional(ref bi)) if **bi == inner => {
-                let ty = Ty::Optional(Box::new(inner));
-                Typed::of(K::Coalesce(Box::new(a.expr), Box::new(b.expr)), ty)
-            }
-            _ => {
-                let y = self.coerce(b, &inner, r.span);
-                Typed::of(K::Coalesce(Box::new(a.expr), Box::new(y)), inner)
-            }
-        }
     }
 
     /// Checks the branches of an `if` or `match` and gives them one type.
