@@ -75,9 +75,10 @@ fn grow(f: &mut Func) {
     f.op(I::I64Shl);
 }
 
-fn str_eq(f: &mut Func) {
-    let (pa, pb, n) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
-    // Lengths differ: not equal.
+/// The common start of the equality helpers over two packed `(offset | length << 32)`
+/// arguments: return false when the lengths differ, else leave the two offsets in `pa`, `pb`
+/// and the length in `n`.
+fn unpack_pair(f: &mut Func, pa: u32, pb: u32, n: u32) {
     f.get(0);
     f.i64(32);
     f.op(I::I64ShrU);
@@ -100,6 +101,11 @@ fn str_eq(f: &mut Func) {
     f.get(1);
     f.op(I::I32WrapI64);
     f.set(pb);
+}
+
+fn str_eq(f: &mut Func) {
+    let (pa, pb, n) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
+    unpack_pair(f, pa, pb, n);
     // Eight bytes at a time, then byte by byte.
     for (width, load) in [(8, I::I64Load(mem(0, 1))), (1, I::I32Load8U(mem(0, 1)))] {
         let exit = f.block(BlockType::Empty);
@@ -138,28 +144,7 @@ fn list_eq(g: &mut Gen, elem: &Ty) -> Result<(), CodegenError> {
     let (size, _) = g.size_align(elem)?;
     let (pa, pb, n) = (g.f.local(ValType::I32), g.f.local(ValType::I32), g.f.local(ValType::I32));
     let f = &mut g.f;
-    f.get(0);
-    f.i64(32);
-    f.op(I::I64ShrU);
-    f.get(1);
-    f.i64(32);
-    f.op(I::I64ShrU);
-    f.op(I::I64Ne);
-    f.if_(BlockType::Empty);
-    f.i32(0);
-    f.op(I::Return);
-    f.end();
-    f.get(0);
-    f.i64(32);
-    f.op(I::I64ShrU);
-    f.op(I::I32WrapI64);
-    f.set(n);
-    f.get(0);
-    f.op(I::I32WrapI64);
-    f.set(pa);
-    f.get(1);
-    f.op(I::I32WrapI64);
-    f.set(pb);
+    unpack_pair(f, pa, pb, n);
     let exit = f.block(BlockType::Empty);
     let top = f.loop_(BlockType::Empty);
     f.get(n);
