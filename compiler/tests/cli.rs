@@ -452,3 +452,26 @@ fn failed_cases_can_be_reported_as_json() {
     assert!(stdout.trim_end().ends_with("42 passed, 4 failed"), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Rejected records pass through `--explain` unchanged; decided ones get their explanation.
+#[test]
+fn explain_leaves_rejected_records_alone() {
+    let plain = dexpc(&["eval", POLICY, "policies/examples/bad-tenants.ndjson"]);
+    let explained = dexpc(&["eval", "--explain", POLICY, "policies/examples/bad-tenants.ndjson"]);
+    assert_eq!(explained.status.code(), Some(1));
+    let (plain, explained) = (
+        json_lines(&String::from_utf8(plain.stdout).unwrap()),
+        json_lines(&String::from_utf8(explained.stdout).unwrap()),
+    );
+    assert_eq!(plain.len(), explained.len());
+    for (p, e) in plain.iter().zip(&explained) {
+        if p.get("error").is_some() {
+            assert_eq!(p, e, "a rejection is not explained");
+        } else {
+            assert!(e["explain"].is_array(), "{e}");
+            let mut without = e.clone();
+            without.as_object_mut().unwrap().remove("explain");
+            assert_eq!(&without, p);
+        }
+    }
+}

@@ -275,10 +275,13 @@ impl Worker for ExplainWorker {
         // Output lines correspond, in order, to the non-blank input lines.
         let inputs = batch.lines.iter().filter_map(line_text);
         for (line, input) in self.scratch.lines().zip(inputs) {
-            let decided = !line.starts_with("{\"line\":");
+            // A line is a decision exactly when its record reads and evaluates; asking the
+            // interpreter (the spec) keeps that right even for an output with a `line` field.
             let record = match input {
-                Ok(text) if decided => json::decode_input(&self.program.schema, text).ok(),
-                _ => None,
+                Ok(text) => json::decode_input(&self.program.schema, text)
+                    .ok()
+                    .filter(|record| interp::evaluate(&self.program, record).is_ok()),
+                Err(_) => None,
             };
             match (record, line.strip_suffix('}')) {
                 (Some(record), Some(open)) => {
