@@ -101,6 +101,20 @@ impl Func {
         self.op(Instruction::LocalGet(local));
     }
 
+    /// Pops a packed string or list reference (`offset | length << 32`) into `packed`, and
+    /// splits it into its offset (`ptr`) and its length (`len`).
+    pub(super) fn unpack_ref(&mut self, packed: u32, ptr: u32, len: u32) {
+        self.set(packed);
+        self.get(packed);
+        self.op(Instruction::I32WrapI64);
+        self.set(ptr);
+        self.get(packed);
+        self.i64(32);
+        self.op(Instruction::I64ShrU);
+        self.op(Instruction::I32WrapI64);
+        self.set(len);
+    }
+
     pub(super) fn set(&mut self, local: u32) {
         self.op(Instruction::LocalSet(local));
     }

@@ -214,15 +214,7 @@ impl Emitter<'_, '_> {
             self.g.f.local(ValType::I32),
         );
         let f = self.f();
-        f.set(l);
-        f.get(l);
-        f.op(I::I32WrapI64);
-        f.set(p);
-        f.get(l);
-        f.i64(32);
-        f.op(I::I64ShrU);
-        f.op(I::I32WrapI64);
-        f.set(n);
+        f.unpack_ref(l, p, n);
         f.i32(0);
         f.set(res);
         let exit = f.block(BlockType::Empty);

@@ -19,15 +19,7 @@ impl Emitter<'_, '_> {
         let (size, _) = self.g.size_align(elem)?;
         let (l, p, n) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
         let f = self.f();
-        f.set(l);
-        f.get(l);
-        f.op(I::I32WrapI64);
-        f.set(p);
-        f.get(l);
-        f.i64(32);
-        f.op(I::I64ShrU);
-        f.op(I::I32WrapI64);
-        f.set(n);
+        f.unpack_ref(l, p, n);
 
         // The accumulator: a bool for all/any, an i64 for count/sum, the best value and
         // whether there is one for max/min.
