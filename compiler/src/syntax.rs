@@ -28,12 +28,9 @@ mod tests {
     }
 
     fn assert_too_deep(source: String) {
-        let started = std::time::Instant::now();
         let result = parse_small_stack(source);
         let errors = result.err().unwrap_or_default();
         assert!(errors.iter().any(|e| matches!(e, ParseError::TooDeep { .. })), "{errors:?}");
-        // Not a timing assertion on speed, only a guard against runaway backtracking.
-        assert!(started.elapsed().as_secs() < 20);
     }
 
     #[test]
