@@ -19,51 +19,9 @@ pub const POLICY_SOURCE: &str = include_str!("../policies/defender_experts.dexp"
 /// The seed the benches and the sample NDJSON files use.
 pub const DEFAULT_SEED: u64 = 0x00de_9e5e_ed00_2025;
 
-/// A small, fast, seeded pseudo-random generator (SplitMix64): the same seed gives the same
-/// records on every machine.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator started from `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-
-    /// A number in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = hi.abs_diff(lo).saturating_add(1);
-        lo.wrapping_add(self.below(span) as i64)
-    }
-
-    /// True with the given probability in percent.
-    pub fn percent(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-
-    /// One of `items`, or `fallback` when there are none.
-    pub fn pick<T: Copy>(&mut self, items: &[T], fallback: T) -> T {
-        items.get(self.below(items.len() as u64) as usize).copied().unwrap_or(fallback)
-    }
-}
+/// The seeded pseudo-random generator the tenants are drawn from, shared with the tests and
+/// the fuzz package (the same sequences as the copy this crate used to hold).
+pub use dexp_testkit::Rng;
 
 /// Generates tenant records as JSON text, shaped like `policies/examples/tenants.ndjson`.
 ///
