@@ -41,7 +41,12 @@ fn the_contract_examples_get_the_same_lines_from_both_builds() {
 
 #[test]
 fn generated_records_get_the_same_outcomes_from_both_builds() {
-    for path in [REFERENCE, "tests/policies/constructs.dexp", "tests/policies/failures.dexp"] {
+    for path in [
+        REFERENCE,
+        "tests/policies/constructs.dexp",
+        "tests/policies/failures.dexp",
+        "tests/policies/text_and_bindings.dexp",
+    ] {
         let source = read(path);
         let plain = compile(&source, path);
         let counted = instrumented(&source);

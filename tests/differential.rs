@@ -138,3 +138,58 @@ fn one_thread_and_several_threads_give_the_same_output() {
     let many = run_wasm_threads(&policy, &lines, 97, 4);
     assert_same("threads", &lines, &one, &many);
 }
+
+/// The documented results of the text operations and `let ... in`, on both back ends: UTF-8
+/// character counts, ASCII-only case mapping and folding, the empty string as a prefix,
+/// suffix and part of everything, and a binding used twice.
+#[test]
+fn text_operations_and_bindings_give_the_documented_results() {
+    let source = r#"policy text
+record In { id: string, s: string, p: string }
+record Out {
+    chars: int, lower: string, upper: string, starts: bool, ends: bool, contains: bool,
+    same: bool, twice: int,
+}
+input In key id
+output Out {
+    chars: len(s), lower: lower(s), upper: upper(s), starts: starts_with(s, p),
+    ends: ends_with(s, p), contains: contains(s, p), same: eq_ignore_case(s, p),
+    twice: let n = len(s) in n + n,
+}
+"#;
+    let compiled = compile(source, "text.dexp");
+    let policy = Policy::load(&compiled.wasm).expect("the compiled policy loads");
+    let cases = [
+        (
+            r#"{"id":"a","s":"ÉTÉ été","p":"ÉT"}"#,
+            r#"{"chars":7,"lower":"ÉtÉ été","upper":"ÉTÉ éTé","starts":true,"ends":false,"contains":true,"same":false,"twice":14}"#,
+        ),
+        (
+            r#"{"id":"b","s":"Tenant-1","p":"TENANT-1"}"#,
+            r#"{"chars":8,"lower":"tenant-1","upper":"TENANT-1","starts":false,"ends":false,"contains":false,"same":true,"twice":16}"#,
+        ),
+        (
+            r#"{"id":"c","s":"straße","p":""}"#,
+            r#"{"chars":6,"lower":"straße","upper":"STRAßE","starts":true,"ends":true,"contains":true,"same":false,"twice":12}"#,
+        ),
+        (
+            r#"{"id":"d","s":"x✓","p":"✓"}"#,
+            r#"{"chars":2,"lower":"x✓","upper":"X✓","starts":false,"ends":true,"contains":true,"same":false,"twice":4}"#,
+        ),
+        (
+            r#"{"id":"e","s":"","p":"a"}"#,
+            r#"{"chars":0,"lower":"","upper":"","starts":false,"ends":false,"contains":false,"same":false,"twice":0}"#,
+        ),
+    ];
+    let lines: Vec<String> = cases.iter().map(|(line, _)| line.to_string()).collect();
+    let wasm = run_wasm(&policy, &lines, 2);
+    for (((line, want), got), line_string) in cases.iter().zip(&wasm).zip(&lines) {
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        let interp: serde_json::Value = serde_json::from_str(&interpret(&compiled.program, line_string))
+            .unwrap_or_else(|e| panic!("{line}: interpreter gave no decision: {e}"));
+        let wasm: serde_json::Value =
+            serde_json::from_str(got).unwrap_or_else(|e| panic!("{line}: module gave no decision: {e}: {got}"));
+        assert_eq!(interp, want, "interpreter on {line}");
+        assert_eq!(wasm, want, "module on {line}");
+    }
+}

@@ -3,49 +3,17 @@
 //! It produces values of every schema type with the edges that break code generators:
 //! integers near `i64::MIN`/`i64::MAX` (so sums, products and negations overflow sometimes),
 //! zero (so divisions fail sometimes), dates near 0001-01-01 and 9999-12-31 (so date shifts
-//! leave the range sometimes), empty and long lists, empty, repeated and non-ASCII strings,
-//! and absent optionals. The same seed always gives the same records.
+//! leave the range sometimes), empty and long lists, empty, repeated and non-ASCII strings
+//! (with ASCII and non-ASCII case pairs and common prefixes, for the text operations), and
+//! absent optionals. The same seed always gives the same records.
 
 use dexp_runtime::date::{MAX_DAY, MIN_DAY};
 use dexp_runtime::json;
 use dexp_runtime::schema::{Schema, Ty, Value};
 use std::sync::Arc;
 
-/// A small, fast, seeded pseudo-random generator (SplitMix64).
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator with the given seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    /// True with probability `percent`/100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    /// A number in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = (hi as i128 - lo as i128 + 1) as u128;
-        (lo as i128 + (u128::from(self.next_u64()) % span) as i128) as i64
-    }
-}
+/// The seeded generator, shared with the fuzz package and the benches (`dexp-testkit`).
+pub use dexp_testkit::Rng;
 
 const STRINGS: &[&str] = &[
     "",
@@ -58,6 +26,16 @@ const STRINGS: &[&str] = &[
     "eu",
     "us",
     "commercial",
+    // For the text operations: case pairs (ASCII and not), prefixes, multi-byte characters.
+    "Tenant-1",
+    "TENANT-2",
+    "ten",
+    "ÉTÉ",
+    "été",
+    "straße",
+    "İstanbul",
+    "ǅ",
+    "a✓",
 ];
 
 /// Generates input records for one schema.
@@ -93,7 +71,7 @@ impl<'s> Generator<'s> {
     /// A random value of `ty`; lists get shorter with depth.
     pub fn value(&mut self, ty: &Ty, depth: usize) -> Value {
         match ty {
-            Ty::Bool => Value::Bool(self.rng.chance(50)),
+            Ty::Bool => Value::Bool(self.rng.percent(50)),
             Ty::Int => Value::Int(self.int()),
             Ty::Date => Value::Date(self.date()),
             Ty::String => Value::Str(Arc::from(self.string())),
@@ -118,7 +96,7 @@ impl<'s> Generator<'s> {
                 Value::List(items.into())
             }
             Ty::Optional(inner) => {
-                if self.rng.chance(30) {
+                if self.rng.percent(30) {
                     Value::Null
                 } else {
                     self.value(inner, depth)
@@ -151,7 +129,7 @@ impl<'s> Generator<'s> {
     }
 
     fn string(&mut self) -> String {
-        if self.rng.chance(10) {
+        if self.rng.percent(10) {
             let n = self.rng.range(9, 120) as usize;
             let c = ['x', 'é', '✓', '"'][self.rng.below(4) as usize];
             return std::iter::repeat_n(c, n).collect();

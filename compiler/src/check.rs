@@ -156,6 +156,8 @@ struct Cx<'a> {
 /// Local variables of the body being checked.
 struct Scope {
     locals: Vec<(String, Ty, u32)>,
+    /// The slots that a name lookup has returned, for unused `let ... in` bindings.
+    used: Vec<u32>,
     next_slot: u32,
     max_slots: u32,
     node: Node,
@@ -167,7 +169,15 @@ struct Scope {
 
 impl Scope {
     fn new(node: Node, owner: &str, in_const: bool) -> Scope {
-        Scope { locals: Vec::new(), next_slot: 0, max_slots: 0, node, owner: owner.to_string(), in_const }
+        Scope {
+            locals: Vec::new(),
+            used: Vec::new(),
+            next_slot: 0,
+            max_slots: 0,
+            node,
+            owner: owner.to_string(),
+            in_const,
+        }
     }
 
     fn push(&mut self, name: &str, ty: Ty) -> u32 {
@@ -182,6 +192,17 @@ impl Scope {
         if self.locals.pop().is_some() {
             self.next_slot = self.next_slot.saturating_sub(1);
         }
+    }
+
+    /// Looks a local up for a use, remembering that it was used.
+    fn use_local(&mut self, name: &str) -> Option<(Ty, u32)> {
+        let found = self.lookup(name);
+        if let Some((_, slot)) = &found {
+            if !self.used.contains(slot) {
+                self.used.push(*slot);
+            }
+        }
+        found
     }
 
     fn lookup(&self, name: &str) -> Option<(Ty, u32)> {

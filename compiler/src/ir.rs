@@ -11,7 +11,6 @@ pub mod explain;
 pub mod interp;
 
 use crate::span::Span;
-pub use crate::syntax::ast::QuantKind;
 pub use dexp_runtime::schema::{GroupKind, Schema, Ty, Value};
 
 /// A checked policy.
@@ -209,6 +208,23 @@ pub enum DatePart {
     Day,
 }
 
+/// The list operations. The IR's own enum: nothing after the checker sees the AST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantKind {
+    /// True when every kept element satisfies the body.
+    All,
+    /// True when some kept element satisfies the body.
+    Any,
+    /// The number of kept elements.
+    Count,
+    /// The checked sum of the body over kept elements.
+    Sum,
+    /// The greatest body value (the first of equals), or the default.
+    Max,
+    /// The least body value (the first of equals), or the default.
+    Min,
+}
+
 /// A list operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quant {
@@ -290,6 +306,56 @@ pub enum ExprKind {
     Record(Vec<Expr>),
     /// A list literal.
     List(Vec<Expr>),
+    /// `let name = value in body`: the value goes to a local slot, then the body is the result.
+    Let {
+        /// The name, for explanations.
+        name: String,
+        /// The local slot that holds the value.
+        slot: u32,
+        /// The bound value.
+        value: Box<Expr>,
+        /// The result.
+        body: Box<Expr>,
+    },
+    /// `len(list)`: the number of elements of a list.
+    ListLen(Box<Expr>),
+    /// A text operation on strings (one or two arguments, see [`TextOp`]).
+    Text(TextOp, Vec<Expr>),
+}
+
+/// The text operations. Strings are UTF-8; case mapping and folding are ASCII only (`A`-`Z`
+/// and `a`-`z`), every other character is left as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    /// `starts_with(s, prefix)`: a bool.
+    StartsWith,
+    /// `ends_with(s, suffix)`: a bool.
+    EndsWith,
+    /// `contains(s, part)`: a bool; every string contains `""`.
+    Contains,
+    /// `eq_ignore_case(a, b)`: equality after ASCII case folding, a bool.
+    EqIgnoreCase,
+    /// `lower(s)`: ASCII `A`-`Z` mapped to `a`-`z`, a string of the same byte length.
+    Lower,
+    /// `upper(s)`: ASCII `a`-`z` mapped to `A`-`Z`, a string of the same byte length.
+    Upper,
+    /// `len(s)`: the number of characters (Unicode scalar values), an int.
+    Length,
+}
+
+impl TextOp {
+    /// The built-in function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextOp::StartsWith => "starts_with",
+            TextOp::EndsWith => "ends_with",
+            TextOp::Contains => "contains",
+            TextOp::EqIgnoreCase => "eq_ignore_case",
+            TextOp::Lower => "lower",
+            TextOp::Upper => "upper",
+            TextOp::Length => "len",
+        }
+    }
 }
 
 impl Expr {

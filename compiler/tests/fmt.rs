@@ -245,6 +245,7 @@ fn expr_spans(source: &str) -> Vec<(usize, usize)> {
             ExprKind::Binary(_, l, r) => vec![l, r],
             ExprKind::Call(_, args) | ExprKind::List(args) | ExprKind::Set(args) => args.iter().collect(),
             ExprKind::If(c, t, o) => vec![c, t, o],
+            ExprKind::Let(_, value, body) => vec![value, body],
             ExprKind::Match(s, arms) => std::iter::once(&**s).chain(arms.iter().map(|a| &a.body)).collect(),
             ExprKind::Quant { list, filter, body, default, .. } => {
                 std::iter::once(&**list).chain([filter, body, default].into_iter().flatten().map(|b| &**b)).collect()

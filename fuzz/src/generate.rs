@@ -434,7 +434,16 @@ impl Gen<'_, '_> {
             }
         }
         if matches!(t, T::Int) {
-            forms.push(Form::DateDiff);
+            forms.extend([Form::DateDiff, Form::Len]);
+        }
+        if matches!(t, T::Bool) {
+            forms.push(Form::TextTest);
+        }
+        if matches!(t, T::Str) {
+            forms.push(Form::CaseMap);
+        }
+        if !matches!(t, T::Codes(_)) {
+            forms.push(Form::Let);
         }
         let form = *self.u.choose(&forms)?;
         self.form(form, t, d, known, &refs)
@@ -528,6 +537,33 @@ impl Gen<'_, '_> {
             Form::Present => {
                 let opts = self.refs(|rt| matches!(rt, T::Opt(_)));
                 format!("present({})", self.u.choose(&opts)?)
+            }
+            Form::Len => {
+                let lists = self.list_refs();
+                if !lists.is_empty() && self.u.arbitrary::<bool>()? {
+                    format!("len({})", self.u.choose(&lists)?.0)
+                } else {
+                    format!("len({})", self.expr(&T::Str, d, true)?)
+                }
+            }
+            Form::TextTest => {
+                let name = *self.u.choose(&["starts_with", "ends_with", "contains", "eq_ignore_case"])?;
+                format!("{name}({}, {})", self.expr(&T::Str, d, true)?, self.expr(&T::Str, d, true)?)
+            }
+            Form::CaseMap => {
+                let name = if self.u.arbitrary::<bool>()? { "lower" } else { "upper" };
+                format!("{name}({})", self.expr(&T::Str, d, true)?)
+            }
+            Form::Let => {
+                // The value is checked without an expected type, so no bare `null` or `[]`,
+                // and no list (whose literal would not say whether its elements are optional).
+                let var = self.fresh_name("v");
+                let vt = self.base_ty(0)?;
+                let value = self.expr(&vt, d, false)?;
+                self.locals.push((var.clone(), vt));
+                let body = self.expr(t, d, known);
+                self.locals.pop();
+                format!("(let {var} = {value} in {})", body?)
             }
         })
     }
@@ -813,6 +849,14 @@ enum Form {
     GroupFlag,
     Quant,
     Present,
+    /// `len(list)` or `len(string)`.
+    Len,
+    /// `starts_with`, `ends_with`, `contains`, `eq_ignore_case`.
+    TextTest,
+    /// `lower`, `upper`.
+    CaseMap,
+    /// `let v = value in body`.
+    Let,
 }
 
 fn contains_opt(t: &T) -> bool {

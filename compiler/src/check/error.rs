@@ -231,6 +231,20 @@ pub enum CheckError {
         #[label("unused")]
         span: Span,
     },
+    /// Warning: a `let ... in` binding that its body never reads.
+    #[error("the binding `{name}` is never used")]
+    #[diagnostic(
+        code(dexp::check::unused),
+        severity(Warning),
+        help("remove the `let ... in`, or use the name in its body")
+    )]
+    UnusedBinding {
+        /// The bound name.
+        name: String,
+        /// Where it is bound.
+        #[label("unused")]
+        span: Span,
+    },
     /// Warning: a requirement or advisory whose outcome follows from constants and types.
     #[error("{what}, whatever the record")]
     #[diagnostic(
@@ -275,6 +289,7 @@ impl CheckError {
         matches!(
             self,
             CheckError::Unused { .. }
+                | CheckError::UnusedBinding { .. }
                 | CheckError::UnreachableArm { .. }
                 | CheckError::ConstantRule { .. }
                 | CheckError::SameInEveryBranch { .. }

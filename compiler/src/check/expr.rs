@@ -273,6 +273,7 @@ impl<'a> Cx<'a> {
                 })
             }
             A::Match(scrutinee, arms) => self.match_expr(scrutinee, arms, e.span, want, scope),
+            A::Let(name, value, body) => self.let_in(name, value, body, want, scope),
             A::Quant { kind, var, list, filter, body, default } => {
                 self.quant(*kind, var, list, filter.as_deref(), body.as_deref(), default.as_deref(), e.span, scope)
             }
@@ -324,6 +325,65 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// `let name = value in body`: the value is checked on its own, then the body with the name
+    /// in scope as a local.
+    fn let_in(
+        &mut self,
+        name: &ast::Name,
+        value: &ast::Expr,
+        body: &ast::Expr,
+        want: Option<&Ty>,
+        scope: &mut Scope,
+    ) -> Typed {
+        // `let x = a in {..} in b` reads as `let x = a in ({..} in b)`: the value ends at the
+        // first `in`.
+        if let A::Binary(ast::BinOp::In | ast::BinOp::NotIn, lhs, _) = &body.kind {
+            if matches!(lhs.kind, A::Set(_)) {
+                self.error(CheckError::InvalidOperation {
+                    message: format!("the value of `{}` ends at the first `in`", name.text),
+                    span: value.span.to(lhs.span),
+                    help: Some(format!(
+                        "put a membership test in the value in parentheses: `let {} = ({} in {{ ... }}) in ...`",
+                        name.text,
+                        self.snippet(value.span)
+                    )),
+                });
+                return Typed::error();
+            }
+        }
+        let v = self.expr(value, None, scope);
+        let ty = match v.t {
+            T::V(ty) => ty,
+            T::Error => return Typed::error(),
+            T::Null => {
+                self.error(CheckError::InvalidOperation {
+                    message: format!("the type of `{}` cannot be told from `null`", name.text),
+                    span: value.span,
+                    help: Some("bind a value whose type is known, or use a typed `let` declaration".into()),
+                });
+                return Typed::error();
+            }
+            T::Days => {
+                self.days_misuse(value.span);
+                return Typed::error();
+            }
+        };
+        let slot = scope.push(&name.text, ty.clone());
+        // Slots are reused: only uses inside this body count.
+        scope.used.retain(|s| *s != slot);
+        let b = self.expr(body, want, scope);
+        scope.pop();
+        if !scope.used.contains(&slot) {
+            self.error(CheckError::UnusedBinding { name: name.text.clone(), span: name.span });
+        }
+        scope.used.retain(|s| *s != slot);
+        let T::V(body_ty) = b.t.clone() else {
+            return b;
+        };
+        let kind = K::Let { name: name.text.clone(), slot, value: Box::new(v.expr), body: Box::new(b.expr) };
+        Typed::of(kind, body_ty)
+    }
+
     /// Checks an expression against a type the context requires.
     pub(super) fn expect(&mut self, e: &ast::Expr, want: &Ty, scope: &mut Scope) -> ir::Expr {
         let typed = self.expr(e, Some(want), scope);
@@ -331,7 +391,7 @@ impl<'a> Cx<'a> {
     }
 
     fn name(&mut self, name: &ast::Name, want: Option<&Ty>, scope: &mut Scope) -> Typed {
-        if let Some((ty, slot)) = scope.lookup(&name.text) {
+        if let Some((ty, slot)) = scope.use_local(&name.text) {
             return Typed::of(K::Local(slot), ty);
         }
         if let Some(t) = self.input_field(name, scope) {

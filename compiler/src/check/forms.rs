@@ -2,11 +2,23 @@
 //! exhaustiveness and reachability analysis, and the list operations.
 
 use super::*;
-use crate::ir::ExprKind as K;
+use crate::ir::{ExprKind as K, TextOp};
 use crate::syntax::ast::QuantKind;
 
 /// Built-in functions, for "did you mean" and the unknown-function message.
-const BUILTINS: &[&str] = &["min", "max", "date", "present"];
+const BUILTINS: &[&str] = &[
+    "min",
+    "max",
+    "date",
+    "present",
+    "len",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "eq_ignore_case",
+    "lower",
+    "upper",
+];
 
 impl<'a> Cx<'a> {
     pub(super) fn call(
@@ -23,6 +35,13 @@ impl<'a> Cx<'a> {
         match name.text.as_str() {
             "min" | "max" => self.min_max(name, args, span, want, scope),
             "date" => self.date_literal(name, args, span),
+            "len" => self.len(name, args, span, scope),
+            "starts_with" => self.text(TextOp::StartsWith, name, args, span, scope),
+            "ends_with" => self.text(TextOp::EndsWith, name, args, span, scope),
+            "contains" => self.text(TextOp::Contains, name, args, span, scope),
+            "eq_ignore_case" => self.text(TextOp::EqIgnoreCase, name, args, span, scope),
+            "lower" => self.text(TextOp::Lower, name, args, span, scope),
+            "upper" => self.text(TextOp::Upper, name, args, span, scope),
             "present" => {
                 if args.len() != 1 {
                     self.error(CheckError::WrongArguments {
@@ -59,6 +78,85 @@ impl<'a> Cx<'a> {
                 for a in args {
                     let _ = self.expr(a, None, scope);
                 }
+                Typed::error()
+            }
+        }
+    }
+
+    /// A text built-in: every argument is a string; the result is a bool, or a string for
+    /// `lower`/`upper`.
+    fn text(&mut self, op: TextOp, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
+        let (arity, ty) = match op {
+            TextOp::Lower | TextOp::Upper => (1, Ty::String),
+            TextOp::Length => (1, Ty::Int),
+            _ => (2, Ty::Bool),
+        };
+        if args.len() != arity {
+            self.error(CheckError::WrongArguments {
+                name: name.text.clone(),
+                expected: arity.to_string(),
+                found: args.len(),
+                span,
+            });
+            for a in args {
+                let _ = self.expr(a, None, scope);
+            }
+            return Typed::error();
+        }
+        let mut out = Vec::with_capacity(arity);
+        for a in args {
+            let typed = self.expr(a, Some(&Ty::String), scope);
+            if !matches!(typed.t, T::V(Ty::String) | T::Error) {
+                let found = self.t_name(&typed.t);
+                let help = match &typed.t {
+                    T::V(Ty::Optional(inner)) if **inner == Ty::String => {
+                        "this text may be absent: give a default with `?? \"\"` first".to_string()
+                    }
+                    _ => format!("`{}` works on strings only", name.text),
+                };
+                self.error(CheckError::TypeMismatch {
+                    expected: "`string`".into(),
+                    found,
+                    span: a.span,
+                    help: Some(help),
+                });
+                return Typed::error();
+            }
+            out.push(self.coerce(typed, &Ty::String, a.span));
+        }
+        Typed::of(K::Text(op, out), ty)
+    }
+
+    /// `len(list)`: the number of elements; `len(string)`: the number of characters.
+    fn len(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
+        let [arg] = args else {
+            self.error(CheckError::WrongArguments {
+                name: name.text.clone(),
+                expected: "1".into(),
+                found: args.len(),
+                span,
+            });
+            return Typed::error();
+        };
+        let a = self.expr(arg, None, scope);
+        match a.t {
+            T::V(Ty::List(_)) => Typed::of(K::ListLen(Box::new(a.expr)), Ty::Int),
+            T::V(Ty::String) => Typed::of(K::Text(TextOp::Length, vec![a.expr]), Ty::Int),
+            T::Error => Typed::error(),
+            ref t => {
+                let found = self.t_name(t);
+                let help = match t {
+                    T::V(Ty::Optional(inner)) if matches!(**inner, Ty::List(_) | Ty::String) => {
+                        "this value may be absent: give a default with `??` first"
+                    }
+                    _ => "`len` counts the elements of a list or the characters of a string",
+                };
+                self.error(CheckError::TypeMismatch {
+                    expected: "a list or a string".into(),
+                    found,
+                    span: arg.span,
+                    help: Some(help.into()),
+                });
                 Typed::error()
             }
         }
@@ -333,6 +431,14 @@ impl<'a> Cx<'a> {
         // The default is outside the element's scope.
         let default = default.map(|d| self.expect(d, &ty, scope));
         let site = (kind == QuantKind::Sum).then(|| self.site(span, scope, "`sum`".into()));
+        let kind = match kind {
+            QuantKind::All => ir::QuantKind::All,
+            QuantKind::Any => ir::QuantKind::Any,
+            QuantKind::Count => ir::QuantKind::Count,
+            QuantKind::Sum => ir::QuantKind::Sum,
+            QuantKind::Max => ir::QuantKind::Max,
+            QuantKind::Min => ir::QuantKind::Min,
+        };
         let quant = ir::Quant { kind, slot, list: l.expr, filter, body, default, site };
         Typed::of(K::Quant(Box::new(quant)), ty)
     }

@@ -37,6 +37,7 @@ impl Facts<'_> {
                 (0..n).all(|v| set.contains(&Value::Enum(v))).then_some(true)
             }
             K::Compare(op, a, b) => self.compare(*op, a, b),
+            K::Let { body, .. } => self.always(body),
             _ => None,
         }
     }
@@ -54,6 +55,7 @@ impl Facts<'_> {
             K::Const(Value::Int(i)) => Some((*i, *i)),
             K::Const(Value::Enum(v)) => Some((i64::from(*v), i64::from(*v))),
             K::Quant(q) if q.kind == QuantKind::Count => Some((0, i64::MAX)),
+            K::ListLen(_) => Some((0, i64::MAX)),
             _ => match self.variants(e) {
                 Some(n) if n > 0 => Some((0, i64::from(n) - 1)),
                 _ => None,

@@ -295,6 +295,21 @@ impl<'c, 'p> Emitter<'c, 'p> {
                 self.packed(p, count);
                 Ok(())
             }
+            K::Let { slot, value, body, .. } => {
+                self.expr(value)?;
+                let locals = self.g.stash(&value.ty);
+                self.bind(*slot, locals)?;
+                self.expr(body)
+            }
+            K::ListLen(list) => {
+                // The element count is the high half of the packed reference.
+                self.expr(list)?;
+                let f = self.f();
+                f.i64(32);
+                f.op(I::I64ShrU);
+                Ok(())
+            }
+            K::Text(op, args) => self.text(*op, args),
             K::Record(_) => {
                 let (size, align) = self.g.size_align(&e.ty)?;
                 let p = self.alloc(size, align)?;
@@ -564,6 +579,73 @@ impl<'c, 'p> Emitter<'c, 'p> {
         Ok(p)
     }
 
+    /// A text operation: the arguments in order, then a helper; `lower`/`upper` write the
+    /// mapped copy to the scratch area.
+    fn text(&mut self, op: TextOp, args: &[Expr]) -> R {
+        use super::helpers::Helper as H;
+        for a in args {
+            self.expr(a)?;
+        }
+        let helper = match op {
+            TextOp::StartsWith => H::StrStarts,
+            TextOp::EndsWith => H::StrEnds,
+            TextOp::Contains => H::StrContains,
+            TextOp::EqIgnoreCase => H::StrEqFold,
+            TextOp::Length => H::StrChars,
+            TextOp::Lower | TextOp::Upper => {
+                let map = self.g.cx.helper(H::CaseMap(op == TextOp::Upper));
+                let (s, p, n) =
+                    (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
+                self.f().unpack_ref(s, p, n);
+                let dst = self.alloc_n(n)?;
+                let f = self.f();
+                f.get(p);
+                f.get(dst);
+                f.get(n);
+                f.op(I::Call(map));
+                // The copy has the source's length.
+                f.get(dst);
+                f.op(I::I64ExtendI32U);
+                f.get(s);
+                f.i64(!0xffff_ffff);
+                f.op(I::I64And);
+                f.op(I::I64Or);
+                return Ok(());
+            }
+        };
+        let h = self.g.cx.helper(helper);
+        self.f().op(I::Call(h));
+        Ok(())
+    }
+
+    /// Allocates as many bytes as the `i32` local `n` holds in the scratch area, unaligned;
+    /// returns a local holding the address.
+    fn alloc_n(&mut self, n: u32) -> Result<u32, CodegenError> {
+        let Regs { heap, mem_end, .. } = self.regs;
+        let grow = self.g.cx.helper(super::helpers::Helper::Grow);
+        let p = self.g.f.local(ValType::I32);
+        let end = self.g.f.local(ValType::I64);
+        let f = self.f();
+        f.get(heap);
+        f.op(I::LocalTee(p));
+        f.op(I::I64ExtendI32U);
+        f.get(n);
+        f.op(I::I64ExtendI32U);
+        f.op(I::I64Add);
+        f.op(I::LocalTee(end));
+        f.get(mem_end);
+        f.op(I::I64GtU);
+        f.if_(BlockType::Empty);
+        f.get(end);
+        f.op(I::Call(grow));
+        f.set(mem_end);
+        f.end();
+        f.get(end);
+        f.op(I::I32WrapI64);
+        f.set(heap);
+        Ok(p)
+    }
+
     /// Pushes the representation of a list of `count` elements at the address in `p`.
     fn packed(&mut self, p: u32, count: u32) {
         let f = self.f();
@@ -680,7 +762,9 @@ fn r_ty(e: &Expr) -> Ty {
 pub(super) fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
         K::Const(_) | K::Input | K::Local(_) | K::Def(_) | K::Codes(_) => Vec::new(),
-        K::Call(_, args) | K::MinMax(_, args) | K::Record(args) | K::List(args) => args.iter().collect(),
+        K::Call(_, args) | K::MinMax(_, args) | K::Record(args) | K::List(args) | K::Text(_, args) => {
+            args.iter().collect()
+        }
         K::CodesEmpty(a)
         | K::HasCode(a, _)
         | K::Field(a, _)
@@ -689,6 +773,7 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::InSet(a, _)
         | K::IsPresent(a)
         | K::Lift(a)
+        | K::ListLen(a)
         | K::DatePart(_, a) => vec![a],
         K::And(a, b)
         | K::Or(a, b)
@@ -699,6 +784,7 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::DateShift(a, b, _, _)
         | K::DateDiff(a, b) => vec![a, b],
         K::If(a, b, c, _) => vec![a, b, c],
+        K::Let { value, body, .. } => vec![value, body],
         K::Match(s, _, arms, _) => std::iter::once(&**s).chain(arms.iter()).collect(),
         K::Quant(q) => {
             std::iter::once(&q.list).chain(q.filter.as_ref()).chain(q.body.as_ref()).chain(q.default.as_ref()).collect()

@@ -22,6 +22,21 @@ pub(super) enum Helper {
     /// `(day: i32) -> i32`: the civil date of a day number, packed as
     /// `year << 9 | month << 5 | day`.
     Civil,
+    /// `(s: i64, prefix: i64) -> i32`: whether `s` starts with `prefix`.
+    StrStarts,
+    /// `(s: i64, suffix: i64) -> i32`: whether `s` ends with `suffix`.
+    StrEnds,
+    /// `(s: i64, part: i64) -> i32`: whether `part` occurs in `s` (every position tried:
+    /// `O(len(s) * len(part))`).
+    StrContains,
+    /// `(a: i64, b: i64) -> i32`: equality after ASCII case folding.
+    StrEqFold,
+    /// `(s: i64) -> i64`: the number of characters (bytes that do not continue a UTF-8
+    /// sequence).
+    StrChars,
+    /// `(src: i32, dst: i32, n: i32)`: copies `n` bytes mapping ASCII letters to upper case
+    /// (true) or lower case (false).
+    CaseMap(bool),
 }
 
 /// Generates the body of a helper.
@@ -32,6 +47,11 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::StrEq | Helper::ListEq(_) => Func::new(vec![I64, I64], vec![I32]),
         Helper::RecordEq(_) => Func::new(vec![I32, I32], vec![I32]),
         Helper::Civil => Func::new(vec![I32], vec![I32]),
+        Helper::StrStarts | Helper::StrEnds | Helper::StrContains | Helper::StrEqFold => {
+            Func::new(vec![I64, I64], vec![I32])
+        }
+        Helper::StrChars => Func::new(vec![I64], vec![I64]),
+        Helper::CaseMap(_) => Func::new(vec![I32, I32, I32], vec![]),
     };
     let mut g = Gen { cx, f, var: Var::Global };
     match helper {
@@ -40,6 +60,13 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::ListEq(elem) => list_eq(&mut g, elem)?,
         Helper::RecordEq(r) => record_eq(&mut g, *r)?,
         Helper::Civil => civil(&mut g.f),
+        Helper::StrStarts | Helper::StrEnds | Helper::StrContains => {
+            let eq = g.cx.helper(Helper::StrEq);
+            affix(&mut g.f, helper, eq);
+        }
+        Helper::StrEqFold => str_eq_fold(&mut g.f),
+        Helper::StrChars => str_chars(&mut g.f),
+        Helper::CaseMap(upper) => case_map(&mut g.f, *upper),
     }
     Ok(g.f)
 }
@@ -301,4 +328,190 @@ fn civil(f: &mut Func) {
     f.i32(1);
     f.op(I::I32Add);
     f.op(I::I32Or);
+}
+
+const LOW32: i64 = 0xffff_ffff;
+
+/// `starts_with`, `ends_with` and `contains`: compares `b` with the slices of `a` of `b`'s
+/// length at the first, the last, or every position, through `StrEq` (function `eq`).
+/// UTF-8 is self-synchronising, so a byte match of a valid needle is a character match.
+fn affix(f: &mut Func, helper: &Helper, eq: u32) {
+    let (at, last) = (f.local(ValType::I64), f.local(ValType::I64));
+    // last = len(a) - len(b); no match when negative.
+    f.get(0);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.get(1);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I64Sub);
+    f.op(I::LocalTee(last));
+    f.i64(0);
+    f.op(I::I64LtS);
+    f.if_(BlockType::Empty);
+    f.i32(0);
+    f.op(I::Return);
+    f.end();
+    f.i64(0);
+    f.set(at);
+    if *helper == Helper::StrEnds {
+        f.get(last);
+        f.set(at);
+    }
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(at);
+    f.get(last);
+    f.op(I::I64GtS);
+    f.br_if(exit);
+    // (offset(a) + at) | len(b) << 32, against b.
+    f.get(0);
+    f.i64(LOW32);
+    f.op(I::I64And);
+    f.get(at);
+    f.op(I::I64Add);
+    f.get(1);
+    f.i64(!LOW32);
+    f.op(I::I64And);
+    f.op(I::I64Or);
+    f.get(1);
+    f.op(I::Call(eq));
+    f.if_(BlockType::Empty);
+    f.i32(1);
+    f.op(I::Return);
+    f.end();
+    if *helper == Helper::StrContains {
+        f.get(at);
+        f.i64(1);
+        f.op(I::I64Add);
+        f.set(at);
+        f.br(top);
+    }
+    f.end();
+    f.end();
+    f.i32(0);
+}
+
+/// Pushes `c` (an `i32` byte in local `c`) folded to lower case when it is ASCII `A`-`Z`.
+fn fold_byte(f: &mut Func, c: u32) {
+    f.get(c);
+    f.get(c);
+    f.i32(i32::from(b'A'));
+    f.op(I::I32Sub);
+    f.i32(26);
+    f.op(I::I32LtU);
+    f.i32(5);
+    f.op(I::I32Shl);
+    f.op(I::I32Or);
+}
+
+fn str_eq_fold(f: &mut Func) {
+    let (pa, pb, n) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
+    let (ca, cb) = (f.local(ValType::I32), f.local(ValType::I32));
+    unpack_pair(f, pa, pb, n);
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(n);
+    f.op(I::I32Eqz);
+    f.br_if(exit);
+    f.get(pa);
+    f.op(I::I32Load8U(mem(0, 1)));
+    f.set(ca);
+    f.get(pb);
+    f.op(I::I32Load8U(mem(0, 1)));
+    f.set(cb);
+    fold_byte(f, ca);
+    fold_byte(f, cb);
+    f.op(I::I32Ne);
+    f.if_(BlockType::Empty);
+    f.i32(0);
+    f.op(I::Return);
+    f.end();
+    for l in [pa, pb] {
+        f.get(l);
+        f.i32(1);
+        f.op(I::I32Add);
+        f.set(l);
+    }
+    f.get(n);
+    f.i32(1);
+    f.op(I::I32Sub);
+    f.set(n);
+    f.br(top);
+    f.end();
+    f.end();
+    f.i32(1);
+}
+
+fn str_chars(f: &mut Func) {
+    let (p, n, count) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I64));
+    let packed = f.local(ValType::I64);
+    f.get(0);
+    f.unpack_ref(packed, p, n);
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(n);
+    f.op(I::I32Eqz);
+    f.br_if(exit);
+    // count += (byte & 0xc0) != 0x80
+    f.get(count);
+    f.get(p);
+    f.op(I::I32Load8U(mem(0, 1)));
+    f.i32(0xc0);
+    f.op(I::I32And);
+    f.i32(0x80);
+    f.op(I::I32Ne);
+    f.op(I::I64ExtendI32U);
+    f.op(I::I64Add);
+    f.set(count);
+    f.get(p);
+    f.i32(1);
+    f.op(I::I32Add);
+    f.set(p);
+    f.get(n);
+    f.i32(1);
+    f.op(I::I32Sub);
+    f.set(n);
+    f.br(top);
+    f.end();
+    f.end();
+    f.get(count);
+}
+
+fn case_map(f: &mut Func, upper: bool) {
+    let c = f.local(ValType::I32);
+    let first = if upper { b'a' } else { b'A' };
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(2);
+    f.op(I::I32Eqz);
+    f.br_if(exit);
+    f.get(1);
+    f.get(0);
+    f.op(I::I32Load8U(mem(0, 1)));
+    f.set(c);
+    // A letter of the source case has bit 5 flipped.
+    f.get(c);
+    f.get(c);
+    f.i32(i32::from(first));
+    f.op(I::I32Sub);
+    f.i32(26);
+    f.op(I::I32LtU);
+    f.i32(5);
+    f.op(I::I32Shl);
+    f.op(I::I32Xor);
+    f.op(I::I32Store8(mem(0, 1)));
+    for l in [0, 1] {
+        f.get(l);
+        f.i32(1);
+        f.op(I::I32Add);
+        f.set(l);
+    }
+    f.get(2);
+    f.i32(1);
+    f.op(I::I32Sub);
+    f.set(2);
+    f.br(top);
+    f.end();
+    f.end();
 }

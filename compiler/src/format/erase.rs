@@ -101,6 +101,11 @@ fn expr(e: &mut Expr) {
                 name(n);
                 args.iter_mut().for_each(expr);
             }
+            ExprKind::Let(n, value, body) => {
+                name(n);
+                expr(value);
+                expr(body);
+            }
             ExprKind::If(c, t, o) => {
                 expr(c);
                 expr(t);

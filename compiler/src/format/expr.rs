@@ -66,6 +66,24 @@ impl Fmt<'_> {
                 }
                 Doc::group(Doc::cat(docs))
             }
+            ExprKind::Let(name, value, body) => {
+                // `let x = v in` then the body: on one line when it fits, else the body on
+                // the next line at the same indentation.
+                let name = self.name(name);
+                let value = self.expr(value);
+                let lead = self.leading(body.span.start as usize, true);
+                let body = self.expr(body);
+                Doc::group(Doc::cat(vec![
+                    Doc::text("let "),
+                    name,
+                    Doc::text(" = "),
+                    value,
+                    Doc::text(" in"),
+                    Doc::Line,
+                    lead,
+                    body,
+                ]))
+            }
             ExprKind::Record(name, fields) => {
                 let name = self.name(name);
                 let fields = self.list(fields, init_span, |f, i| f.field_init(i), close_of(e), Style::Spaced);
@@ -183,7 +201,11 @@ pub(super) fn end(e: &Expr) -> usize {
     let mut e = e;
     loop {
         e = match &e.kind {
-            ExprKind::If(_, _, last) | ExprKind::Binary(_, _, last) | ExprKind::Not(last) | ExprKind::Neg(last) => last,
+            ExprKind::If(_, _, last)
+            | ExprKind::Let(_, _, last)
+            | ExprKind::Binary(_, _, last)
+            | ExprKind::Not(last)
+            | ExprKind::Neg(last) => last,
             ExprKind::Quant { list, filter, body, default, .. } => {
                 default.as_ref().or(body.as_ref()).or(filter.as_ref()).unwrap_or(list)
             }

@@ -409,6 +409,53 @@ impl<'p> Ctx<'p> {
                     DatePart::Day => i64::from(date::day(day)),
                 })
             }
+            K::Let { slot, value, body, .. } => {
+                let v = self.eval(value, frame)?;
+                if self.trace.is_some() {
+                    let path = self.path_of(value);
+                    if let Some(p) =
+                        self.trace.as_mut().and_then(|t| t.frames.last_mut()).and_then(|f| f.get_mut(*slot as usize))
+                    {
+                        *p = path;
+                    }
+                }
+                if let Some(s) = frame.get_mut(*slot as usize) {
+                    *s = v;
+                }
+                self.eval(body, frame)?
+            }
+            K::ListLen(list) => {
+                let v = self.eval(list, frame)?;
+                if self.trace.is_some() {
+                    if let Some(path) = self.path_of(list) {
+                        self.record_read(format!("len({path})"), &Ty::Int, &Value::Int(items_of(&v).len() as i64));
+                    }
+                }
+                Value::Int(items_of(&v).len() as i64)
+            }
+            K::Text(op, args) => {
+                let mut strs = Vec::with_capacity(args.len());
+                for a in args {
+                    strs.push(match self.eval(a, frame)? {
+                        Value::Str(s) => s,
+                        _ => Arc::from(""),
+                    });
+                }
+                let (a, b) = match strs.as_slice() {
+                    [a] => (&**a, ""),
+                    [a, b] => (&**a, &**b),
+                    _ => ("", ""),
+                };
+                match op {
+                    TextOp::StartsWith => Value::Bool(a.starts_with(b)),
+                    TextOp::EndsWith => Value::Bool(a.ends_with(b)),
+                    TextOp::Contains => Value::Bool(a.contains(b)),
+                    TextOp::EqIgnoreCase => Value::Bool(a.eq_ignore_ascii_case(b)),
+                    TextOp::Lower => Value::Str(Arc::from(a.to_ascii_lowercase())),
+                    TextOp::Upper => Value::Str(Arc::from(a.to_ascii_uppercase())),
+                    TextOp::Length => Value::Int(a.chars().count() as i64),
+                }
+            }
             K::Record(fields) | K::List(fields) => {
                 let mut values = Vec::with_capacity(fields.len());
                 for f in fields {

@@ -281,6 +281,8 @@ pub enum ExprKind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `match e { arms }`
     Match(Box<Expr>, Vec<Arm>),
+    /// `let name = value in body`: a local binding inside an expression.
+    Let(Name, Box<Expr>, Box<Expr>),
     /// A list operation.
     Quant {
         /// Which operation.

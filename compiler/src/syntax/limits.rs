@@ -80,7 +80,9 @@ pub fn check_nesting(source: &str) -> Result<(), ParseError> {
                     i += 1;
                 }
                 let word = source.get(start..i).unwrap_or("");
-                if NESTING_WORDS.contains(&word) {
+                // `let` starting a line is a declaration; anywhere else it nests a binding.
+                let line_start = start == 0 || bytes.get(start - 1) == Some(&b'\n');
+                if NESTING_WORDS.contains(&word) || (word == "let" && !line_start) {
                     bump(&mut levels, &mut depth);
                 } else if levels.len() == 1
                     && matches!(word, "let" | "const" | "fn" | "output" | "requirements" | "advisories")

@@ -415,6 +415,13 @@ impl Builder {
                 self.node(ExprKind::If(Box::new(c), Box::new(t), Box::new(e)), span, d)
             }
             Rule::match_expr => self.match_expr(pair, span, offset),
+            Rule::let_expr => {
+                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::op_in);
+                let name = inner.next().map(|p| Self::name(p, offset)).ok_or(())?;
+                let (value, dv) = self.expr(inner.next().ok_or(())?, offset)?;
+                let (body, db) = self.expr(inner.next().ok_or(())?, offset)?;
+                self.node(ExprKind::Let(name, Box::new(value), Box::new(body)), span, dv.max(db))
+            }
             Rule::quant_expr => self.quant_expr(pair, span, offset),
             _ => Err(()),
         }
@@ -616,6 +623,7 @@ fn is_operand(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::if_expr
+            | Rule::let_expr
             | Rule::match_expr
             | Rule::quant_expr
             | Rule::quant_head
@@ -636,7 +644,7 @@ fn is_operand(rule: Rule) -> bool {
 pub(super) fn describe_rule(rule: Rule) -> &'static str {
     match rule {
         Rule::ident => "a name",
-        Rule::expr => "an expression",
+        Rule::expr | Rule::let_value => "an expression",
         Rule::int => "a number",
         Rule::string => "a string",
         Rule::type_expr => "a type",
