@@ -1,0 +1,55 @@
+// A checked schema with its layout and the lookup tables the reader and writer use: field and
+// variant names as UTF-8 bytes, sizes and alignments of types, where the key field lies.
+
+import type { Layout, Schema, Ty } from "./metadata.js";
+import { tyLayout } from "./metadata.js";
+
+const enc = new TextEncoder();
+
+/** A schema together with its layout, known to belong together. */
+export class Shape {
+  /** The input record's type. */
+  readonly inputTy: Ty;
+  /** The output record's type. */
+  readonly outputTy: Ty;
+  /** Each record's field names as UTF-8. */
+  readonly fieldBytes: Uint8Array[][];
+  /** Each enum's variant names as UTF-8. */
+  readonly variantBytes: Uint8Array[][];
+  /** Where the key field lies in an input record, when it is a (possibly optional) string. */
+  readonly keyField: { offset: number; optional: boolean } | null;
+  /** The key field's name, when the schema has one. */
+  readonly keyName: string | null;
+
+  constructor(
+    readonly schema: Schema,
+    readonly layout: Layout,
+  ) {
+    this.inputTy = { record: schema.input };
+    this.outputTy = { record: schema.output };
+    this.fieldBytes = schema.records.map((r) => r.fields.map((f) => enc.encode(f.name)));
+    this.variantBytes = schema.enums.map((e) => e.variants.map((v) => enc.encode(v)));
+    const input = schema.records[schema.input];
+    const field = schema.key === null ? undefined : input?.fields[schema.key];
+    this.keyName = field ? field.name : null;
+    const place = schema.key === null ? undefined : layout.records[schema.input]?.fields[schema.key];
+    let keyField: { offset: number; optional: boolean } | null = null;
+    if (field && place) {
+      if (field.ty === "string") keyField = { offset: place.offset, optional: false };
+      else if (typeof field.ty === "object" && "optional" in field.ty && field.ty.optional === "string") {
+        keyField = { offset: place.offset, optional: true };
+      }
+    }
+    this.keyField = keyField;
+  }
+
+  /** Bytes a value of `ty` occupies. */
+  size(ty: Ty): number {
+    return tyLayout(ty, this.layout.enums, this.layout.records).size;
+  }
+
+  /** Alignment of a value of `ty`. */
+  align(ty: Ty): number {
+    return tyLayout(ty, this.layout.enums, this.layout.records).align;
+  }
+}
