@@ -105,6 +105,12 @@ export class Policy {
     return new Policy(metadata, module, options);
   }
 
+  /** Bytes of linear memory the live instance holds (0 when none is live): batches reuse it and
+   * grow it only when a batch needs more. */
+  memoryBytesInUse(): number {
+    return this.live ? this.live.memory.buffer.byteLength : 0;
+  }
+
   /** The policy's input and output types. */
   get schema(): Schema {
     return this.metadata.schema;
@@ -239,6 +245,7 @@ export class Policy {
       for (const p of pending) {
         if (p.error !== null) {
           this.errorLine(p.line, p.key, p.error);
+          out.push(NEWLINE);
           continue;
         }
         const i = next++;
@@ -263,6 +270,7 @@ export class Policy {
     for (const p of pending) {
       if (p.error !== null) {
         this.errorLine(p.line, p.key, p.error);
+        out.push(NEWLINE);
         continue;
       }
       const mark = out.len;
@@ -280,6 +288,7 @@ export class Policy {
         const error = asEvalError(e, 0);
         const message = `stopped by the runtime's limits: ${error.message}`;
         this.errorLine(p.line, this.probe(b, p.start, p.end), { path: "", message });
+        out.push(NEWLINE);
       }
     }
   }
@@ -287,7 +296,7 @@ export class Policy {
   private errorLine(line: number, key: string | null, error: RecordError): void {
     let text = `{"line":${line}`;
     if (key !== null && this.shape.keyName !== null) text += `,${jsonString(this.shape.keyName)}:${jsonString(key)}`;
-    text += `,"error":{"path":${jsonString(error.path)},"message":${jsonString(error.message)}}}\n`;
+    text += `,"error":{"path":${jsonString(error.path)},"message":${jsonString(error.message)}}}`;
     this.out.push(encodeUtf8(text));
   }
 
