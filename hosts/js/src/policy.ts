@@ -160,7 +160,7 @@ export class Policy {
    * `bigint`s or safe-integer `number`s (an unsafe `number` is an error for its record, never a
    * rounding); dates are `YYYY-MM-DD` strings; absent optionals are `null` or missing. Ints
    * in decisions are `number`s when safe and `bigint`s otherwise. */
-  evaluate<D = Record<string, unknown>>(records: readonly unknown[]): Outcome<D>[] {
+  evaluate<D = Record<string, unknown>, I = unknown>(records: readonly I[]): Outcome<D>[] {
     const results: Outcome<D>[] = [];
     let texts: { index: number; bytes: Uint8Array }[] = [];
     const run = (): void => {
