@@ -44,7 +44,7 @@ interface Node {
 }
 
 const enc = new TextEncoder();
-const utf8 = new TextDecoder("utf-8");
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Why bytes in the layout are not a value of their type. */
 export class DecodeError {

@@ -47,11 +47,8 @@ const STOP = { stop: true };
 const U64_MAX = 18446744073709551615n;
 const I64_MAX = 9223372036854775807n;
 const POW10: number[] = Array.from({ length: 309 }, (_, i) => Number(`1e${i}`));
-const utf8 = new TextDecoder("utf-8");
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
-
-/** A number as serde_json hands it to a visitor. */
-type Num = { kind: "u64"; value: bigint | number } | { kind: "i64"; value: bigint | number } | { kind: "f64"; value: number };
 
 /** Rust's `Display` of an `f64`: the shortest digits that round-trip, never an exponent. */
 export function rustF64(v: number): string {
@@ -210,6 +207,11 @@ export class BatchEncoder {
   private strBuf: Uint8Array = new Uint8Array(0);
   private strStart = 0;
   private strEnd = 0;
+  /** Where the value being visited goes (see `present`). */
+  private valueAt = 0;
+  /** The last number read, as serde_json hands it to a visitor. */
+  private numKind: "u64" | "i64" | "f64" = "u64";
+  private numValue: number | bigint = 0;
 
   constructor(readonly shape: Shape) {}
 
@@ -322,13 +324,15 @@ export class BatchEncoder {
     }
   }
 
-  /** Marks an optional present: the type of its value and where it goes. */
-  private present(ty: Ty, at: number): [Ty, number] {
+  /** Marks an optional present: the type of its value; where it goes is left in `valueAt`. */
+  private present(ty: Ty, at: number): Ty {
     if (typeof ty === "object" && "optional" in ty) {
       this.stage.buf[at] = 1;
-      return [ty.optional, at + this.shape.align(ty.optional)];
+      this.valueAt = at + this.shape.align(ty.optional);
+      return ty.optional;
     }
-    return [ty, at];
+    this.valueAt = at;
+    return ty;
   }
 
   private any(ty: Ty, at: number): void {
@@ -352,7 +356,8 @@ export class BatchEncoder {
         return this.visitBool(ty, at, false);
       case 0x2d: // -
         this.pos++;
-        return this.visitNumber(ty, at, this.number(false));
+        this.number(false);
+        return this.visitNumber(ty, at);
       case 0x22: // "
         this.pos++;
         this.string();
@@ -368,7 +373,10 @@ export class BatchEncoder {
         this.endMap();
         return;
       default:
-        if (c >= 0x30 && c <= 0x39) return this.visitNumber(ty, at, this.number(true));
+        if (c >= 0x30 && c <= 0x39) {
+          this.number(true);
+          return this.visitNumber(ty, at);
+        }
         throw new Syntax(this.peekMsg(MSG.value));
     }
   }
@@ -382,28 +390,32 @@ export class BatchEncoder {
   }
 
   private visitBool(ty: Ty, at0: number, v: boolean): void {
-    const [t, at] = this.present(ty, at0);
+    const t = this.present(ty, at0);
+    const at = this.valueAt;
     if (t !== "bool") this.mismatch(ty, v ? "true" : "false");
     this.stage.buf[at] = v ? 1 : 0;
   }
 
-  private visitNumber(ty: Ty, at0: number, n: Num): void {
-    const [t, at] = this.present(ty, at0);
-    if (n.kind === "f64") {
-      const v = n.value;
+  private visitNumber(ty: Ty, at0: number): void {
+    const kind = this.numKind;
+    const value = this.numValue;
+    const t = this.present(ty, at0);
+    const at = this.valueAt;
+    if (kind === "f64") {
+      const v = value as number;
       if (t !== "int" || !Number.isFinite(v) || v % 1 !== 0) this.mismatch(ty, `number ${rustF64(v)}`);
       if (Math.abs(v) >= 9.2e18) this.fail(null, "number is outside the 64-bit int range");
       this.fail(null, "expected an int written without a fraction or exponent");
     }
-    if (t !== "int") this.mismatch(ty, `number ${n.value}`);
-    if (n.kind === "u64" && typeof n.value === "bigint" && n.value > I64_MAX) {
-      this.fail(null, `${n.value} does not fit in a 64-bit int`);
+    if (t !== "int") this.mismatch(ty, `number ${value}`);
+    if (kind === "u64" && typeof value === "bigint" && value > I64_MAX) {
+      this.fail(null, `${value} does not fit in a 64-bit int`);
     }
-    writeI64(this.stage.buf, at, n.value);
+    writeI64(this.stage.buf, at, value);
   }
 
   /** serde_json's number grammar and errors; the value as its visitor receives it. */
-  private number(positive: boolean): Num {
+  private number(positive: boolean): void {
     const b = this.b;
     if (this.pos >= this.end) throw new Syntax(this.errMsg(MSG.eofValue));
     const first = b[this.pos++] as number;
@@ -428,7 +440,7 @@ export class BatchEncoder {
       const c = b[this.pos] as number;
       if (c < 0x30 || c > 0x39) break;
       const next: bigint = (big ?? BigInt(small)) * 10n + BigInt(c - 0x30);
-      if (next > U64_MAX) return { kind: "f64", value: this.longInteger(positive, big ?? BigInt(small)) };
+      if (next > U64_MAX) return this.num("f64", this.longInteger(positive, big ?? BigInt(small)));
       big = next;
       this.pos++;
     }
@@ -439,16 +451,21 @@ export class BatchEncoder {
     return this.pos < this.end ? (this.b[this.pos] as number) : 0;
   }
 
-  private afterInteger(positive: boolean, significand: number | bigint): Num {
+  private num(kind: "u64" | "i64" | "f64", value: number | bigint): void {
+    this.numKind = kind;
+    this.numValue = value;
+  }
+
+  private afterInteger(positive: boolean, significand: number | bigint): void {
     const c = this.peekByte();
-    if (c === 0x2e) return { kind: "f64", value: this.decimal(positive, BigInt(significand), 0) };
-    if (c === 0x65 || c === 0x45) return { kind: "f64", value: this.exponent(positive, BigInt(significand), 0) };
-    if (positive) return { kind: "u64", value: significand };
+    if (c === 0x2e) return this.num("f64", this.decimal(positive, BigInt(significand), 0));
+    if (c === 0x65 || c === 0x45) return this.num("f64", this.exponent(positive, BigInt(significand), 0));
+    if (positive) return this.num("u64", significand);
     // Negative: an i64 unless it underflows or is -0, then a float.
-    if (significand === 0 || significand === 0n) return { kind: "f64", value: -0 };
-    if (typeof significand === "number") return { kind: "i64", value: -significand };
-    if (significand <= I64_MAX + 1n) return { kind: "i64", value: -significand };
-    return { kind: "f64", value: -Number(significand) };
+    if (significand === 0 || significand === 0n) return this.num("f64", -0);
+    if (typeof significand === "number") return this.num("i64", -significand);
+    if (significand <= I64_MAX + 1n) return this.num("i64", -significand);
+    return this.num("f64", -Number(significand));
   }
 
   private longInteger(positive: boolean, significand: bigint): number {
@@ -689,7 +706,8 @@ export class BatchEncoder {
   }
 
   private visitStr(ty: Ty, at0: number): void {
-    const [t, at] = this.present(ty, at0);
+    const t = this.present(ty, at0);
+    const at = this.valueAt;
     const len = this.strEnd - this.strStart;
     if (t === "string") {
       if (len === 0) return;
@@ -727,7 +745,8 @@ export class BatchEncoder {
   }
 
   private visitSeq(ty: Ty, at0: number): void {
-    const [t, at] = this.present(ty, at0);
+    const t = this.present(ty, at0);
+    const at = this.valueAt;
     if (typeof t !== "object" || !("list" in t)) this.mismatch(ty, "list");
     const elem = t.list;
     const size = this.shape.size(elem);
@@ -825,7 +844,8 @@ export class BatchEncoder {
   }
 
   private visitMap(ty: Ty, at0: number): void {
-    const [t, at] = this.present(ty, at0);
+    const t = this.present(ty, at0);
+    const at = this.valueAt;
     if (typeof t !== "object" || !("record" in t)) this.mismatch(ty, "object");
     const r = t.record;
     const def = this.shape.schema.records[r];
@@ -959,7 +979,7 @@ export class BatchEncoder {
         this.escape(null);
         continue;
       }
-      this.pos++;
+      // Unlike a string that is read, an ignored one reports the control character's own column.
       throw new Syntax(this.errMsg(MSG.control));
     }
   }

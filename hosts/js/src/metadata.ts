@@ -231,7 +231,7 @@ function layoutOf(v: unknown): Layout {
 export function decodeMetadata(bytes: Uint8Array): Metadata {
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (e) {
     throw jsonError(e instanceof Error ? e.message : String(e));
   }

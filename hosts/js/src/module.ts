@@ -65,7 +65,7 @@ class Reader {
   name(): string {
     const len = this.u32();
     if (this.pos + len > this.end) throw invalid("name runs past its section");
-    const text = new TextDecoder("utf-8", { fatal: false }).decode(this.bytes.subarray(this.pos, this.pos + len));
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(this.bytes.subarray(this.pos, this.pos + len));
     this.pos += len;
     return text;
   }

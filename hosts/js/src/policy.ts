@@ -153,7 +153,7 @@ export class Policy {
 
   /** `evaluateNdjson` with the output decoded as text. */
   evaluateNdjsonText(input: string | Uint8Array): string {
-    return new TextDecoder().decode(this.evaluateNdjson(input));
+    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(this.evaluateNdjson(input));
   }
 
   /** Evaluates records given as JS values: one outcome per record, in order. Ints may be
@@ -225,7 +225,7 @@ export class Policy {
         break;
       }
     }
-    if (onlySpace && (!high || WHITE_SPACE.test(new TextDecoder().decode(b.subarray(start, end))))) return;
+    if (onlySpace && (!high || WHITE_SPACE.test(new TextDecoder("utf-8", { ignoreBOM: true }).decode(b.subarray(start, end))))) return;
     const error = this.enc.pushJson(b, start, end);
     if (error === null) pending.push({ line, start, end, error: null });
     else pending.push({ line, key: this.probe(b, start, end), error });

@@ -43,13 +43,24 @@ export class Shape {
     this.keyField = keyField;
   }
 
+  private readonly sizes = new Map<Ty, { size: number; align: number }>();
+
+  private of(ty: Ty): { size: number; align: number } {
+    let l = this.sizes.get(ty);
+    if (l === undefined) {
+      l = tyLayout(ty, this.layout.enums, this.layout.records);
+      this.sizes.set(ty, l);
+    }
+    return l;
+  }
+
   /** Bytes a value of `ty` occupies. */
   size(ty: Ty): number {
-    return tyLayout(ty, this.layout.enums, this.layout.records).size;
+    return this.of(ty).size;
   }
 
   /** Alignment of a value of `ty`. */
   align(ty: Ty): number {
-    return tyLayout(ty, this.layout.enums, this.layout.records).align;
+    return this.of(ty).align;
   }
 }
