@@ -24,7 +24,7 @@ export function toJsonText(value: unknown): string | RecordError {
       case "number":
         if (!Number.isFinite(v)) throw new Refused(`number ${v} cannot be written as JSON`);
         if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
-          throw new Refused(`number ${v} is beyond 2^53 and may have been rounded: pass it as a bigint`);
+          throw new Refused(`number ${BigInt(v)} is beyond 2^53 and may have been rounded: pass it as a bigint`);
         }
         return Object.is(v, -0) ? "0" : String(v);
       case "object": {

@@ -9,19 +9,43 @@ import { Policy } from "../dist/index.js";
 import { build } from "./wasm.mjs";
 import { ROOT, REFERENCE, compile } from "./support.mjs";
 
+/** JSON text of a decision with its bigints written in full. */
+function exact(v) {
+  if (typeof v === "bigint") return v.toString();
+  if (Array.isArray(v)) return `[${v.map(exact).join(",")}]`;
+  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${exact(x)}`).join(",")}}`;
+  return JSON.stringify(v);
+}
+
 test("decisions of the object API are the NDJSON decisions, parsed", async () => {
   const { bytes } = compile(REFERENCE);
   const policy = await Policy.load(bytes, { batchRecords: 100 });
-  const lines = readFileSync(join(ROOT, "tests/golden/corpus-tenants.ndjson"), "utf8").split("\n").filter((l) => l.trim());
+  const parses = (l) => {
+    try {
+      JSON.parse(l);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The corpus's lines that are JSON (some are broken on purpose).
+  const lines = readFileSync(join(ROOT, "tests/golden/corpus-tenants.ndjson"), "utf8").split("\n").filter((l) => l.trim() && parses(l));
   const records = lines.map((l) => JSON.parse(l));
   const results = policy.evaluate(records);
   const expected = policy.evaluateNdjsonText(lines.join("\n")).trimEnd().split("\n");
   assert.equal(results.length, records.length);
+  let refused = 0;
   results.forEach((r, i) => {
-    const want = JSON.parse(expected[i]);
-    if (want.error) assert.deepEqual(r, { ok: false, error: want.error });
-    else assert.deepEqual(r, { ok: true, decision: want }, `record ${i}`);
+    if (!r.ok && /is beyond 2\^53/.test(r.error.message)) {
+      // JSON.parse rounded an int of this line: the object API refuses it instead of guessing.
+      assert.match(lines[i], /\d{16,}/, `record ${i}`);
+      refused++;
+      return;
+    }
+    if (r.ok) assert.equal(exact(r.decision), expected[i], `record ${i}`);
+    else assert.deepEqual(r.error, JSON.parse(expected[i]).error, `record ${i}`);
   });
+  assert.ok(refused < records.length / 10, `${refused} records refused`);
 });
 
 test("ints beyond 2^53 are exact as bigints and refused as unsafe numbers", async () => {
