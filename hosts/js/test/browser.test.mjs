@@ -54,7 +54,7 @@ function cases() {
   // The README's example page, with its module and records beside it.
   files.set("/examples/policy.wasm", path);
   files.set("/examples/tenants.ndjson", join(ROOT, "policies/examples/tenants.ndjson"));
-  files.set("/examples/expected.ndjson", list.find((c) => c.name === "example tenants.ndjson").expected);
+  files.set("/examples/expected.ndjson", files.get(list.find((c) => c.name === "example tenants.ndjson").expected));
   return { list, files };
 }
 
