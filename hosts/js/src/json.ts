@@ -127,16 +127,26 @@ export class Bytes {
   }
   /** Appends `n` zero bytes; returns where they start. */
   zeros(n: number): number {
-    this.reserve(n);
+    if (this.len + n > this.buf.length) this.reserve(n);
     const at = this.len;
-    this.buf.fill(0, at, at + n);
+    const buf = this.buf;
+    if (n <= 32) for (let i = at; i < at + n; i++) buf[i] = 0;
+    else buf.fill(0, at, at + n);
     this.len += n;
     return at;
   }
   /** Appends bytes. */
   push(bytes: Uint8Array, from = 0, to = bytes.length): void {
     const n = to - from;
-    this.reserve(n);
+    if (this.len + n > this.buf.length) this.reserve(n);
+    if (n <= 32) {
+      // Short copies (field names, small strings) are faster by hand than through a view.
+      const buf = this.buf;
+      let p = this.len;
+      for (let i = from; i < to; i++) buf[p++] = bytes[i] as number;
+      this.len = p;
+      return;
+    }
     this.buf.set(bytes.subarray(from, to), this.len);
     this.len += n;
   }
@@ -847,11 +857,9 @@ export class BatchEncoder {
     const t = this.present(ty, at0);
     const at = this.valueAt;
     if (typeof t !== "object" || !("record" in t)) this.mismatch(ty, "object");
-    const r = t.record;
-    const def = this.shape.schema.records[r];
-    const layout = this.shape.layout.records[r];
-    if (!def || !layout) this.mismatch(ty, "object");
-    const names = this.shape.fieldBytes[r] as Uint8Array[];
+    const rec = this.shape.recordInfo[t.record];
+    if (rec === undefined) this.mismatch(ty, "object");
+    const names = rec.names;
     const n = names.length;
     const seen = this.seenLen;
     if (this.seen.length < seen + n) {
@@ -859,7 +867,8 @@ export class BatchEncoder {
       next.set(this.seen);
       this.seen = next;
     }
-    this.seen.fill(0, seen, seen + n);
+    const flags = this.seen;
+    for (let i = seen; i < seen + n; i++) flags[i] = 0;
     this.seenLen = seen + n;
     let first = true;
     while (this.nextKey(first)) {
@@ -872,17 +881,16 @@ export class BatchEncoder {
         this.ignoreValue();
         continue;
       }
-      const field = def.fields[index] as { name: string; ty: Ty };
-      if (this.seen[seen + index]) this.fail(field.name, "duplicate field");
-      this.seen[seen + index] = 1;
-      this.path.push(field.name);
+      const name = rec.fieldNames[index] as string;
+      if (flags[seen + index]) this.fail(name, "duplicate field");
+      flags[seen + index] = 1;
+      this.path.push(name);
       this.colon();
-      this.seed(field.ty, at + (layout.fields[index] as { offset: number }).offset);
+      this.seed(rec.tys[index] as Ty, at + (rec.offsets[index] as number));
       this.path.pop();
     }
     for (let i = 0; i < n; i++) {
-      const f = def.fields[i] as { name: string; ty: Ty };
-      if (!this.seen[seen + i] && !(typeof f.ty === "object" && "optional" in f.ty)) this.fail(f.name, "missing field");
+      if (!flags[seen + i] && rec.required[i]) this.fail(rec.fieldNames[i] as string, "missing field");
     }
     this.seenLen = seen;
   }
@@ -1055,9 +1063,10 @@ export class BatchEncoder {
 /** The index of the first entry of `list` equal to `b[start..end]`, or -1. */
 export function findBytes(list: Uint8Array[], b: Uint8Array, start: number, end: number): number {
   const len = end - start;
+  const first = b[start];
   outer: for (let i = 0; i < list.length; i++) {
     const name = list[i] as Uint8Array;
-    if (name.length !== len) continue;
+    if (name.length !== len || name[0] !== first) continue;
     for (let k = 0; k < len; k++) if (name[k] !== b[start + k]) continue outer;
     return i;
   }

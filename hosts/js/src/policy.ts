@@ -53,6 +53,10 @@ type Pending =
 
 const align8 = (v: number): number => Math.ceil(v / 8) * 8;
 
+/** Node's native UTF-8 check when there is one (no string is built), else the package's own. */
+const nativeIsUtf8 = (globalThis as { Buffer?: { isUtf8?: (b: Uint8Array) => boolean } }).Buffer?.isUtf8;
+const isUtf8 = (b: Uint8Array): boolean => (nativeIsUtf8 ? nativeIsUtf8(b) : utf8ValidUpTo(b, 0, b.length) < 0);
+
 /** A policy module that passed every check, compiled, with one live instance reused from batch
  * to batch. Load with `Policy.load`. Not shared between threads (make one per worker). */
 export class Policy {
@@ -122,15 +126,8 @@ export class Policy {
    * A string is read as its UTF-8 encoding. */
   evaluateNdjson(input: string | Uint8Array): Uint8Array {
     const bytes = typeof input === "string" ? encodeUtf8(input) : input;
-    let allValid = typeof input === "string";
-    if (!allValid) {
-      try {
-        new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-        allValid = true;
-      } catch {
-        allValid = false;
-      }
-    }
+    // One check of the whole input; lines are checked one by one only when it fails.
+    const allValid = typeof input === "string" || isUtf8(bytes);
     const out = this.out;
     out.len = 0;
     const pending: Pending[] = [];

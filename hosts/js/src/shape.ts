@@ -6,6 +6,20 @@ import { tyLayout } from "./metadata.js";
 
 const enc = new TextEncoder();
 
+/** A record's fields as the reader uses them. */
+export interface RecordInfo {
+  /** Field names as UTF-8. */
+  names: Uint8Array[];
+  /** Field names. */
+  fieldNames: string[];
+  /** Field types. */
+  tys: Ty[];
+  /** Field offsets in the record's layout. */
+  offsets: number[];
+  /** 1 for a field that must be present (not optional). */
+  required: Uint8Array;
+}
+
 /** A schema together with its layout, known to belong together. */
 export class Shape {
   /** The input record's type. */
@@ -20,6 +34,8 @@ export class Shape {
   readonly keyField: { offset: number; optional: boolean } | null;
   /** The key field's name, when the schema has one. */
   readonly keyName: string | null;
+  /** Per record, what the reader needs of each field, in declaration order. */
+  readonly recordInfo: RecordInfo[];
 
   constructor(
     readonly schema: Schema,
@@ -41,6 +57,13 @@ export class Shape {
       }
     }
     this.keyField = keyField;
+    this.recordInfo = schema.records.map((r, i) => ({
+      names: this.fieldBytes[i] ?? [],
+      fieldNames: r.fields.map((f) => f.name),
+      tys: r.fields.map((f) => f.ty),
+      offsets: r.fields.map((_, k) => layout.records[i]?.fields[k]?.offset ?? 0),
+      required: Uint8Array.from(r.fields.map((f) => (typeof f.ty === "object" && "optional" in f.ty ? 0 : 1))),
+    }));
   }
 
   private readonly sizes = new Map<Ty, { size: number; align: number }>();
