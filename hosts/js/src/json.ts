@@ -42,7 +42,7 @@ class Syntax {
   constructor(readonly message: string) {}
 }
 /** Unwinds after the record's first error has been recorded. */
-const STOP = { stop: true };
+export const STOP = { stop: true };
 
 const U64_MAX = 18446744073709551615n;
 const I64_MAX = 9223372036854775807n;
@@ -153,9 +153,9 @@ export class Bytes {
 }
 
 /** Per-record path segments: a field name or a list index. */
-type Seg = string | number;
+export type Seg = string | number;
 
-function pathString(path: Seg[], extra: string | null): string {
+export function pathString(path: Seg[], extra: string | null): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
@@ -165,7 +165,7 @@ function pathString(path: Seg[], extra: string | null): string {
   return out;
 }
 
-function writeI64(buf: Uint8Array, at: number, v: number | bigint): void {
+export function writeI64(buf: Uint8Array, at: number, v: number | bigint): void {
   let lo: number;
   let hi: number;
   if (typeof v === "number") {
@@ -186,7 +186,7 @@ function writeI64(buf: Uint8Array, at: number, v: number | bigint): void {
   buf[at + 7] = hi >>> 24;
 }
 
-function writeU32(buf: Uint8Array, at: number, v: number): void {
+export function writeU32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v;
   buf[at + 1] = v >>> 8;
   buf[at + 2] = v >>> 16;
@@ -202,11 +202,11 @@ export class BatchEncoder {
   readonly vars = new Bytes(1 << 16);
   /** Records in the batch. */
   count = 0;
-  private readonly stage = new Bytes(1 << 12);
-  private path: Seg[] = [];
-  private seen: Uint8Array = new Uint8Array(64);
-  private seenLen = 0;
-  private error: RecordError | null = null;
+  protected readonly stage = new Bytes(1 << 12);
+  protected path: Seg[] = [];
+  protected seen: Uint8Array = new Uint8Array(64);
+  protected seenLen = 0;
+  protected error: RecordError | null = null;
   // The text being read.
   private b: Uint8Array = new Uint8Array(0);
   private pos = 0;
@@ -218,7 +218,7 @@ export class BatchEncoder {
   private strStart = 0;
   private strEnd = 0;
   /** Where the value being visited goes (see `present`). */
-  private valueAt = 0;
+  protected valueAt = 0;
   /** The last number read, as serde_json hands it to a visitor. */
   private numKind: "u64" | "i64" | "f64" = "u64";
   private numValue: number | bigint = 0;
@@ -296,11 +296,11 @@ export class BatchEncoder {
   private peekMsg(m: string): string {
     return `${m} ${this.col(Math.min(this.end, this.pos + 1))}`;
   }
-  private fail(extra: string | null, message: string): never {
+  protected fail(extra: string | null, message: string): never {
     if (this.error === null) this.error = { path: pathString(this.path, extra), message };
     throw STOP;
   }
-  private mismatch(ty: Ty, found: string): never {
+  protected mismatch(ty: Ty, found: string): never {
     this.fail(null, `expected ${describe(this.shape.schema, ty)}, found ${found}`);
   }
 
@@ -335,7 +335,7 @@ export class BatchEncoder {
   }
 
   /** Marks an optional present: the type of its value; where it goes is left in `valueAt`. */
-  private present(ty: Ty, at: number): Ty {
+  protected present(ty: Ty, at: number): Ty {
     if (typeof ty === "object" && "optional" in ty) {
       this.stage.buf[at] = 1;
       this.valueAt = at + this.shape.align(ty.optional);

@@ -6,9 +6,9 @@ import { EvalError, LoadError, type RecordError } from "./errors.js";
 import { decodeMetadata, type Metadata, type Schema } from "./metadata.js";
 import { capMemory, checkModule, pagesToBytes } from "./module.js";
 import { Shape } from "./shape.js";
-import { BatchEncoder, Bytes, encodeUtf8, jsonString } from "./json.js";
+import { Bytes, encodeUtf8, jsonString } from "./json.js";
+import { ValueEncoder } from "./objects.js";
 import { DecisionReader, DecodeError, utf8ValidUpTo } from "./decode.js";
-import { toJsonText } from "./values.js";
 
 /** The longest NDJSON line read, in bytes; longer lines are rejected. */
 export const MAX_LINE_BYTES = 16 << 20;
@@ -68,7 +68,7 @@ export class Policy {
   private readonly batchRecords: number;
   private readonly batchBytes: number;
   private live: Live | null = null;
-  private readonly enc: BatchEncoder;
+  private readonly enc: ValueEncoder;
   private readonly reader: DecisionReader;
   private readonly keyBytes: Uint8Array | null;
   private out = new Bytes(1 << 16);
@@ -82,7 +82,7 @@ export class Policy {
     this.memoryBytes = options.memoryBytes ?? 256 << 20;
     this.batchRecords = Math.max(1, options.batchRecords ?? 1024);
     this.batchBytes = options.batchBytes ?? 8 << 20;
-    this.enc = new BatchEncoder(this.shape);
+    this.enc = new ValueEncoder(this.shape);
     this.reader = new DecisionReader(this.shape);
     this.keyBytes = this.shape.keyName === null ? null : encodeUtf8(this.shape.keyName);
   }
@@ -159,28 +159,21 @@ export class Policy {
    * in decisions are `number`s when safe and `bigint`s otherwise. */
   evaluate<D = Record<string, unknown>, I = unknown>(records: readonly I[]): Outcome<D>[] {
     const results: Outcome<D>[] = [];
-    let texts: { index: number; bytes: Uint8Array }[] = [];
-    const run = (): void => {
-      this.runObjects(texts, results);
-      texts = [];
-    };
+    let batch: { index: number; value: unknown }[] = [];
     this.enc.clear();
     for (let i = 0; i < records.length; i++) {
-      const text = toJsonText(records[i]);
-      if (typeof text !== "string") {
-        results[i] = { ok: false, error: text };
-        continue;
-      }
-      const bytes = encodeUtf8(text);
-      const error = this.enc.pushJson(bytes, 0, bytes.length);
+      const error = this.enc.pushValue(records[i]);
       if (error) {
         results[i] = { ok: false, error };
         continue;
       }
-      texts.push({ index: i, bytes });
-      if (this.enc.count >= this.batchRecords || this.enc.encodedLen() >= this.batchBytes) run();
+      batch.push({ index: i, value: records[i] });
+      if (this.enc.count >= this.batchRecords || this.enc.encodedLen() >= this.batchBytes) {
+        this.runObjects(batch, results);
+        batch = [];
+      }
     }
-    run();
+    this.runObjects(batch, results);
     return results;
   }
 
@@ -299,19 +292,19 @@ export class Policy {
 
   // --- objects ------------------------------------------------------------------------------
 
-  private runObjects<D>(texts: { index: number; bytes: Uint8Array }[], results: Outcome<D>[]): void {
-    if (texts.length === 0) return;
+  private runObjects<D>(batch: { index: number; value: unknown }[], results: Outcome<D>[]): void {
+    if (batch.length === 0) return;
     const outcomes: Outcome<D>[] = [];
     try {
       this.run();
-      texts.forEach((_, i) => outcomes.push(this.outcome<D>(i)));
+      batch.forEach((_, i) => outcomes.push(this.outcome<D>(i)));
     } catch (e) {
       if (!(e instanceof EvalError) && !(e instanceof DecodeError)) throw e;
       outcomes.length = 0;
-      for (const t of texts) {
+      for (const t of batch) {
         try {
           this.enc.clear();
-          this.enc.pushJson(t.bytes, 0, t.bytes.length);
+          this.enc.pushValue(t.value);
           this.run();
           outcomes.push(this.outcome<D>(0));
         } catch (inner) {
@@ -321,7 +314,7 @@ export class Policy {
         }
       }
     }
-    texts.forEach((t, i) => {
+    batch.forEach((t, i) => {
       results[t.index] = outcomes[i] as Outcome<D>;
     });
     this.enc.clear();
