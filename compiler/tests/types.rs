@@ -50,7 +50,10 @@ fn a_module_gives_the_declarations_of_its_source() {
 #[test]
 fn enums_codes_optionals_and_ints_have_their_typescript_forms() {
     let text = types("policies/defender_experts.dexp");
-    assert!(text.contains("export type Cloud = \"commercial\" | \"gcc\" | \"gcc_high\" | \"dod\" | \"china\";"), "{text}");
+    assert!(
+        text.contains("export type Cloud = \"commercial\" | \"gcc\" | \"gcc_high\" | \"dod\" | \"china\";"),
+        "{text}"
+    );
     assert!(text.contains("  total: number | bigint;"), "{text}");
     // An optional input field is an optional property; dates are strings.
     assert!(text.contains("  ended_on?: string | null;"), "{text}");

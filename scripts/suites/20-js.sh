@@ -16,4 +16,4 @@ cargo build -q -p dexp-compiler --bin dexpc
 cd hosts/js
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
-node --test --test-concurrency=1 test/
+node --test --test-concurrency=1 test/*.test.mjs

@@ -69,7 +69,11 @@ pub fn typescript(m: &Metadata) -> String {
     let names = Names::new(schema);
     let from_input = reachable(schema, schema.input);
     let mut out = String::new();
-    let _ = writeln!(out, "// Types of the dexp policy `{}` version {} (source hash {}).", m.policy, m.version, m.source_hash);
+    let _ = writeln!(
+        out,
+        "// Types of the dexp policy `{}` version {} (source hash {}).",
+        m.policy, m.version, m.source_hash
+    );
     out.push_str("// Written by `dexpc types --lang ts`: do not edit. Ints are `number | bigint` (safe-integer\n");
     out.push_str("// numbers or bigints in, a bigint out only beyond 2^53); dates are `YYYY-MM-DD` strings.\n");
     for (i, e) in schema.enums.iter().enumerate() {
