@@ -6,7 +6,7 @@
 
 import type { RecordError } from "./errors.js";
 import type { Schema, Ty } from "./metadata.js";
-import type { Shape } from "./shape.js";
+import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDate } from "./date.js";
 
 /** The most nested JSON a record may have, along the policy's types. */
@@ -252,7 +252,7 @@ export class BatchEncoder {
     this.start = start;
     this.end = end;
     try {
-      this.seed(this.shape.inputTy, 0);
+      this.seed(this.shape.inputInfo, 0);
       // Trailing characters.
       if (this.skipWs() < this.end) throw new Syntax(this.peekMsg(MSG.trailing));
     } catch (e) {
@@ -300,8 +300,8 @@ export class BatchEncoder {
     if (this.error === null) this.error = { path: pathString(this.path, extra), message };
     throw STOP;
   }
-  protected mismatch(ty: Ty, found: string): never {
-    this.fail(null, `expected ${describe(this.shape.schema, ty)}, found ${found}`);
+  protected mismatch(ty: TyInfo, found: string): never {
+    this.fail(null, `expected ${describe(this.shape.schema, ty.ty)}, found ${found}`);
   }
 
   // --- the reader ---------------------------------------------------------------------------
@@ -320,7 +320,7 @@ export class BatchEncoder {
 
   /** One value of type `ty` written at `at` in the stage; syntax errors inside are pinned to
    * this value's path. */
-  private seed(ty: Ty, at: number): void {
+  private seed(ty: TyInfo, at: number): void {
     const depth = this.path.length;
     if (depth > MAX_JSON_DEPTH) this.fail(null, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     try {
@@ -335,17 +335,18 @@ export class BatchEncoder {
   }
 
   /** Marks an optional present: the type of its value; where it goes is left in `valueAt`. */
-  protected present(ty: Ty, at: number): Ty {
-    if (typeof ty === "object" && "optional" in ty) {
+  protected present(ty: TyInfo, at: number): TyInfo {
+    if (ty.kind === Kind.Optional) {
+      const inner = ty.inner as TyInfo;
       this.stage.buf[at] = 1;
-      this.valueAt = at + this.shape.align(ty.optional);
-      return ty.optional;
+      this.valueAt = at + inner.align;
+      return inner;
     }
     this.valueAt = at;
     return ty;
   }
 
-  private any(ty: Ty, at: number): void {
+  private any(ty: TyInfo, at: number): void {
     const p = this.skipWs();
     if (p >= this.end) throw new Syntax(this.peekMsg(MSG.eofValue));
     const c = this.b[p] as number;
@@ -353,7 +354,7 @@ export class BatchEncoder {
       case 0x6e: // n
         this.pos++;
         this.ident("ull");
-        if (typeof ty === "object" && "optional" in ty) return;
+        if (ty.kind === Kind.Optional) return;
         this.mismatch(ty, "null");
       // eslint-disable-next-line no-fallthrough
       case 0x74: // t
@@ -399,25 +400,25 @@ export class BatchEncoder {
     }
   }
 
-  private visitBool(ty: Ty, at0: number, v: boolean): void {
+  private visitBool(ty: TyInfo, at0: number, v: boolean): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (t !== "bool") this.mismatch(ty, v ? "true" : "false");
+    if (t.kind !== Kind.Bool) this.mismatch(ty, v ? "true" : "false");
     this.stage.buf[at] = v ? 1 : 0;
   }
 
-  private visitNumber(ty: Ty, at0: number): void {
+  private visitNumber(ty: TyInfo, at0: number): void {
     const kind = this.numKind;
     const value = this.numValue;
     const t = this.present(ty, at0);
     const at = this.valueAt;
     if (kind === "f64") {
       const v = value as number;
-      if (t !== "int" || !Number.isFinite(v) || v % 1 !== 0) this.mismatch(ty, `number ${rustF64(v)}`);
+      if (t.kind !== Kind.Int || !Number.isFinite(v) || v % 1 !== 0) this.mismatch(ty, `number ${rustF64(v)}`);
       if (Math.abs(v) >= 9.2e18) this.fail(null, "number is outside the 64-bit int range");
       this.fail(null, "expected an int written without a fraction or exponent");
     }
-    if (t !== "int") this.mismatch(ty, `number ${value}`);
+    if (t.kind !== Kind.Int) this.mismatch(ty, `number ${value}`);
     if (kind === "u64" && typeof value === "bigint" && value > I64_MAX) {
       this.fail(null, `${value} does not fit in a 64-bit int`);
     }
@@ -715,11 +716,11 @@ export class BatchEncoder {
     return utf8.decode(this.strBuf.subarray(this.strStart, this.strEnd));
   }
 
-  private visitStr(ty: Ty, at0: number): void {
+  private visitStr(ty: TyInfo, at0: number): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
     const len = this.strEnd - this.strStart;
-    if (t === "string") {
+    if (t.kind === Kind.Str) {
       if (len === 0) return;
       if (len > MAX_STRING_BYTES) {
         this.fail(null, `string of ${len} bytes is longer than the limit of ${MAX_STRING_BYTES} bytes`);
@@ -732,7 +733,7 @@ export class BatchEncoder {
       writeU32(buf, at + 4, len);
       return;
     }
-    if (t === "date") {
+    if (t.kind === Kind.Date) {
       const d = parseDate(this.strBuf, this.strStart, this.strEnd);
       if (d === null) {
         this.fail(null, `${quoted(this.strText())} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)`);
@@ -740,11 +741,11 @@ export class BatchEncoder {
       writeU32(this.stage.buf, at, d);
       return;
     }
-    if (typeof t === "object" && "enum" in t) {
-      const variants = this.shape.variantBytes[t.enum] as Uint8Array[];
+    if (t.kind === Kind.Enum) {
+      const variants = this.shape.variantBytes[t.index] as Uint8Array[];
       const index = findBytes(variants, this.strBuf, this.strStart, this.strEnd);
       if (index < 0) {
-        const def = this.shape.schema.enums[t.enum];
+        const def = this.shape.schema.enums[t.index];
         this.fail(null, `unknown value ${quoted(this.strText())}, expected one of ${def?.variants.join(", ")}`);
       }
       if (variants.length <= 256) this.stage.buf[at] = index;
@@ -754,13 +755,13 @@ export class BatchEncoder {
     this.mismatch(ty, "string");
   }
 
-  private visitSeq(ty: Ty, at0: number): void {
+  private visitSeq(ty: TyInfo, at0: number): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (typeof t !== "object" || !("list" in t)) this.mismatch(ty, "list");
-    const elem = t.list;
-    const size = this.shape.size(elem);
-    const align = this.shape.align(elem);
+    if (t.kind !== Kind.List) this.mismatch(ty, "list");
+    const elem = t.inner as TyInfo;
+    const size = elem.size;
+    const align = elem.align;
     const stage = this.stage;
     const start = stage.len;
     let count = 0;
@@ -853,11 +854,11 @@ export class BatchEncoder {
     this.pos++;
   }
 
-  private visitMap(ty: Ty, at0: number): void {
+  private visitMap(ty: TyInfo, at0: number): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (typeof t !== "object" || !("record" in t)) this.mismatch(ty, "object");
-    const rec = this.shape.recordInfo[t.record];
+    if (t.kind !== Kind.Record) this.mismatch(ty, "object");
+    const rec = this.shape.recordInfo[t.index];
     if (rec === undefined) this.mismatch(ty, "object");
     const names = rec.names;
     const n = names.length;
@@ -886,7 +887,7 @@ export class BatchEncoder {
       flags[seen + index] = 1;
       this.path.push(name);
       this.colon();
-      this.seed(rec.tys[index] as Ty, at + (rec.offsets[index] as number));
+      this.seed(rec.tys[index] as TyInfo, at + (rec.offsets[index] as number));
       this.path.pop();
     }
     for (let i = 0; i < n; i++) {

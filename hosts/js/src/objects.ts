@@ -4,8 +4,7 @@
 // 2^53 (already rounded by JS) is refused with its path instead of becoming another int.
 
 import type { RecordError } from "./errors.js";
-import type { Ty } from "./metadata.js";
-import type { Shape } from "./shape.js";
+import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDateText } from "./date.js";
 import { BatchEncoder, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
 
@@ -38,7 +37,7 @@ export class ValueEncoder extends BatchEncoder {
     this.seenLen = 0;
     this.error = null;
     try {
-      this.fromValue(this.shape.inputTy, 0, value);
+      this.fromValue(this.shape.inputInfo, 0, value);
     } catch (e) {
       this.vars.len = varsLen;
       if (this.error !== null) return this.error;
@@ -49,16 +48,16 @@ export class ValueEncoder extends BatchEncoder {
     return null;
   }
 
-  private fromValue(ty: Ty, at0: number, v: unknown): void {
+  private fromValue(ty: TyInfo, at0: number, v: unknown): void {
     if (this.path.length > MAX_JSON_DEPTH) this.fail(null, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     if (v === null || v === undefined) {
-      if (typeof ty === "object" && "optional" in ty) return;
+      if (ty.kind === Kind.Optional) return;
       this.mismatch(ty, "null");
     }
     switch (typeof v) {
       case "boolean": {
         const t = this.present(ty, at0);
-        if (t !== "bool") this.mismatch(ty, v ? "true" : "false");
+        if (t.kind !== Kind.Bool) this.mismatch(ty, v ? "true" : "false");
         this.stage.buf[this.valueAt] = v ? 1 : 0;
         return;
       }
@@ -66,7 +65,7 @@ export class ValueEncoder extends BatchEncoder {
         return this.fromNumber(ty, at0, v);
       case "bigint": {
         const t = this.present(ty, at0);
-        if (t !== "int") this.mismatch(ty, `number ${v}`);
+        if (t.kind !== Kind.Int) this.mismatch(ty, `number ${v}`);
         if (v > I64_MAX) this.fail(null, `${v} does not fit in a 64-bit int`);
         if (v < I64_MIN) this.fail(null, "number is outside the 64-bit int range");
         writeI64(this.stage.buf, this.valueAt, v);
@@ -85,19 +84,19 @@ export class ValueEncoder extends BatchEncoder {
     }
   }
 
-  private fromNumber(ty: Ty, at0: number, v: number): void {
+  private fromNumber(ty: TyInfo, at0: number, v: number): void {
     if (!Number.isFinite(v)) this.fail(null, `number ${v} cannot be written as JSON`);
     const t = this.present(ty, at0);
     if (!Number.isInteger(v)) this.mismatch(ty, `number ${rustF64(v)}`);
     if (!Number.isSafeInteger(v)) this.fail(null, `number ${BigInt(v)} is beyond 2^53 and may have been rounded: pass it as a bigint`);
-    if (t !== "int") this.mismatch(ty, `number ${v === 0 ? 0 : v}`);
+    if (t.kind !== Kind.Int) this.mismatch(ty, `number ${v === 0 ? 0 : v}`);
     writeI64(this.stage.buf, this.valueAt, v === 0 ? 0 : v);
   }
 
-  private fromString(ty: Ty, at0: number, v: string): void {
+  private fromString(ty: TyInfo, at0: number, v: string): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (t === "string") {
+    if (t.kind === Kind.Str) {
       if (v.length === 0) return;
       const vars = this.vars;
       vars.reserve(v.length * 3);
@@ -111,32 +110,32 @@ export class ValueEncoder extends BatchEncoder {
       writeU32(this.stage.buf, at + 4, written);
       return;
     }
-    if (t === "date") {
+    if (t.kind === Kind.Date) {
       const d = parseDateText(v);
       if (d === null) this.fail(null, `${quoted(v)} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)`);
       writeU32(this.stage.buf, at, d);
       return;
     }
-    if (typeof t === "object" && "enum" in t) {
-      const index = this.variants[t.enum]?.get(v);
+    if (t.kind === Kind.Enum) {
+      const index = this.variants[t.index]?.get(v);
       if (index === undefined) {
-        const def = this.shape.schema.enums[t.enum];
+        const def = this.shape.schema.enums[t.index];
         this.fail(null, `unknown value ${quoted(v)}, expected one of ${def?.variants.join(", ")}`);
       }
-      if ((this.shape.schema.enums[t.enum]?.variants.length ?? 0) <= 256) this.stage.buf[at] = index;
+      if (t.size === 1) this.stage.buf[at] = index;
       else writeU32(this.stage.buf, at, index);
       return;
     }
     this.mismatch(ty, "string");
   }
 
-  private fromList(ty: Ty, at0: number, items: unknown[]): void {
+  private fromList(ty: TyInfo, at0: number, items: unknown[]): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (typeof t !== "object" || !("list" in t)) this.mismatch(ty, "list");
-    const elem = t.list;
-    const size = this.shape.size(elem);
-    const align = this.shape.align(elem);
+    if (t.kind !== Kind.List) this.mismatch(ty, "list");
+    const elem = t.inner as TyInfo;
+    const size = elem.size;
+    const align = elem.align;
     const stage = this.stage;
     const start = stage.len;
     for (let i = 0; i < items.length; i++) {
@@ -156,11 +155,11 @@ export class ValueEncoder extends BatchEncoder {
     writeU32(stage.buf, at + 4, items.length);
   }
 
-  private fromRecord(ty: Ty, at0: number, v: Record<string, unknown>): void {
+  private fromRecord(ty: TyInfo, at0: number, v: Record<string, unknown>): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
-    if (typeof t !== "object" || !("record" in t)) this.mismatch(ty, "object");
-    const rec = this.shape.recordInfo[t.record];
+    if (t.kind !== Kind.Record) this.mismatch(ty, "object");
+    const rec = this.shape.recordInfo[t.index];
     if (rec === undefined) this.mismatch(ty, "object");
     const n = rec.fieldNames.length;
     const seen = new Uint8Array(n);
@@ -172,7 +171,7 @@ export class ValueEncoder extends BatchEncoder {
       if (index < 0 || item === undefined || typeof item === "function" || typeof item === "symbol") continue;
       seen[index] = 1;
       this.path.push(key);
-      this.fromValue(rec.tys[index] as Ty, at + (rec.offsets[index] as number), item);
+      this.fromValue(rec.tys[index] as TyInfo, at + (rec.offsets[index] as number), item);
       this.path.pop();
     }
     for (let i = 0; i < n; i++) {

@@ -6,6 +6,36 @@ import { tyLayout } from "./metadata.js";
 
 const enc = new TextEncoder();
 
+/** Kinds of types, for switching on a number instead of inspecting a `Ty`. */
+export const enum Kind {
+  Bool,
+  Int,
+  Date,
+  Str,
+  Enum,
+  Record,
+  List,
+  Optional,
+  Codes,
+}
+
+/** A type as the reader uses it: every type of a schema has exactly one, so its checks stay
+ * monomorphic. */
+export interface TyInfo {
+  /** What kind of type. */
+  kind: Kind;
+  /** The type itself, for messages. */
+  ty: Ty;
+  /** Bytes a value occupies. */
+  size: number;
+  /** The value's alignment. */
+  align: number;
+  /** The element of a list or the value of an optional. */
+  inner: TyInfo | null;
+  /** The enum, record or group index. */
+  index: number;
+}
+
 /** A record's fields as the reader uses them. */
 export interface RecordInfo {
   /** Field names as UTF-8. */
@@ -13,7 +43,7 @@ export interface RecordInfo {
   /** Field names. */
   fieldNames: string[];
   /** Field types. */
-  tys: Ty[];
+  tys: TyInfo[];
   /** Field offsets in the record's layout. */
   offsets: number[];
   /** 1 for a field that must be present (not optional). */
@@ -36,6 +66,8 @@ export class Shape {
   readonly keyName: string | null;
   /** Per record, what the reader needs of each field, in declaration order. */
   readonly recordInfo: RecordInfo[];
+  /** The input record's type as the reader uses it. */
+  readonly inputInfo: TyInfo;
 
   constructor(
     readonly schema: Schema,
@@ -60,10 +92,25 @@ export class Shape {
     this.recordInfo = schema.records.map((r, i) => ({
       names: this.fieldBytes[i] ?? [],
       fieldNames: r.fields.map((f) => f.name),
-      tys: r.fields.map((f) => f.ty),
+      tys: r.fields.map((f) => this.info(f.ty)),
       offsets: r.fields.map((_, k) => layout.records[i]?.fields[k]?.offset ?? 0),
       required: Uint8Array.from(r.fields.map((f) => (typeof f.ty === "object" && "optional" in f.ty ? 0 : 1))),
     }));
+    this.inputInfo = this.info(this.inputTy);
+  }
+
+  /** The reader's view of a type. */
+  info(ty: Ty): TyInfo {
+    const { size, align } = this.of(ty);
+    if (typeof ty === "string") {
+      const kind = ty === "bool" ? Kind.Bool : ty === "int" ? Kind.Int : ty === "date" ? Kind.Date : Kind.Str;
+      return { kind, ty, size, align, inner: null, index: 0 };
+    }
+    if ("enum" in ty) return { kind: Kind.Enum, ty, size, align, inner: null, index: ty.enum };
+    if ("record" in ty) return { kind: Kind.Record, ty, size, align, inner: null, index: ty.record };
+    if ("codes" in ty) return { kind: Kind.Codes, ty, size, align, inner: null, index: ty.codes };
+    if ("list" in ty) return { kind: Kind.List, ty, size, align, inner: this.info(ty.list), index: 0 };
+    return { kind: Kind.Optional, ty, size, align, inner: this.info(ty.optional), index: 0 };
   }
 
   private readonly sizes = new Map<Ty, { size: number; align: number }>();
