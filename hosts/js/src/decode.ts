@@ -404,11 +404,18 @@ export class DecisionReader {
 /** Where the first invalid UTF-8 sequence of `b[start..end]` begins, relative to `start`, as
  * Rust's `Utf8Error::valid_up_to`; -1 when all of it is valid. */
 export function utf8ValidUpTo(b: Uint8Array, start: number, end: number): number {
+  // ASCII runs are skipped a 4-byte word at a time through a view of the same memory.
+  const base = b.byteOffset;
+  const words = new Uint32Array(b.buffer, base - (base % 4), ((base % 4) + b.length) >>> 2);
+  const shift = base % 4;
   let i = start;
   while (i < end) {
     const c = b[i] as number;
     if (c < 0x80) {
       i++;
+      if (((i + shift) & 3) === 0) {
+        while (i + 4 <= end && ((words[(i + shift) >>> 2] as number) & 0x80808080) === 0) i += 4;
+      }
       continue;
     }
     let need: number;

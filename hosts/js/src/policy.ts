@@ -53,9 +53,20 @@ type Pending =
 
 const align8 = (v: number): number => Math.ceil(v / 8) * 8;
 
-/** Node's native UTF-8 check when there is one (no string is built), else the package's own. */
-const nativeIsUtf8 = (globalThis as { Buffer?: { isUtf8?: (b: Uint8Array) => boolean } }).Buffer?.isUtf8;
-const isUtf8 = (b: Uint8Array): boolean => (nativeIsUtf8 ? nativeIsUtf8(b) : utf8ValidUpTo(b, 0, b.length) < 0);
+/** Whether all of `b` is UTF-8: ASCII is skipped four bytes at a time, the rest is checked by
+ * `utf8ValidUpTo` from the first byte that is not ASCII. */
+function isUtf8(b: Uint8Array): boolean {
+  const n = b.length;
+  let i = 0;
+  while (i < n && (b.byteOffset + i) % 4 !== 0) {
+    if ((b[i] as number) >= 0x80) return utf8ValidUpTo(b, i, n) < 0;
+    i++;
+  }
+  const words = new Uint32Array(b.buffer, b.byteOffset + i, (n - i) >>> 2);
+  let w = 0;
+  while (w < words.length && ((words[w] as number) & 0x80808080) === 0) w++;
+  return utf8ValidUpTo(b, i + w * 4, n) < 0;
+}
 
 /** A policy module that passed every check, compiled, with one live instance reused from batch
  * to batch. Load with `Policy.load`. Not shared between threads (make one per worker). */
