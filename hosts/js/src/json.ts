@@ -110,7 +110,9 @@ export function describe(schema: Schema, ty: Ty): string {
 
 /** A growable byte buffer. */
 export class Bytes {
+  /** The storage; bytes past `len` are not part of the content. */
   buf: Uint8Array;
+  /** Bytes of content. */
   len = 0;
   constructor(capacity = 1024) {
     this.buf = new Uint8Array(capacity);
@@ -155,6 +157,7 @@ export class Bytes {
 /** Per-record path segments: a field name or a list index. */
 export type Seg = string | number;
 
+/** A path such as `products[1].mode` from its segments, with `extra` (a field) appended. */
 export function pathString(path: Seg[], extra: string | null): string {
   let out = "";
   for (const seg of path) {
@@ -165,6 +168,7 @@ export function pathString(path: Seg[], extra: string | null): string {
   return out;
 }
 
+/** Writes a 64-bit int little-endian at `at` (a `number` must be a safe integer). */
 export function writeI64(buf: Uint8Array, at: number, v: number | bigint): void {
   let lo: number;
   let hi: number;
@@ -186,6 +190,7 @@ export function writeI64(buf: Uint8Array, at: number, v: number | bigint): void 
   buf[at + 7] = hi >>> 24;
 }
 
+/** Writes a `u32` little-endian at `at`. */
 export function writeU32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v;
   buf[at + 1] = v >>> 8;
