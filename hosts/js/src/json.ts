@@ -420,7 +420,8 @@ export class BatchEncoder {
     if (kind === "f64") {
       const v = value as number;
       if (t.kind !== Kind.Int || !Number.isFinite(v) || v % 1 !== 0) this.mismatch(ty, `number ${rustF64(v)}`);
-      if (Math.abs(v) >= 9.2e18) this.fail(null, "number is outside the 64-bit int range");
+      // 2^63: whole doubles from there on are outside the int range (docs/abi.md).
+      if (Math.abs(v) >= 9223372036854775808) this.fail(null, "number is outside the 64-bit int range");
       this.fail(null, "expected an int written without a fraction or exponent");
     }
     if (t.kind !== Kind.Int) this.mismatch(ty, `number ${value}`);

@@ -15,7 +15,6 @@ export const MAX_LINE_BYTES = 16 << 20;
 const PAGE = 1 << 16;
 const UNWRITTEN = 0xffffffff;
 const STATUS_MESSAGES: Record<number, string> = { 1: "integer overflow", 2: "date out of range", 3: "division by zero" };
-const WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 const NEWLINE = new Uint8Array([0x0a]);
 
 /** Limits of a loaded policy; the defaults are the Rust runtime's. */
@@ -198,15 +197,16 @@ export class Policy {
     }
     let end = end0;
     if (end > start && b[end - 1] === 0x0d) end--;
-    let asciiBlank = true;
+    // Blank: only spaces, tabs and carriage returns (docs/abi.md); skipped, but counted.
+    let blank = true;
     for (let i = start; i < end; i++) {
       const c = b[i] as number;
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) {
-        asciiBlank = false;
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
+        blank = false;
         break;
       }
     }
-    if (asciiBlank) return;
+    if (blank) return;
     if (!allValid) {
       const bad = utf8ValidUpTo(b, start, end);
       if (bad >= 0) {
@@ -214,19 +214,8 @@ export class Policy {
         return;
       }
     }
-    // The runtime strips one more carriage return and skips lines of Unicode white space.
+    // The runtime strips one more carriage return.
     if (end > start && b[end - 1] === 0x0d) end--;
-    let onlySpace = true;
-    let high = false;
-    for (let i = start; i < end; i++) {
-      const c = b[i] as number;
-      if (c >= 0x80) high = true;
-      else if (c !== 0x20 && (c < 0x09 || c > 0x0d)) {
-        onlySpace = false;
-        break;
-      }
-    }
-    if (onlySpace && (!high || WHITE_SPACE.test(new TextDecoder("utf-8", { ignoreBOM: true }).decode(b.subarray(start, end))))) return;
     const error = this.enc.pushJson(b, start, end);
     if (error === null) pending.push({ line, start, end, error: null });
     else pending.push({ line, key: this.probe(b, start, end), error });
