@@ -5,6 +5,7 @@ pub mod compile;
 pub mod eval;
 pub mod fmt;
 pub mod test;
+pub mod types;
 pub mod workers;
 
 use crate::ErrorFormat;

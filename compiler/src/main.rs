@@ -75,6 +75,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write TypeScript declarations of a policy's input and decision (from a `.dexp` or a
+    /// `.wasm`), for hosts using the `@dexp/runtime` npm package.
+    Types {
+        /// The policy source or compiled module.
+        policy: PathBuf,
+        /// The language of the declarations.
+        #[arg(long, value_enum, default_value = "ts")]
+        lang: cli::types::Lang,
+        /// Where to write them (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// How to print diagnostics if the policy does not compile.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
     /// Run the `.cases` files kept next to policies; ends with `N passed, M failed`.
     Test {
         /// Policies, `.cases` files or directories to search (default: the current directory).
@@ -132,6 +147,9 @@ fn main() -> ExitCode {
         }
         Command::Fmt { files, check, error_format } => cli::fmt::run(&files, check, error_format),
         Command::Inspect { module, json } => cli::compile::inspect(&module, json),
+        Command::Types { policy, lang, output, error_format } => {
+            cli::types::run(&policy, lang, output.as_deref(), error_format)
+        }
         Command::Test { paths, engine, coverage, min_coverage, error_format } => {
             let options = cli::test::TestOptions { engine, format: error_format, coverage, min_coverage };
             cli::test::run(&paths, options)

@@ -1,0 +1,74 @@
+//! `dexpc types --lang ts`: the declarations of the reference policy are the committed golden
+//! text (refresh with `BLESS=1`), the same from the source and from the compiled module, and a
+//! policy with optionals in both its input and its decision gets optional properties only on the
+//! input side. The Node suite compiles a typed host against them with `tsc --noEmit`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn dexpc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dexpc")).args(args).current_dir(repo()).output().expect("dexpc runs")
+}
+
+fn types(policy: &str) -> String {
+    let out = dexpc(&["types", "--lang", "ts", policy]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_reference_policy_has_its_golden_declarations() {
+    let actual = types("policies/defender_experts.dexp");
+    let golden = repo().join("compiler/tests/types/defender_experts.ts");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    assert_eq!(actual, expected, "run with BLESS=1 to refresh {}", golden.display());
+}
+
+#[test]
+fn a_module_gives_the_declarations_of_its_source() {
+    let dir = std::env::temp_dir().join(format!("dexp-types-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = dir.join("reference.wasm");
+    let out = dexpc(&["compile", "policies/defender_experts.dexp", "-o", wasm.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(types(wasm.to_str().unwrap()), types("policies/defender_experts.dexp"));
+    let written = dir.join("types.ts");
+    let out = dexpc(&["types", "--lang", "ts", wasm.to_str().unwrap(), "-o", written.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), types("policies/defender_experts.dexp"));
+}
+
+#[test]
+fn enums_codes_optionals_and_ints_have_their_typescript_forms() {
+    let text = types("policies/defender_experts.dexp");
+    assert!(
+        text.contains("export type Cloud = \"commercial\" | \"gcc\" | \"gcc_high\" | \"dod\" | \"china\";"),
+        "{text}"
+    );
+    assert!(text.contains("  total: number | bigint;"), "{text}");
+    // An optional input field is an optional property; dates are strings.
+    assert!(text.contains("  ended_on?: string | null;"), "{text}");
+    assert!(text.contains("  reasons: XdrCode[];"), "{text}");
+    assert!(text.contains("export type PolicyInput = Tenant;"), "{text}");
+    assert!(text.contains("export type PolicyDecision = Decision;"), "{text}");
+}
+
+#[test]
+fn a_policy_that_does_not_compile_fails_with_its_diagnostics() {
+    let dir = std::env::temp_dir().join(format!("dexp-types-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.dexp");
+    std::fs::write(&bad, "policy p version \"1\"\nrecord R { x: nope }\n").unwrap();
+    let out = dexpc(&["types", "--lang", "ts", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+}

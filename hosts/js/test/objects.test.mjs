@@ -1,0 +1,86 @@
+// The object API: records as JS values in, decisions as JS values out, agreeing with the
+// NDJSON path record for record; 64-bit ints exact both ways.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { Policy } from "../dist/index.js";
+import { build } from "./wasm.mjs";
+import { ROOT, REFERENCE, compile } from "./support.mjs";
+
+/** JSON text of a decision with its bigints written in full. */
+function exact(v) {
+  if (typeof v === "bigint") return v.toString();
+  if (Array.isArray(v)) return `[${v.map(exact).join(",")}]`;
+  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${exact(x)}`).join(",")}}`;
+  return JSON.stringify(v);
+}
+
+test("decisions of the object API are the NDJSON decisions, parsed", async () => {
+  const { bytes } = compile(REFERENCE);
+  const policy = await Policy.load(bytes, { batchRecords: 100 });
+  const parses = (l) => {
+    try {
+      JSON.parse(l);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The corpus's lines that are JSON (some are broken on purpose).
+  const lines = readFileSync(join(ROOT, "tests/golden/corpus-tenants.ndjson"), "utf8").split("\n").filter((l) => l.trim() && parses(l));
+  const records = lines.map((l) => JSON.parse(l));
+  const results = policy.evaluate(records);
+  const expected = policy.evaluateNdjsonText(lines.join("\n")).trimEnd().split("\n");
+  assert.equal(results.length, records.length);
+  let refused = 0;
+  results.forEach((r, i) => {
+    if (!r.ok && /is beyond 2\^53/.test(r.error.message)) {
+      // JSON.parse rounded an int of this line: the object API refuses it instead of guessing.
+      assert.match(lines[i], /\d{16,}/, `record ${i}`);
+      refused++;
+      return;
+    }
+    if (r.ok) assert.equal(exact(r.decision), expected[i], `record ${i}`);
+    else assert.deepEqual(r.error, JSON.parse(expected[i]).error, `record ${i}`);
+  });
+  assert.ok(refused < records.length / 10, `${refused} records refused`);
+});
+
+test("ints beyond 2^53 are exact as bigints and refused as unsafe numbers", async () => {
+  const policy = await Policy.load(build());
+  const results = policy.evaluate([
+    { id: "big", a: 9007199254740993n, b: 1n },
+    { id: "max", a: 9223372036854775807n, b: 0 },
+    { id: "min", a: -9223372036854775808n, b: 0n },
+    { id: "unsafe", a: 2 ** 60, b: 1 },
+    { id: "fraction", a: 1.5, b: 1 },
+    { id: "over", a: 9223372036854775808n, b: 1 },
+    { id: "safe", a: 2 ** 52, b: -1 },
+    { id: "missing", a: 1 },
+    [1, 2],
+  ]);
+  assert.deepEqual(results, [
+    { ok: true, decision: { id: "big", sum: 9007199254740994n, reasons: [] } },
+    { ok: true, decision: { id: "max", sum: 9223372036854775807n, reasons: [] } },
+    { ok: true, decision: { id: "min", sum: -9223372036854775808n, reasons: ["negative_sum"] } },
+    { ok: false, error: { path: "a", message: "number 1152921504606846976 is beyond 2^53 and may have been rounded: pass it as a bigint" } },
+    { ok: false, error: { path: "a", message: "expected int, found number 1.5" } },
+    { ok: false, error: { path: "a", message: "9223372036854775808 does not fit in a 64-bit int" } },
+    { ok: true, decision: { id: "safe", sum: 4503599627370495, reasons: [] } },
+    { ok: false, error: { path: "b", message: "missing field" } },
+    { ok: false, error: { path: "", message: "expected object, found list" } },
+  ]);
+});
+
+test("ints in NDJSON keep every digit both ways", async () => {
+  const policy = await Policy.load(build());
+  const out = policy.evaluateNdjsonText(
+    '{"id":"x","a":9007199254740993,"b":0}\n{"id":"y","a":-9223372036854775808,"b":0}\n{"id":"z","a":9223372036854775807,"b":1}\n',
+  );
+  assert.equal(
+    out,
+    '{"id":"x","sum":9007199254740993,"reasons":[]}\n{"id":"y","sum":-9223372036854775808,"reasons":["negative_sum"]}\n{"id":"z","sum":-9223372036854775808,"reasons":["negative_sum"]}\n',
+  );
+});

@@ -1,0 +1,44 @@
+// `dexpc types --lang ts` for the reference policy, used by a typed host: the example host
+// compiles with `tsc --noEmit` against the generated declarations, and the same host with a
+// wrong enum value or a missing field does not.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEXPC, REFERENCE, ROOT } from "./support.mjs";
+
+const PACKAGE = join(ROOT, "hosts/js");
+const TSC = join(PACKAGE, "node_modules/typescript/bin/tsc");
+const generated = join(PACKAGE, "examples/generated");
+
+function tsc(args) {
+  return spawnSync(process.execPath, [TSC, ...args], { cwd: PACKAGE, encoding: "utf8" });
+}
+
+test("the typed example host compiles against the generated declarations", () => {
+  mkdirSync(generated, { recursive: true });
+  execFileSync(DEXPC, ["types", "--lang", "ts", REFERENCE, "-o", join(generated, "defender_experts.ts")]);
+  const r = tsc(["-p", "examples/tsconfig.json"]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("a host that misspells an enum value or leaves out a field does not compile", () => {
+  mkdirSync(generated, { recursive: true });
+  execFileSync(DEXPC, ["types", "--lang", "ts", REFERENCE, "-o", join(generated, "defender_experts.ts")]);
+  const host = readFileSync(join(PACKAGE, "examples/typed-host.ts"), "utf8");
+  const flags = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
+  for (const [what, broken] of [
+    ["a wrong enum value", host.replace('cloud: "commercial"', 'cloud: "mars"')],
+    ["a missing field", host.replace('  eu_data_boundary: false,\n', "")],
+    ["a wrong code", host.replace("xdr.reasons.join", 'xdr.reasons.filter((r) => r === "no_such_code").join')],
+  ]) {
+    assert.notEqual(broken, host, what);
+    const file = join(generated, "broken-host.ts");
+    writeFileSync(file, broken.replaceAll("./generated/", "./"));
+    const r = tsc([...flags, file]);
+    assert.notEqual(r.status, 0, `${what} compiled`);
+    assert.match(r.stdout, /error TS/, what);
+  }
+});
