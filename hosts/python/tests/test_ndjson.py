@@ -77,8 +77,8 @@ def test_line_rules_match_dexpc(defender: dexp.Policy, defender_wasm: Path, tmp_
     got = defender.evaluate_ndjson(data)
     assert got == expected
     lines = [json.loads(line) for line in got.splitlines()]
-    assert len(lines) == 7
-    assert lines[3] == {"line": 5, "error": {"path": "", "message": "invalid UTF-8 at byte 20"}}
+    assert len(lines) == 6
+    assert lines[2] == {"line": 5, "error": {"path": "", "message": "invalid UTF-8 at byte 20"}}
 
 
 def test_str_and_bytes_give_the_same_text(defender: dexp.Policy) -> None:

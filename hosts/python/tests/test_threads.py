@@ -14,7 +14,12 @@ from conftest import ROOT
 
 def test_threads_share_a_policy(defender: dexp.Policy) -> None:
     data = (ROOT / "tests" / "golden" / "corpus-tenants.ndjson").read_bytes()
-    records = [json.loads(line) for line in data.splitlines()]
+    records = []
+    for line in data.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pass  # the corpus's lines that are not JSON are for evaluate_ndjson
     expected_ndjson = defender.evaluate_ndjson(data)
     expected_dicts = defender.evaluate(records)
 
