@@ -1,6 +1,7 @@
 """Decide a table of tenants with a dexp policy on Spark, and write the decisions as Parquet.
 
     spark-submit --master 'local[2]' --files policy.wasm \\
+        --py-files dexp-0.1.0-cp310-abi3-manylinux_2_34_x86_64.whl \\
         hosts/python/examples/spark_job.py policy.wasm tenants.parquet decisions.parquet
 
 Each executor task receives its partition as Arrow record batches (``mapInArrow``), so rows
@@ -10,12 +11,20 @@ with ``--files`` (or read from a path every node can see) and loaded once per Py
 process; Spark reuses its Python workers between tasks, so that is once per executor core in
 practice. The output has the policy's decision columns plus ``error`` (``path``, ``message``),
 which is null for decided rows; with ``--keep COLUMN`` input columns are carried over too.
+
+The ``dexp`` wheel can be installed on every node, or shipped with the job by ``--py-files``:
+Python cannot load a native module from inside a zip, so ``import_dexp`` unpacks a shipped
+wheel once per machine into the temporary directory and imports it from there.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import sys
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -28,12 +37,38 @@ if TYPE_CHECKING:
 _POLICIES: dict[str, dexp.Policy] = {}
 
 
+def import_dexp():  # noqa: ANN201 (the module)
+    """The ``dexp`` module: installed, or from a wheel on ``sys.path`` (``--py-files``)."""
+    try:
+        return importlib.import_module("dexp")
+    except ImportError:
+        pass
+    for entry in list(sys.path):
+        name = os.path.basename(entry)
+        if not (name.startswith("dexp-") and name.endswith(".whl") and os.path.isfile(entry)):
+            continue
+        stat = os.stat(entry)
+        target = os.path.join(tempfile.gettempdir(), f"{name}-{stat.st_size}-{int(stat.st_mtime)}")
+        if not os.path.isdir(target):
+            # Unpack beside the target and rename, so concurrent workers never see half a tree.
+            staging = tempfile.mkdtemp(dir=tempfile.gettempdir(), prefix=name)
+            with zipfile.ZipFile(entry) as wheel:
+                wheel.extractall(staging)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                pass  # another worker was first; its tree is the same
+        sys.path.insert(0, target)
+        return importlib.import_module("dexp")
+    raise ImportError("dexp is neither installed nor shipped as a wheel with --py-files")
+
+
 def load_policy(wasm: str) -> dexp.Policy:
     """The policy of ``wasm``, loaded once per process: a path, or the name of a file shipped
     with ``--files``."""
     policy = _POLICIES.get(wasm)
     if policy is None:
-        import dexp
+        dexp = import_dexp()
         from pyspark import SparkFiles
 
         path = wasm if os.path.exists(wasm) else SparkFiles.get(os.path.basename(wasm))

@@ -16,15 +16,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import dexp
-
 HERE = Path(__file__).resolve().parent
 JOB = HERE.parent / "examples" / "spark_job.py"
+sys.path.insert(0, str(JOB.parent))
+
+import spark_job  # noqa: E402
+
+if TYPE_CHECKING:
+    import dexp
 
 
 def json_form(value: Any) -> Any:
@@ -75,10 +79,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dexpc", required=True)
     parser.add_argument("--work", required=True, type=Path)
+    parser.add_argument("--wheel", required=True, type=Path, help="the dexp wheel to ship with --py-files")
     args = parser.parse_args()
     work: Path = args.work.resolve()
+    wheel = args.wheel.resolve()
     wasm = work / "policy.wasm"
-    policy = dexp.Policy.load(wasm)
+    sys.path.append(str(wheel))
+    policy = spark_job.import_dexp().Policy.load(wasm)
     n = make_inputs(policy, work)
     print(f"{n} tenants in {work / 'tenants.parquet'} ({(work / 'tenants.parquet').stat().st_size} bytes)")
 
@@ -104,6 +111,7 @@ def main() -> int:
             "--conf", "spark.driver.host=127.0.0.1",
             "--conf", "spark.driver.bindAddress=127.0.0.1",
             "--files", str(wasm),
+            "--py-files", str(wheel),
             str(JOB), "policy.wasm", str(work / "tenants.parquet"), str(work / "spark-decisions"),
         ],
         env=env,

@@ -104,7 +104,8 @@ impl<'s> JsonWriter<'s> {
         out.push('{');
         let mut first = true;
         for field in fields {
-            let value = lookup(&field.name).map_err(|e| self.error(format!("cannot read field `{}`: {e}", field.name)))?;
+            let value =
+                lookup(&field.name).map_err(|e| self.error(format!("cannot read field `{}`: {e}", field.name)))?;
             let Some(value) = value else { continue };
             if !first {
                 out.push(',');
@@ -171,7 +172,9 @@ impl<'s> JsonWriter<'s> {
         } else if let Ok(s) = obj.cast::<PyString>() {
             let text = s.to_str().map_err(|_| self.error("the string is not valid Unicode".into()))?;
             write_str(out, text);
-        } else if obj.is_instance_of::<PyInt>() || (!obj.is_instance_of::<PyFloat>() && obj.hasattr("__index__").unwrap_or(false)) {
+        } else if obj.is_instance_of::<PyInt>()
+            || (!obj.is_instance_of::<PyFloat>() && obj.hasattr("__index__").unwrap_or(false))
+        {
             self.write_int(obj, out)?;
         } else if let Ok(f) = obj.cast::<PyFloat>() {
             let value = f.value();

@@ -104,10 +104,7 @@ fn flush(
 }
 
 /// Runs one encoded batch and reads every decision, or fails as a whole.
-fn run_batch(
-    evaluator: &mut Evaluator,
-    batch: &dexp_runtime::encode::BatchEncoder,
-) -> Result<Vec<Outcome>, EvalError> {
+fn run_batch(evaluator: &mut Evaluator, batch: &dexp_runtime::encode::BatchEncoder) -> Result<Vec<Outcome>, EvalError> {
     let decisions = evaluator.evaluate_encoded(batch)?;
     (0..decisions.len()).map(|k| decisions.value(k)).collect()
 }
