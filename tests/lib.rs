@@ -7,6 +7,10 @@
 
 pub mod records;
 
+/// Reading the conformance corpus (`tests/conformance/`).
+#[path = "conformance_cases.rs"]
+pub mod conformance;
+
 use dexp_compiler::ir::{interp, Program, Ty};
 use dexp_runtime::json;
 use std::path::{Path, PathBuf};

@@ -331,7 +331,7 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
         match self.present() {
             (Ty::Int, _) if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            (Ty::Int, _) if v.abs() >= 9.2e18 => {
+            (Ty::Int, _) if v.abs() >= json::INT_RANGE_F64 => {
                 Err(self.enc.fail(None, "number is outside the 64-bit int range".to_string()))
             }
             (Ty::Int, _) => {

@@ -38,6 +38,12 @@ pub(crate) fn list_too_long() -> String {
     format!("list has more than the limit of {MAX_LIST_ITEMS} elements")
 }
 
+/// 2^63 as a double: a whole number that serde_json reads as a double (written with a
+/// fraction or an exponent, `-0`, or an integer beyond the 64-bit range) is outside the int
+/// range when its magnitude is at least this. (-2^63 itself counts as outside: an integer
+/// literal just below it rounds to it.)
+pub(crate) const INT_RANGE_F64: f64 = 9_223_372_036_854_775_808.0;
+
 /// Decodes one JSON text as a value of the schema's input record.
 pub fn decode_input(schema: &Schema, text: &str) -> Result<Value, RecordError> {
     decode(schema, &Ty::Record(schema.input), text)
@@ -83,6 +89,19 @@ pub fn probe_key(text: &str, key: &str) -> Option<String> {
     let mut de = serde_json::Deserializer::from_str(text);
     let _ = de::Deserializer::deserialize_map(&mut de, &probe);
     probe.1.into_inner()
+}
+
+/// Whether an NDJSON line is blank: empty, or only JSON whitespace other than line feeds
+/// (spaces, tabs and carriage returns). A blank line is skipped; it has no output line, but it
+/// is counted in line numbers.
+pub fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// The error of an NDJSON line that is not UTF-8: `invalid UTF-8 at byte N`, where `N` is the
+/// 0-based offset in the line of the first byte that is not part of valid UTF-8.
+pub fn invalid_utf8(valid_up_to: usize) -> RecordError {
+    RecordError { path: String::new(), message: format!("invalid UTF-8 at byte {valid_up_to}") }
 }
 
 fn json_syntax_message(e: &serde_json::Error) -> String {
@@ -241,7 +260,7 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         match self.base() {
             Ty::Int if v.fract() != 0.0 || !v.is_finite() => Err(self.mismatch(&format!("number {v}"))),
             // Whole numbers written with an exponent or beyond 2^63 arrive as floats.
-            Ty::Int if v.abs() >= 9.2e18 => {
+            Ty::Int if v.abs() >= INT_RANGE_F64 => {
                 Err(self.ctx.fail(None, "number is outside the 64-bit int range".to_string()))
             }
             Ty::Int => Err(self.ctx.fail(None, "expected an int written without a fraction or exponent".to_string())),

@@ -229,13 +229,10 @@ pub fn line_text(raw: &Result<Vec<u8>, usize>) -> Option<Result<&str, RecordErro
             message: format!("line of {len} bytes is longer than the limit of {MAX_LINE_BYTES} bytes"),
         })),
         Ok(bytes) => {
-            if bytes.iter().all(u8::is_ascii_whitespace) {
+            if dexp_runtime::json::is_blank(bytes) {
                 return None;
             }
-            Some(std::str::from_utf8(bytes).map_err(|e| RecordError {
-                path: String::new(),
-                message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-            }))
+            Some(std::str::from_utf8(bytes).map_err(|e| dexp_runtime::json::invalid_utf8(e.valid_up_to())))
         }
     }
 }

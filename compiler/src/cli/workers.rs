@@ -208,7 +208,7 @@ impl WasmWorker {
             Err(_) => {
                 let text = std::mem::take(&mut self.text);
                 for (i, line) in text.lines().enumerate() {
-                    if line.trim().is_empty() {
+                    if json::is_blank(line.as_bytes()) {
                         continue;
                     }
                     let number = first_line + i as u64;

@@ -319,6 +319,53 @@ impl Evaluator {
         result
     }
 
+    /// Evaluates NDJSON bytes exactly as `dexpc eval` does: like [`Self::evaluate_ndjson`],
+    /// except that a line that is not UTF-8 is rejected on its own (path `""`, message
+    /// `invalid UTF-8 at byte N`, no key) instead of making the whole input unreadable. The
+    /// format of the output lines is specified in `docs/abi.md`.
+    pub fn evaluate_ndjson_bytes(
+        &mut self,
+        input: &[u8],
+        first_line: u64,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
+        let start = out.len();
+        let result = self.ndjson_bytes(input, first_line, out);
+        self.batch.clear();
+        self.pending.clear();
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Evaluates the runs of UTF-8 lines as text, and rejects each line between them.
+    fn ndjson_bytes(&mut self, input: &[u8], first_line: u64, out: &mut String) -> Result<Summary, EvalError> {
+        let mut summary = Summary::default();
+        let mut add = |s: Summary| {
+            summary.decided += s.decided;
+            summary.rejected += s.rejected;
+        };
+        // `run` is the byte offset and line number where the current run of UTF-8 lines starts.
+        let (mut run, mut run_line) = (0usize, first_line);
+        let (mut at, mut line_no) = (0usize, first_line);
+        for line in input.split(|&b| b == b'\n') {
+            let next = at + line.len() + 1;
+            if let Err(e) = std::str::from_utf8(line) {
+                let text = input.get(run..at).and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
+                add(self.ndjson(text, run_line, out)?);
+                json::write_error_line(out, line_no, None, &json::invalid_utf8(e.valid_up_to()));
+                out.push('\n');
+                add(Summary { decided: 0, rejected: 1 });
+                (run, run_line) = (next, line_no + 1);
+            }
+            (at, line_no) = (next, line_no + 1);
+        }
+        let text = input.get(run..).and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
+        add(self.ndjson(text, run_line, out)?);
+        Ok(summary)
+    }
+
     fn ndjson(&mut self, input: &str, first_line: u64, out: &mut String) -> Result<Summary, EvalError> {
         let limits = self.policy.runtime().limits().clone();
         let key_name = self.policy.schema().key_name().map(str::to_owned);
@@ -328,7 +375,7 @@ impl Evaluator {
         for (i, line) in input.split('\n').enumerate() {
             let line_no = first_line + i as u64;
             let text = line.strip_suffix('\r').unwrap_or(line);
-            if text.trim().is_empty() {
+            if json::is_blank(text.as_bytes()) {
                 continue;
             }
             match self.batch.push_json(text) {
