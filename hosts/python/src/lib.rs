@@ -8,9 +8,11 @@
 //! a pool of evaluators (each a wasmtime store with its buffers), so several Python threads can
 //! evaluate against one policy at once, each on its own evaluator.
 
+mod columnar;
 mod convert;
 mod run;
 
+use arrow_pyarrow::ToPyArrow;
 use dexp_runtime::engine::{self, Evaluator, Interrupt, Limits, Runtime};
 use dexp_runtime::json::RecordError as RuntimeRecordError;
 use dexp_runtime::schema::Ty;
@@ -228,6 +230,31 @@ impl Policy {
             return Ok(PyBytes::new(py, out.as_bytes()).into_any());
         }
         Err(PyTypeError::new_err("evaluate_ndjson takes str or bytes"))
+    }
+
+    /// The Arrow schema of the records `evaluate_arrow` reads, as a `pyarrow.Schema`: field
+    /// names as declared, enums as strings, dates as `date32`, optionals nullable.
+    #[getter]
+    fn input_schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        columnar::input_schema(self.policy.schema())?.as_ref().to_pyarrow(py)
+    }
+
+    /// The Arrow schema of what `evaluate_arrow` returns, as a `pyarrow.Schema`: the decision's
+    /// fields, then `error` (a struct of `path` and `message`, null for decided rows).
+    #[getter]
+    fn decision_schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        columnar::decision_schema(self.policy.schema())?.as_ref().to_pyarrow(py)
+    }
+
+    /// Evaluates a `pyarrow.RecordBatch` (giving a `RecordBatch`) or a `pyarrow.Table` (giving
+    /// a `Table`) through the Arrow C data interface: one decision row per input row, in
+    /// order, with per-row errors in the `error` column.
+    fn evaluate_arrow<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let input = columnar::Input::import(data)?;
+        let output = self
+            .with_evaluator(py, |evaluator| columnar::evaluate(evaluator, &input))?
+            .map_err(|e| EvalError::new_err(e.to_string()))?;
+        columnar::export(py, self.policy.schema(), output)
     }
 
     fn __repr__(&self) -> String {

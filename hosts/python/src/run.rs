@@ -131,7 +131,7 @@ pub fn evaluate_ndjson(evaluator: &mut Evaluator, input: &[u8], out: &mut String
             })
         } else {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if raw.iter().all(u8::is_ascii_whitespace) {
+            if json::is_blank(raw) {
                 text.push('\n');
                 continue;
             }
@@ -141,10 +141,7 @@ pub fn evaluate_ndjson(evaluator: &mut Evaluator, input: &[u8], out: &mut String
                     text.push('\n');
                     None
                 }
-                Err(e) => Some(RecordError {
-                    path: String::new(),
-                    message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-                }),
+                Err(e) => Some(json::invalid_utf8(e.valid_up_to())),
             }
         };
         if let Some(error) = rejection {
@@ -174,7 +171,7 @@ fn flush_ndjson(evaluator: &mut Evaluator, text: &mut String, first_line: u64, o
         }
         Err(_) => {
             for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
+                if json::is_blank(line.as_bytes()) {
                     continue;
                 }
                 let number = first_line + i as u64;
