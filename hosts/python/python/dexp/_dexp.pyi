@@ -4,6 +4,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, overload
 
+import pyarrow
+
 
 ABI_VERSION: Final[int]
 """The version of the guest/host contract this runtime loads."""
@@ -64,3 +66,17 @@ class Policy:
     def evaluate_ndjson(self, text: bytes) -> bytes:
         """Exactly the output of ``dexpc eval`` for the same NDJSON input: ``str`` for ``str``,
         ``bytes`` for ``bytes``."""
+    @property
+    def input_schema(self) -> pyarrow.Schema:
+        """The Arrow schema of the records ``evaluate_arrow`` reads: declared field names, enums
+        as strings, dates as ``date32``, optionals nullable."""
+    @property
+    def decision_schema(self) -> pyarrow.Schema:
+        """The Arrow schema ``evaluate_arrow`` returns: the decision's fields, then ``error``
+        (a struct of ``path`` and ``message``, null for decided rows)."""
+    @overload
+    def evaluate_arrow(self, data: pyarrow.RecordBatch) -> pyarrow.RecordBatch: ...
+    @overload
+    def evaluate_arrow(self, data: pyarrow.Table | pyarrow.RecordBatchReader) -> pyarrow.Table:
+        """One decision row per input row, in order, through the Arrow C data interface; a
+        row that cannot be decided has nulls in the decision columns and its ``error`` set."""
