@@ -182,6 +182,9 @@ pub enum EvalError {
     /// The module could not be instantiated.
     #[error("the policy cannot be instantiated: {0}")]
     Instantiate(String),
+    /// The policy's decisions have no Arrow form, or their Arrow columns cannot be built.
+    #[error("the decisions cannot be written as Arrow: {0}")]
+    Arrow(String),
 }
 
 /// A wasmtime engine with its limits, shared by the policies loaded through it.

@@ -5,9 +5,13 @@
 //! memory protocol, layouts, metadata), the JSON-to-layout [`encode`]r and the layout
 //! [`decode`]r. The compiler uses that part too, which keeps the dependency one-way: the
 //! runtime never depends on the compiler. With `engine` (the default), [`engine`] loads
-//! policy modules into wasmtime and evaluates batches of records.
+//! policy modules into wasmtime and evaluates batches of records. With `arrow`, [`arrow`] maps
+//! Arrow `RecordBatch`es straight to the layout and decisions straight back (and, with
+//! `engine` too, `Evaluator::evaluate_arrow` evaluates them).
 
 pub mod abi;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod date;
 pub mod decode;
 pub mod encode;

@@ -127,6 +127,9 @@ pub struct Evaluator {
     loaded: Option<Placement>,
     /// Coverage counts, for an instrumented module only.
     counts: Option<Counts>,
+    /// The Arrow codec's buffers, made on the first Arrow batch.
+    #[cfg(feature = "arrow")]
+    arrow: Option<Box<arrow_eval::ArrowState>>,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -143,8 +146,17 @@ impl Evaluator {
             .coverage
             .as_ref()
             .map(|table| Counts { carried: vec![0; table.len()], live: vec![0; table.len()] });
-        let mut evaluator =
-            Evaluator { policy, live: None, batch, pending: Vec::new(), text: String::new(), loaded: None, counts };
+        let mut evaluator = Evaluator {
+            policy,
+            live: None,
+            batch,
+            pending: Vec::new(),
+            text: String::new(),
+            loaded: None,
+            counts,
+            #[cfg(feature = "arrow")]
+            arrow: None,
+        };
         ensure_live(&mut evaluator.live, &evaluator.policy)?;
         Ok(evaluator)
     }
@@ -182,12 +194,19 @@ impl Evaluator {
         if !Arc::ptr_eq(ours, theirs) && **ours != **theirs {
             return Err(EvalError::ForeignBatch);
         }
+        self.load_areas(batch.len(), batch.records(), batch.vars())
+    }
+
+    /// Copies `n` records of the policy's input layout and their variable area into the
+    /// instance's memory, ready for [`Self::run`].
+    fn load_areas(&mut self, n: usize, records: &[u8], vars: &[u8]) -> Result<(), EvalError> {
+        self.loaded = None;
         let limit = self.policy.runtime().limits().memory_bytes;
         let layout = self.policy.shape().layout();
         let live = ensure_live(&mut self.live, &self.policy)?;
         let too_large = || EvalError::BatchTooLarge;
-        let n = u32::try_from(batch.len()).map_err(|_| too_large())?;
-        let var_len = u32::try_from(batch.vars().len()).map_err(|_| too_large())?;
+        let n = u32::try_from(n).map_err(|_| too_large())?;
+        let var_len = u32::try_from(vars.len()).map_err(|_| too_large())?;
         let place = Placement::new(layout, live.heap_base, n, var_len).ok_or_else(too_large)?;
         let have = live.memory.data_size(&live.store) as u64;
         if place.end() > have {
@@ -213,8 +232,8 @@ impl Evaluator {
                 None => Err(too_large()),
             }
         };
-        copy(place.in_ptr, batch.records())?;
-        copy(place.var_ptr, batch.vars())?;
+        copy(place.in_ptr, records)?;
+        copy(place.var_ptr, vars)?;
         self.loaded = Some(place);
         Ok(())
     }
@@ -645,3 +664,7 @@ impl Decisions<'_> {
 fn bad(record: usize, message: &str) -> EvalError {
     EvalError::BadDecision { record, message: message.into() }
 }
+
+#[cfg(feature = "arrow")]
+#[path = "arrow_eval.rs"]
+mod arrow_eval;

@@ -1,0 +1,114 @@
+//! The Arrow schemas of a policy's input and decisions, derived from its [`Schema`].
+
+use super::ArrowSchemaError;
+use crate::schema::{Schema, Ty};
+use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, SchemaRef};
+use std::sync::Arc;
+
+/// The name of the decision batch's error column.
+pub const ERROR_COLUMN: &str = "error";
+
+/// The Arrow schema of the policy's input record: one column per input field, in declaration
+/// order. Fails when a record contains itself through a list, which no Arrow type can express.
+pub fn input_schema(schema: &Schema) -> Result<SchemaRef, ArrowSchemaError> {
+    let input =
+        schema.record(schema.input).ok_or_else(|| ArrowSchemaError("the input record does not exist".into()))?;
+    let mut stack = vec![schema.input];
+    let fields =
+        input.fields.iter().map(|f| field(schema, &f.name, &f.ty, false, &mut stack)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Arc::new(ArrowSchema::new(fields)))
+}
+
+/// The Arrow schema of a batch of decisions: the key column when the policy has a key field
+/// that its output does not repeat, the output record's fields (all nullable), and the
+/// [`ERROR_COLUMN`]. See the [module documentation](super) for what each row holds.
+pub fn decision_schema(schema: &Schema) -> Result<SchemaRef, ArrowSchemaError> {
+    let output =
+        schema.record(schema.output).ok_or_else(|| ArrowSchemaError("the output record does not exist".into()))?;
+    let mut fields = Vec::with_capacity(output.fields.len() + 2);
+    if let Some(key) = separate_key(schema) {
+        fields.push(Field::new(key, DataType::Utf8, true));
+    }
+    let mut stack = vec![schema.output];
+    for f in &output.fields {
+        if f.name == ERROR_COLUMN {
+            return Err(ArrowSchemaError(format!(
+                "the decision has a field named `{ERROR_COLUMN}`, the name of the column of errors"
+            )));
+        }
+        fields.push(field(schema, &f.name, &f.ty, true, &mut stack)?);
+    }
+    fields.push(error_field());
+    Ok(Arc::new(ArrowSchema::new(fields)))
+}
+
+/// The name of the key column a decision batch has before the output's fields: the key field's
+/// name, when the policy has a string key and the output has no field of that name.
+pub(crate) fn separate_key(schema: &Schema) -> Option<&str> {
+    let name = schema.key_name()?;
+    let output = schema.record(schema.output)?;
+    (!output.fields.iter().any(|f| f.name == name)).then_some(name)
+}
+
+/// The type of the error column.
+pub(crate) fn error_field() -> Field {
+    let fields =
+        Fields::from(vec![Field::new("path", DataType::Utf8, false), Field::new("message", DataType::Utf8, false)]);
+    Field::new(ERROR_COLUMN, DataType::Struct(fields), true)
+}
+
+/// The field `name` of type `ty`; `nullable` when it may hold nulls even if not optional.
+fn field(
+    schema: &Schema,
+    name: &str,
+    ty: &Ty,
+    nullable: bool,
+    stack: &mut Vec<u32>,
+) -> Result<Field, ArrowSchemaError> {
+    let (ty, optional) = match ty {
+        Ty::Optional(inner) => (strip_optional(inner), true),
+        other => (other, false),
+    };
+    Ok(Field::new(name, data_type(schema, ty, stack)?, nullable || optional))
+}
+
+fn strip_optional(mut ty: &Ty) -> &Ty {
+    while let Ty::Optional(inner) = ty {
+        ty = inner;
+    }
+    ty
+}
+
+/// The Arrow type values of `ty` are written as.
+pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Result<DataType, ArrowSchemaError> {
+    Ok(match ty {
+        Ty::Bool => DataType::Boolean,
+        Ty::Int => DataType::Int64,
+        Ty::Date => DataType::Date32,
+        Ty::String | Ty::Enum(_) => DataType::Utf8,
+        Ty::Codes(_) => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, false))),
+        Ty::Optional(inner) => data_type(schema, strip_optional(inner), stack)?,
+        Ty::List(elem) => {
+            let nullable = matches!(**elem, Ty::Optional(_));
+            let item = Field::new_list_field(data_type(schema, elem, stack)?, nullable);
+            DataType::List(Arc::new(item))
+        }
+        Ty::Record(r) => {
+            let def = schema.record(*r).ok_or_else(|| ArrowSchemaError(format!("record {r} does not exist")))?;
+            if stack.contains(r) {
+                return Err(ArrowSchemaError(format!(
+                    "record `{}` contains itself through a list, which has no Arrow type",
+                    def.name
+                )));
+            }
+            stack.push(*r);
+            let fields = def
+                .fields
+                .iter()
+                .map(|f| field(schema, &f.name, &f.ty, false, stack))
+                .collect::<Result<Vec<_>, _>>()?;
+            stack.pop();
+            DataType::Struct(Fields::from(fields))
+        }
+    })
+}

@@ -1,0 +1,321 @@
+//! The Arrow encoder against the JSON reference decoder: the same values for the same records,
+//! the same errors with the same paths, and the Arrow types accepted beyond the canonical ones.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::schema::data_type;
+use super::*;
+use crate::abi::Shape;
+use crate::decode::Region;
+use crate::json::{decode_input, list_too_long, string_too_long, RecordError, MAX_LIST_ITEMS, MAX_STRING_BYTES};
+use crate::schema::{Ty, Value};
+use crate::testing::{good_line, schema};
+use arrow_array::builder::{ListBuilder, StringBuilder, StringDictionaryBuilder};
+use arrow_array::types::Int8Type;
+use arrow_array::{
+    ArrayRef, Date32Array, Int32Array, Int64Array, LargeStringArray, RecordBatch, StringArray, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use std::sync::Arc;
+
+fn shape() -> Arc<Shape> {
+    Arc::new(Shape::new(schema()).unwrap())
+}
+
+/// The test schema's input as Arrow, without the recursive `tree` field (it is optional), and
+/// with every field nullable when `loose`, so that batches with nulls can be read from JSON.
+fn arrow_input(loose: bool) -> SchemaRef {
+    let s = schema();
+    let input = s.record(s.input).unwrap();
+    let fields: Vec<Field> = input
+        .fields
+        .iter()
+        .filter(|f| f.name != "tree")
+        .map(|f| {
+            let dt = data_type(&s, &f.ty, &mut vec![s.input]).unwrap();
+            Field::new(&f.name, dt, loose || matches!(f.ty, Ty::Optional(_)))
+        })
+        .collect();
+    Arc::new(ArrowSchema::new(fields))
+}
+
+/// Reads NDJSON `lines` into one batch of `schema`.
+fn batch(schema: SchemaRef, lines: &[String]) -> RecordBatch {
+    let text = lines.join("\n");
+    let mut reader =
+        arrow_json::ReaderBuilder::new(schema).with_batch_size(lines.len().max(1)).build(text.as_bytes()).unwrap();
+    reader.next().unwrap().unwrap()
+}
+
+/// The JSON decoder's value of `line`, with `tree` absent (the Arrow batches have no `tree`).
+fn json_value(line: &str) -> Result<Value, RecordError> {
+    let s = schema();
+    let tree = s.record(s.input).unwrap().fields.iter().position(|f| f.name == "tree").unwrap();
+    decode_input(&s, line).map(|v| match v {
+        Value::Record(fields) => {
+            let mut fields = fields.to_vec();
+            fields[tree] = Value::Null;
+            Value::Record(fields.into())
+        }
+        other => other,
+    })
+}
+
+/// The value of encoded record `i`.
+fn encoded_value(enc: &ArrowEncoder, i: usize) -> Value {
+    let shape = enc.shape();
+    let region = Region { fixed: enc.records(), vars: enc.vars() };
+    let at = i * shape.layout().input_size as usize;
+    region.value(shape, &Ty::Record(shape.schema().input), at).unwrap()
+}
+
+#[test]
+fn the_input_schema_has_the_declared_names_and_types() {
+    let s = schema();
+    // The test schema's `Tree` contains itself through a list: no Arrow type for it.
+    let err = input_schema(&s).unwrap_err();
+    assert!(err.0.contains("`Tree` contains itself"), "{err}");
+    let arrow = arrow_input(false);
+    let field = |name: &str| arrow.field_with_name(name).unwrap().clone();
+    assert_eq!(field("n").data_type(), &DataType::Int64);
+    assert!(!field("n").is_nullable());
+    assert_eq!(field("when").data_type(), &DataType::Date32);
+    assert_eq!(field("mode").data_type(), &DataType::Utf8);
+    assert!(field("opt_n").is_nullable());
+    let DataType::List(item) = field("items").data_type().clone() else { panic!("items is a list") };
+    let DataType::Struct(children) = item.data_type() else { panic!("items hold structs") };
+    let names: Vec<&str> = children.iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["name", "mode", "subs", "when"]);
+}
+
+#[test]
+fn the_decision_schema_keeps_the_key_and_adds_the_error_column() {
+    let mut s = schema();
+    // The output repeats the key `id`: no separate key column.
+    let arrow = decision_schema(&s).unwrap();
+    let names: Vec<&str> = arrow.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "total", "reasons", "flag", "mode", "items", "big", "when", "error"]);
+    assert!(arrow.fields().iter().all(|f| f.is_nullable()), "rejected rows have nulls in every column");
+    let reasons = arrow.field_with_name("reasons").unwrap();
+    assert_eq!(reasons.data_type(), &DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, false))));
+    // Without `id` in the output, the key comes first in its own column.
+    let out = s.output as usize;
+    s.records[out].fields.remove(0);
+    let arrow = decision_schema(&s).unwrap();
+    assert_eq!(arrow.field(0).name(), "id");
+    assert_eq!(arrow.fields().last().unwrap().name(), ERROR_COLUMN);
+}
+
+#[test]
+fn good_records_encode_to_the_values_the_json_decoder_reads() {
+    let lines: Vec<String> = (0..300).map(good_line).collect();
+    let batch = batch(arrow_input(false), &lines);
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&batch);
+    assert!(enc.errors().is_empty(), "{:?}", enc.errors().iter().next());
+    assert_eq!(enc.len(), 300);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(encoded_value(&enc, i), json_value(line).unwrap(), "record {i}");
+    }
+    // A slice of a batch encodes like the rows it holds, and the encoder can be reused.
+    enc.encode(&batch.slice(17, 40));
+    assert_eq!(enc.len(), 40);
+    for i in 0..40 {
+        assert_eq!(encoded_value(&enc, i), json_value(&lines[17 + i]).unwrap(), "sliced record {i}");
+    }
+}
+
+/// Checks that each line is rejected by the Arrow encoder exactly as by the JSON decoder, and
+/// that the good lines around it are still encoded.
+fn same_errors_as_json(edits: &[(&str, &str)]) {
+    let good = good_line(4);
+    let mut lines = vec![good.clone()];
+    for (from, to) in edits {
+        assert!(good.contains(from), "{from} is in the good line");
+        lines.push(good.replacen(from, to, 1));
+        lines.push(good.clone());
+    }
+    let batch = batch(arrow_input(true), &lines);
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&batch);
+    for (row, line) in lines.iter().enumerate() {
+        match json_value(line) {
+            Ok(_) => assert!(!enc.errors().contains_key(&row), "row {row} is good: {:?}", enc.errors().get(&row)),
+            Err(want) => assert_eq!(enc.errors().get(&row), Some(&want), "row {row}: {line}"),
+        }
+    }
+    assert_eq!(enc.len(), edits.len() + 1, "every good row is encoded");
+    assert_eq!(enc.rows(), (0..lines.len()).step_by(2).collect::<Vec<_>>());
+    for (i, &row) in enc.rows().iter().enumerate() {
+        assert_eq!(encoded_value(&enc, i), json_value(&lines[row]).unwrap());
+    }
+}
+
+#[test]
+fn nulls_in_required_fields_fail_with_their_path() {
+    same_errors_as_json(&[
+        (r#""n":"#, r#""n":null,"x":"#),
+        (r#""mode":"passive""#, r#""mode":null"#),
+        (r#""inner":{"a":4,"b":true"#, r#""inner":{"a":null,"b":true"#),
+        (r#""inner":{"a":4,"b":true,"label":null}"#, r#""inner":null"#),
+        (r#""name":"item-1""#, r#""name":null"#),
+    ]);
+}
+
+#[test]
+fn unknown_enum_names_fail_with_their_path() {
+    same_errors_as_json(&[
+        (r#""mode":"passive""#, r#""mode":"semi""#),
+        (r#""big":"v148""#, r#""big":"v300""#),
+        (r#""name":"item-2","mode":"passive""#, r#""name":"item-2","mode":"sideways""#),
+    ]);
+}
+
+#[test]
+fn bad_dates_fail_with_their_path() {
+    let good = good_line(4);
+    let mut lines = vec![good.clone(), good.clone(), good.clone()];
+    lines[1] = lines[1].replacen(r#""opt_date":"1999-12-31""#, r#""opt_date":"2020-01-01""#, 1);
+    let b = batch(arrow_input(true), &lines);
+    // Replace `when` with day numbers, one out of range, and `opt_date` with dates as text.
+    let when: ArrayRef = Arc::new(Date32Array::from(vec![0, 3_000_000, -800_000]));
+    let texts: ArrayRef = Arc::new(StringArray::from(vec![Some("2024-02-29"), Some("2023-02-29"), None]));
+    let b = replace(&b, "when", when);
+    let b = replace(&b, "opt_date", texts);
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b);
+    let day = |d: i64| RecordError {
+        path: "when".into(),
+        message: format!("day {d} is not a valid date (days since 1970-01-01 between 0001-01-01 and 9999-12-31)"),
+    };
+    assert_eq!(enc.errors().get(&1), Some(&day(3_000_000)), "the first problem in declaration order");
+    assert_eq!(enc.errors().get(&2), Some(&day(-800_000)));
+    assert_eq!(enc.rows(), [0]);
+    let Value::Record(fields) = encoded_value(&enc, 0) else { panic!("a record") };
+    assert_eq!(fields[1], Value::Date(0));
+    assert_eq!(fields[7], Value::Date(crate::date::from_civil(2024, 2, 29).unwrap()));
+    // Text dates fail with the JSON message.
+    let b = replace(&batch(arrow_input(true), &lines), "opt_date", Arc::new(StringArray::from(vec!["2023-02-29"; 3])));
+    enc.encode(&b);
+    let want = json_value(&good.replacen("1999-12-31", "2023-02-29", 1)).unwrap_err();
+    assert_eq!(enc.errors().get(&0), Some(&want));
+}
+
+#[test]
+fn missing_columns_fail_every_row_unless_optional() {
+    let lines: Vec<String> = (0..3).map(good_line).collect();
+    let b = batch(arrow_input(false), &lines);
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b.project(&without(&b, &["opt_n", "opt_s", "codes"])).unwrap());
+    assert!(enc.errors().is_empty(), "optional columns may be absent");
+    let Value::Record(fields) = encoded_value(&enc, 1) else { panic!("a record") };
+    assert_eq!(fields[6], Value::Null);
+    enc.encode(&b.project(&without(&b, &["n", "flag"])).unwrap());
+    assert_eq!(enc.len(), 0);
+    for row in 0..3 {
+        let want = json_value(&lines[row].replacen("\"flag\":", "\"x\":", 1)).unwrap_err();
+        assert_eq!(want.path, "flag");
+        assert_eq!(enc.errors().get(&row), Some(&want), "the first missing field in declaration order");
+    }
+}
+
+#[test]
+fn columns_of_the_wrong_type_fail_with_their_path() {
+    let lines: Vec<String> = (0..2).map(good_line).collect();
+    let b = batch(arrow_input(false), &lines);
+    let b = replace(&b, "n", Arc::new(StringArray::from(vec!["1", "2"])));
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b);
+    let want = RecordError { path: "n".into(), message: "expected int, found Arrow type Utf8".into() };
+    assert_eq!(enc.errors().get(&0), Some(&want));
+    assert_eq!(enc.errors().get(&1), Some(&want));
+    let b = replace(&batch(arrow_input(false), &lines), "flag", Arc::new(Int64Array::from(vec![1, 0])));
+    enc.encode(&b);
+    assert_eq!(enc.errors().get(&1).unwrap().message, "expected bool, found Arrow type Int64");
+}
+
+#[test]
+fn integers_of_other_widths_and_other_string_types_are_accepted_exactly() {
+    let lines: Vec<String> = (0..3).map(good_line).collect();
+    let b = batch(arrow_input(false), &lines);
+    let b = replace(&b, "n", Arc::new(Int32Array::from(vec![-7, 0, i32::MAX])));
+    let mut dict = StringDictionaryBuilder::<Int8Type>::new();
+    for m in ["off", "active", "off"] {
+        dict.append_value(m);
+    }
+    let b = replace(&b, "mode", Arc::new(dict.finish()));
+    let b = replace(&b, "id", Arc::new(LargeStringArray::from(vec!["a", "", "ü"])));
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b);
+    assert!(enc.errors().is_empty(), "{:?}", enc.errors());
+    let values: Vec<Value> = (0..3).map(|i| encoded_value(&enc, i)).collect();
+    let field = |i: usize, f: usize| match &values[i] {
+        Value::Record(fields) => fields[f].clone(),
+        _ => panic!("a record"),
+    };
+    assert_eq!([field(0, 4), field(2, 4)], [Value::Int(-7), Value::Int(i64::from(i32::MAX))]);
+    assert_eq!([field(0, 2), field(1, 2)], [Value::Enum(2), Value::Enum(0)]);
+    assert_eq!([field(1, 0), field(2, 0)], [Value::Str("".into()), Value::Str("ü".into())]);
+    // A UInt64 above the int range fails that row alone, with the JSON message.
+    let b = replace(&batch(arrow_input(false), &lines), "n", Arc::new(UInt64Array::from(vec![1, u64::MAX, 3])));
+    enc.encode(&b);
+    assert_eq!(enc.rows(), [0, 2]);
+    let want = RecordError { path: "n".into(), message: format!("{} does not fit in a 64-bit int", u64::MAX) };
+    assert_eq!(enc.errors().get(&1), Some(&want));
+}
+
+#[test]
+fn strings_and_lists_over_the_limits_fail_with_their_path() {
+    let lines: Vec<String> = (0..2).map(good_line).collect();
+    let b = batch(arrow_input(false), &lines);
+    let long = "x".repeat(MAX_STRING_BYTES + 1);
+    let b = replace(&b, "id", Arc::new(StringArray::from(vec!["fine", long.as_str()])));
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    tags.values().append_value("one");
+    tags.append(true);
+    for _ in 0..=MAX_LIST_ITEMS {
+        tags.values().append_value("t");
+    }
+    tags.append(true);
+    let b2 = replace(&b, "tags", Arc::new(tags.finish()));
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b);
+    assert_eq!(enc.errors().get(&1), Some(&RecordError { path: "id".into(), message: string_too_long(long.len()) }));
+    assert_eq!(enc.rows(), [0]);
+    enc.encode(&replace(&b2, "id", Arc::new(StringArray::from(vec!["a", "b"]))));
+    assert_eq!(enc.errors().get(&1), Some(&RecordError { path: "tags".into(), message: list_too_long() }));
+    let Value::Record(fields) = encoded_value(&enc, 0) else { panic!("a record") };
+    assert_eq!(fields[12], Value::List(vec![Value::Str("one".into())].into()));
+}
+
+#[test]
+fn columns_the_policy_does_not_declare_are_not_read() {
+    let lines: Vec<String> = (0..2).map(good_line).collect();
+    let b = batch(arrow_input(false), &lines);
+    // An extra column of a type no field could have, with nulls.
+    let mut fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = b.columns().to_vec();
+    fields.push(Field::new("extra", DataType::Date32, true));
+    columns.push(Arc::new(Date32Array::from(vec![None, Some(i32::MAX)])));
+    let b = RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns).unwrap();
+    let mut enc = ArrowEncoder::new(shape());
+    enc.encode(&b);
+    assert!(enc.errors().is_empty());
+    assert_eq!(encoded_value(&enc, 1), json_value(&lines[1]).unwrap());
+}
+
+/// `batch` with column `name` replaced by `array` (its field made to match).
+fn replace(batch: &RecordBatch, name: &str, array: ArrayRef) -> RecordBatch {
+    let schema = batch.schema();
+    let at = schema.index_of(name).unwrap();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[at] = Field::new(name, array.data_type().clone(), true);
+    let mut columns = batch.columns().to_vec();
+    columns[at] = array;
+    RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns).unwrap()
+}
+
+/// The indices of `batch`'s columns other than `names`.
+fn without(batch: &RecordBatch, names: &[&str]) -> Vec<usize> {
+    let schema = batch.schema();
+    (0..schema.fields().len()).filter(|&i| !names.contains(&schema.field(i).name().as_str())).collect()
+}

@@ -1,0 +1,159 @@
+//! [`Evaluator::evaluate_arrow`]: a `RecordBatch` of records in, a `RecordBatch` of decisions
+//! out, through the columnar codec of [`crate::arrow`] and no JSON.
+
+use super::Evaluator;
+use crate::arrow::decode::Row;
+use crate::arrow::encode::Strings;
+use crate::arrow::{ArrowEncoder, DecisionColumns};
+use crate::engine::EvalError;
+use crate::json::RecordError;
+use arrow_array::{Array, RecordBatch};
+
+/// What the evaluator keeps between Arrow batches: the encoder and the decision columns.
+pub(super) struct ArrowState {
+    encoder: ArrowEncoder,
+    columns: DecisionColumns,
+}
+
+impl std::fmt::Debug for ArrowState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArrowState").finish_non_exhaustive()
+    }
+}
+
+impl Evaluator {
+    /// Evaluates a batch of records given as Arrow columns and returns their decisions as
+    /// Arrow columns, one row per input row in order, in the schema of
+    /// [`crate::arrow::decision_schema`]. Columns are matched to the input record's fields by
+    /// name; other columns are not read (see [`crate::arrow`] for the Arrow types accepted).
+    ///
+    /// A row that cannot be read, or whose evaluation fails (an overflow, a date out of range),
+    /// is not decided: its decision columns are null and its `error` column holds the path and
+    /// message, the same as for the NDJSON line of the same record. Rows are evaluated in
+    /// batches of at most [`Limits::batch_records`](crate::Limits) records and
+    /// [`Limits::batch_bytes`](crate::Limits) encoded bytes; when a batch fails as a whole (its
+    /// deadline, its fuel, the memory cap, a trap), each of its records is evaluated alone, so
+    /// only a record that fails alone is rejected, with the runtime's error as its message.
+    ///
+    /// Errors: a policy whose types have no Arrow form (a record that contains itself through a
+    /// list), an instance that cannot be created, or a module that writes invalid decisions.
+    pub fn evaluate_arrow(&mut self, batch: &RecordBatch) -> Result<RecordBatch, EvalError> {
+        let mut state = match self.arrow.take() {
+            Some(state) => state,
+            None => {
+                let shape = self.policy.shape().clone();
+                let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
+                Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns })
+            }
+        };
+        let result = self.arrow_batch(batch, &mut state);
+        let result = result.and_then(|()| state.columns.finish().map_err(EvalError::Arrow));
+        if result.is_err() {
+            // Drop what a failed batch left in the columns.
+            let _ = state.columns.finish();
+        }
+        self.arrow = Some(state);
+        result
+    }
+
+    fn arrow_batch(&mut self, batch: &RecordBatch, state: &mut ArrowState) -> Result<(), EvalError> {
+        let chunk = self.policy.runtime().limits().batch_records.max(1);
+        let n = batch.num_rows();
+        let mut start = 0;
+        while start < n {
+            let len = chunk.min(n - start);
+            self.arrow_chunk(&batch.slice(start, len), state)?;
+            start += len;
+        }
+        Ok(())
+    }
+
+    /// Evaluates the rows of `batch` and appends their decisions to the state's columns.
+    fn arrow_chunk(&mut self, batch: &RecordBatch, state: &mut ArrowState) -> Result<(), EvalError> {
+        let n = batch.num_rows();
+        state.encoder.encode(batch);
+        let limits = self.policy.runtime().limits();
+        if state.encoder.encoded_len() > limits.batch_bytes && n > 1 {
+            let half = n / 2;
+            self.arrow_chunk(&batch.slice(0, half), state)?;
+            return self.arrow_chunk(&batch.slice(half, n - half), state);
+        }
+        let keys = key_column(self, batch);
+        let key = |row: usize| keys.as_ref().and_then(|(strings, array)| array.is_valid(row).then(|| strings.get(row)));
+        let encoder = &state.encoder;
+        let outcome = if encoder.is_empty() {
+            None
+        } else {
+            match self.load_areas(encoder.len(), encoder.records(), encoder.vars()).and_then(|()| self.run()) {
+                Ok(decisions) => Some(decisions),
+                Err(e) if n > 1 && retryable(&e) => {
+                    // One record may have sunk the batch: give each its own chance.
+                    for row in 0..n {
+                        self.arrow_chunk(&batch.slice(row, 1), state)?;
+                    }
+                    return Ok(());
+                }
+                Err(e) if retryable(&e) => {
+                    let error =
+                        RecordError { path: String::new(), message: format!("stopped by the runtime's limits: {e}") };
+                    let row = Row { decision: None, key: key(0), error: Some(&error) };
+                    return state.columns.append(&[], &[], &[row]).map_err(EvalError::Arrow);
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let mut failures: Vec<Option<RecordError>> = Vec::new();
+        let mut places: Vec<Option<usize>> = vec![None; n];
+        if let Some(decisions) = &outcome {
+            failures.resize(n, None);
+            for (i, &row) in encoder.rows().iter().enumerate() {
+                match decisions.status(i)? {
+                    Ok(()) => {
+                        if let Some(place) = places.get_mut(row) {
+                            *place = Some(decisions.record_at(i)?);
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(failure) = failures.get_mut(row) {
+                            *failure = Some(e);
+                        }
+                    }
+                }
+            }
+        }
+        let errors = encoder.errors();
+        let rows: Vec<Row> = (0..n)
+            .map(|row| Row {
+                decision: places.get(row).copied().flatten(),
+                key: key(row),
+                error: errors.get(&row).or_else(|| failures.get(row).and_then(Option::as_ref)),
+            })
+            .collect();
+        let (fixed, vars) = match &outcome {
+            Some(d) => (d.region.fixed, d.region.vars),
+            None => (&[][..], &[][..]),
+        };
+        let appended = state.columns.append(fixed, vars, &rows);
+        appended.map_err(|message| EvalError::BadDecision { record: 0, message })
+    }
+}
+
+/// The input's key column as strings, when the policy has a key and the batch that column.
+fn key_column<'b>(evaluator: &Evaluator, batch: &'b RecordBatch) -> Option<(Strings<'b>, &'b dyn Array)> {
+    let name = evaluator.policy.schema().key_name()?;
+    let array = batch.column_by_name(name)?.as_ref();
+    Some((Strings::of(array)?, array))
+}
+
+/// Whether an error stops a batch for a reason one of its records may have caused.
+fn retryable(e: &EvalError) -> bool {
+    matches!(
+        e,
+        EvalError::DeadlineExceeded(_)
+            | EvalError::FuelExhausted(_)
+            | EvalError::MemoryLimit(_)
+            | EvalError::StackOverflow
+            | EvalError::Trap(_)
+            | EvalError::BatchTooLarge
+    )
+}

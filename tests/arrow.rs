@@ -1,0 +1,157 @@
+//! The Arrow path against the NDJSON path on the reference policy: the golden corpus and the
+//! contract examples, read into Arrow batches with arrow-json, evaluated with
+//! `Evaluator::evaluate_arrow`, and compared field by field with the NDJSON decisions and
+//! error objects.
+//!
+//! A record whose JSON cannot be held by an Arrow batch of the policy's types (a syntax error,
+//! `"many"` in an int column, an impossible date) has no Arrow counterpart and is left out; a
+//! field missing from the JSON is a null in Arrow, which fails with the same path ("expected
+//! date (YYYY-MM-DD), found null" where the JSON says "missing field").
+
+// Test code: a failed expectation must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema, SchemaRef};
+use dexp_runtime::arrow::{decision_schema, input_schema, ERROR_COLUMN};
+use dexp_runtime::Policy;
+use dexp_tests::{compile, read};
+use serde_json::Value;
+use std::sync::Arc;
+
+fn policy() -> Policy {
+    let source = read("policies/defender_experts.dexp");
+    let compiled = compile(&source, "defender_experts.dexp");
+    Policy::load(&compiled.wasm).expect("the compiled policy loads")
+}
+
+/// The input schema with every field nullable, so that records with a missing field read.
+fn loose(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn read_batch(schema: &SchemaRef, lines: &[&str]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let text = lines.join("\n");
+    let mut reader =
+        arrow_json::ReaderBuilder::new(schema.clone()).with_batch_size(lines.len().max(1)).build(text.as_bytes())?;
+    reader.next().unwrap_or_else(|| Ok(RecordBatch::new_empty(schema.clone())))
+}
+
+/// The lines an Arrow batch of `schema` can hold, with their 0-based positions.
+fn representable<'l>(schema: &SchemaRef, lines: &[&'l str]) -> Vec<(usize, &'l str)> {
+    lines.iter().enumerate().filter(|(_, l)| read_batch(schema, &[l]).is_ok()).map(|(i, l)| (i, *l)).collect()
+}
+
+/// The decision batch as one JSON object per row, nulls written out.
+fn rows(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>> {
+    let mut writer = arrow_json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, arrow_json::writer::LineDelimited>(Vec::new());
+    writer.write(batch).unwrap();
+    writer.finish().unwrap();
+    let text = String::from_utf8(writer.into_inner()).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Evaluates `lines` both ways and compares every representable record; returns how many
+/// were decided and rejected.
+fn agree(policy: &Policy, lines: &[&str], batch_records: Option<usize>) -> (usize, usize) {
+    let schema = input_schema(policy.schema()).unwrap();
+    let loose = loose(&schema);
+    let mut evaluator = policy.evaluator().unwrap();
+    let mut out = String::new();
+    evaluator.evaluate_ndjson(&lines.join("\n"), 1, &mut out).unwrap();
+    let expected: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(expected.len(), lines.len());
+    let kept = representable(&loose, lines);
+    let texts: Vec<&str> = kept.iter().map(|(_, l)| *l).collect();
+    let input = read_batch(&loose, &texts).unwrap();
+    let input = match batch_records {
+        Some(n) => input.slice(0, n.min(input.num_rows())),
+        None => input,
+    };
+    let decisions = evaluator.evaluate_arrow(&input).unwrap();
+    assert_eq!(decisions.schema(), decision_schema(policy.schema()).unwrap());
+    assert_eq!(decisions.num_rows(), input.num_rows());
+    let (mut decided, mut rejected) = (0, 0);
+    for (row, mut got) in rows(&decisions).into_iter().enumerate() {
+        let (line, _) = kept[row];
+        let want = &expected[line];
+        let error = got.remove(ERROR_COLUMN).unwrap();
+        match want.get("error") {
+            None => {
+                assert_eq!(error, Value::Null, "line {} is decided", line + 1);
+                assert_eq!(&Value::Object(got), want, "decision of line {}", line + 1);
+                decided += 1;
+            }
+            Some(want_error) => {
+                rejected += 1;
+                assert_eq!(error["path"], want_error["path"], "error path of line {}", line + 1);
+                if want_error["message"] != "missing field" {
+                    assert_eq!(error["message"], want_error["message"], "error of line {}", line + 1);
+                } else {
+                    assert!(error["message"].as_str().unwrap().ends_with("found null"), "{error}");
+                }
+                assert_eq!(
+                    got["tenant_id"],
+                    *want.get("tenant_id").unwrap_or(&Value::Null),
+                    "key of line {}",
+                    line + 1
+                );
+                for (name, value) in &got {
+                    if name != "tenant_id" {
+                        assert_eq!(value, &Value::Null, "{name} of rejected line {}", line + 1);
+                    }
+                }
+            }
+        }
+    }
+    (decided, rejected)
+}
+
+#[test]
+fn the_golden_corpus_decides_the_same_through_arrow() {
+    let policy = policy();
+    let text = read("tests/golden/corpus-tenants.ndjson");
+    let lines: Vec<&str> = text.lines().collect();
+    let (decided, rejected) = agree(&policy, &lines, None);
+    assert!(decided > 2500, "{decided} decided");
+    // Overflows while deciding, unknown enum names, missing (null) fields.
+    assert!(rejected > 60, "{rejected} rejected");
+}
+
+#[test]
+fn the_contract_examples_decide_the_same_through_arrow() {
+    let policy = policy();
+    for file in ["policies/examples/tenants.ndjson", "policies/examples/bad-tenants.ndjson"] {
+        let text = read(file);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let (decided, rejected) = agree(&policy, &lines, None);
+        assert!(decided > 0, "{file}");
+        if file.contains("bad") {
+            assert!(rejected >= 2, "{file}: {rejected} rejected");
+        }
+    }
+}
+
+#[test]
+fn small_batches_and_slices_give_the_same_decisions() {
+    // Runtime batches of 7 records: the decision columns grow across evaluations.
+    let runtime = dexp_runtime::Runtime::new(dexp_runtime::Limits { batch_records: 7, ..Default::default() }).unwrap();
+    let compiled = compile(&read("policies/defender_experts.dexp"), "defender_experts.dexp");
+    let policy = runtime.load(&compiled.wasm).unwrap();
+    let text = read("tests/golden/corpus-tenants.ndjson");
+    let lines: Vec<&str> = text.lines().take(400).collect();
+    let (decided, rejected) = agree(&policy, &lines, Some(300));
+    assert_eq!(decided + rejected, 300);
+}
+
+#[test]
+fn an_empty_batch_gives_an_empty_decision_batch() {
+    let policy = policy();
+    let schema = input_schema(policy.schema()).unwrap();
+    let decisions = policy.evaluator().unwrap().evaluate_arrow(&RecordBatch::new_empty(schema)).unwrap();
+    assert_eq!(decisions.num_rows(), 0);
+    assert_eq!(decisions.schema(), decision_schema(policy.schema()).unwrap());
+}
