@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "serve/client.rs"]
 mod client;
 
 use client::{get, post_json, post_ndjson, request, wait_until, Server};
@@ -168,7 +169,9 @@ fn batch_streams_exactly_the_bytes_of_dexpc_eval() {
     // Bad records, garbage, blank lines, CRLF and a last line without a line break.
     let good = read("policies/examples/tenants.ndjson").lines().next().unwrap().to_string();
     let mut body = read("policies/examples/bad-tenants.ndjson").into_bytes();
-    body.extend_from_slice(format!("\r\nnot json\n\n{good}\r\n[1,2]\n\xff\xfe\n{{\n{good}").as_bytes());
+    body.extend_from_slice(format!("\r\nnot json\n\n{good}\r\n[1,2]\n").as_bytes());
+    body.extend_from_slice(b"\xff\xfe\n");
+    body.extend_from_slice(format!("{{\n{good}").as_bytes());
     let dir = scratch("batch");
     std::fs::write(dir.join("in.ndjson"), &body).unwrap();
     let expected = eval(&[POLICY, dir.join("in.ndjson").to_str().unwrap()]);
