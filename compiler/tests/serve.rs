@@ -85,7 +85,8 @@ fn broken_seats(generation: u32) -> String {
     seats(generation).replace("licensed_users >= users", "licensed_users >= customers")
 }
 
-const ACCOUNT: &str = r#"{"id":"acme","users":10,"licensed_users":12,"products":[{"name":"a","mode":"active","licensed":true}]}"#;
+const ACCOUNT: &str =
+    r#"{"id":"acme","users":10,"licensed_users":12,"products":[{"name":"a","mode":"active","licensed":true}]}"#;
 
 /// Replaces a file the way deploy tools do: write a temporary file, rename it over.
 fn replace(path: &Path, text: &str) {
@@ -95,7 +96,10 @@ fn replace(path: &Path, text: &str) {
 }
 
 fn error_code(response: &client::Response) -> String {
-    response.json()["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code: {}", response.text())).to_string()
+    response.json()["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code: {}", response.text()))
+        .to_string()
 }
 
 /// The value of a metric line (`name{labels} value`), 0 when absent.
@@ -132,8 +136,11 @@ fn decide_gives_the_contract_decisions_and_names_the_version() {
 #[test]
 fn explain_matches_dexpc_eval_explain() {
     let server = serve_reference(&[]);
-    let input = read("tests/golden/explain-tenants.ndjson");
-    let expected = String::from_utf8(eval(&[POLICY, "tests/golden/explain-tenants.ndjson", "--explain"])).unwrap();
+    let mut input = read("policies/examples/tenants.ndjson");
+    input.push_str(&read("policies/examples/bad-tenants.ndjson"));
+    let dir = scratch("explain");
+    std::fs::write(dir.join("in.ndjson"), &input).unwrap();
+    let expected = String::from_utf8(eval(&[POLICY, dir.join("in.ndjson").to_str().unwrap(), "--explain"])).unwrap();
     let mut explained = 0;
     for (tenant, line) in input.lines().filter(|l| !l.trim().is_empty()).zip(expected.lines()) {
         let response = post_json(server.addr, &format!("{DECIDE}?explain=true"), tenant);
@@ -254,7 +261,11 @@ fn policies_health_and_readiness_describe_the_service() {
     assert_eq!(info["explain"], true);
     assert!(info["loaded_at"].as_str().unwrap().ends_with('Z'));
     assert!(info["schema"]["records"].is_array());
-    let decided = post_json(server.addr, "/v1/policies/xdr/decide", read("policies/examples/tenants.ndjson").lines().next().unwrap());
+    let decided = post_json(
+        server.addr,
+        "/v1/policies/xdr/decide",
+        read("policies/examples/tenants.ndjson").lines().next().unwrap(),
+    );
     assert_eq!(decided.status, 200);
     assert_eq!(decided.hash(), reference_hash());
 }
@@ -269,7 +280,8 @@ fn every_refusal_has_its_status_and_a_stable_json_shape() {
         .output()
         .unwrap();
     assert!(compiled.status.success());
-    let server = Server::start(&dir, &["seats.dexp", "module.wasm", "--max-body-bytes", "1000", "--max-batch-bytes", "5000"]);
+    let server =
+        Server::start(&dir, &["seats.dexp", "module.wasm", "--max-body-bytes", "1000", "--max-batch-bytes", "5000"]);
     let hash = dexp_compiler::source_hash(&seats(1));
     let decide = "/v1/policies/seats/decide";
     let check = |response: client::Response, status: u16, code: &str| -> Value {
@@ -315,10 +327,20 @@ fn every_refusal_has_its_status_and_a_stable_json_shape() {
     check(post_ndjson(server.addr, "/v1/policies/seats/batch", &vec![b'\n'; 6000]), 413, "payload_too_large");
     // 415: no content type, the wrong one (JSON to batch, NDJSON to decide).
     check(request(server.addr, "POST", decide, &[], ACCOUNT.as_bytes()), 415, "unsupported_media_type");
-    check(request(server.addr, "POST", decide, &[("Content-Type", "text/plain")], ACCOUNT.as_bytes()), 415, "unsupported_media_type");
+    check(
+        request(server.addr, "POST", decide, &[("Content-Type", "text/plain")], ACCOUNT.as_bytes()),
+        415,
+        "unsupported_media_type",
+    );
     check(post_ndjson(server.addr, decide, ACCOUNT.as_bytes()), 415, "unsupported_media_type");
     check(post_json(server.addr, "/v1/policies/seats/batch", ACCOUNT), 415, "unsupported_media_type");
-    let charset = request(server.addr, "POST", decide, &[("Content-Type", "application/json; charset=utf-8")], ACCOUNT.as_bytes());
+    let charset = request(
+        server.addr,
+        "POST",
+        decide,
+        &[("Content-Type", "application/json; charset=utf-8")],
+        ACCOUNT.as_bytes(),
+    );
     assert_eq!(charset.status, 200);
 }
 
@@ -338,7 +360,7 @@ fn records_over_their_budget_and_requests_over_capacity_are_refused() {
     let mut writer = stream.try_clone().unwrap();
     let body = format!("{tenant}\n{tenant}\n");
     let head = format!(
-        "POST {BATCH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
+        "POST {BATCH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     writer.write_all(head.as_bytes()).unwrap();
@@ -398,7 +420,13 @@ fn sighup_and_the_admin_endpoint_reload_and_broken_versions_are_refused() {
     let auth = ("Authorization", "Bearer t");
     let server = Server::start(&dir, &["seats.dexp", "--watch-interval-ms", "0", "--token-file", "token"]);
     let decide = |server: &Server| {
-        let r = request(server.addr, "POST", "/v1/policies/seats/decide", &[("Content-Type", "application/json"), auth], ACCOUNT.as_bytes());
+        let r = request(
+            server.addr,
+            "POST",
+            "/v1/policies/seats/decide",
+            &[("Content-Type", "application/json"), auth],
+            ACCOUNT.as_bytes(),
+        );
         assert_eq!(r.status, 200, "{}", r.text());
         r.json()["decision"]["generation"].as_u64().unwrap()
     };
@@ -484,7 +512,8 @@ fn reload_under_load_fails_no_request_and_never_mixes_versions() {
                 assert_eq!(response.status, 200, "{}", response.text());
                 assert!(response.complete);
                 let hash = response.hash().to_string();
-                let expected = *generations.lock().unwrap().get(&hash).unwrap_or_else(|| panic!("unknown version {hash}"));
+                let expected =
+                    *generations.lock().unwrap().get(&hash).unwrap_or_else(|| panic!("unknown version {hash}"));
                 let decisions: Vec<Value> = if batch {
                     response.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
                 } else {
@@ -516,7 +545,9 @@ fn reload_under_load_fails_no_request_and_never_mixes_versions() {
             let hash = dexp_compiler::source_hash(&text);
             generations.lock().unwrap().insert(hash.clone(), u64::from(round));
             replace(&path, &text);
-            wait_until("the new version serves", || get(addr, "/v1/policies/seats", &[]).json()["hash"] == hash.as_str());
+            wait_until("the new version serves", || {
+                get(addr, "/v1/policies/seats", &[]).json()["hash"] == hash.as_str()
+            });
         }
         wait_until("clients keep deciding", || requests.load(Ordering::Relaxed) >= before + 8);
     }
@@ -559,7 +590,10 @@ fn metrics_count_requests_records_refusals_and_latency() {
     let inf = "dexp_request_duration_seconds_bucket{policy=\"defender_experts\",route=\"batch\",le=\"+Inf\"}";
     assert_eq!(metric(&text, inf), 1.0);
     let hash = reference_hash();
-    assert_eq!(metric(&text, &format!("dexp_policy_info{{policy=\"defender_experts\",hash=\"{hash}\",version=\"1.0.0\"}}")), 1.0);
+    assert_eq!(
+        metric(&text, &format!("dexp_policy_info{{policy=\"defender_experts\",hash=\"{hash}\",version=\"1.0.0\"}}")),
+        1.0
+    );
     assert_eq!(metric(&text, "dexp_ready"), 1.0);
 }
 
@@ -569,7 +603,15 @@ fn the_decision_log_records_every_record_with_masked_fields() {
     std::fs::write(dir.join("seats.dexp"), seats(5)).unwrap();
     let mut server = Server::start(
         &dir,
-        &["seats.dexp", "--decision-log", "decisions.ndjson", "--mask-field", "licensed_users", "--mask-field", "products.name"],
+        &[
+            "seats.dexp",
+            "--decision-log",
+            "decisions.ndjson",
+            "--mask-field",
+            "licensed_users",
+            "--mask-field",
+            "products.name",
+        ],
     );
     assert_eq!(post_json(server.addr, "/v1/policies/seats/decide", ACCOUNT).status, 200);
     let bad = r#"{"id":"bad","users":1}"#;
@@ -651,7 +693,12 @@ fn tls_serves_https_with_the_given_certificate() {
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
     let connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut tls = rustls::StreamOwned::new(connection, client::connect(server.addr));
-    let bytes = client::request_bytes("POST", "/v1/policies/seats/decide", &[("Content-Type", "application/json")], ACCOUNT.as_bytes());
+    let bytes = client::request_bytes(
+        "POST",
+        "/v1/policies/seats/decide",
+        &[("Content-Type", "application/json")],
+        ACCOUNT.as_bytes(),
+    );
     tls.write_all(&bytes).unwrap();
     let mut raw = Vec::new();
     match tls.read_to_end(&mut raw) {

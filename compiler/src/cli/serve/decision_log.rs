@@ -93,8 +93,11 @@ impl DecisionLog {
             .append(true)
             .open(path)
             .map_err(|source| CliError::Io { path: path.display().to_string(), source })?;
-        let masks: Vec<Vec<String>> =
-            masks.iter().map(|m| m.split('.').map(str::to_owned).collect()).filter(|m: &Vec<String>| !m.is_empty()).collect();
+        let masks: Vec<Vec<String>> = masks
+            .iter()
+            .map(|m| m.split('.').map(str::to_owned).collect())
+            .filter(|m: &Vec<String>| !m.is_empty())
+            .collect();
         let (tx, rx) = sync_channel(CHANNEL_ENTRIES);
         let written = Arc::new(AtomicU64::new(0));
         let counter = written.clone();
@@ -158,7 +161,10 @@ pub fn format_entry(out: &mut String, entry: &Entry, masks: &[Vec<String>]) {
     for mask in masks {
         mask_path(&mut input, mask);
     }
-    let key_masked = entry.key_name.as_deref().is_some_and(|k| masks.iter().any(|m| m.len() == 1 && m.first().is_some_and(|f| f == k)));
+    let key_masked = entry
+        .key_name
+        .as_deref()
+        .is_some_and(|k| masks.iter().any(|m| m.len() == 1 && m.first().is_some_and(|f| f == k)));
     let key = match &entry.key {
         Some(_) if key_masked => Value::String(MASKED.into()),
         Some(key) => Value::String(key.clone()),
@@ -231,7 +237,11 @@ mod tests {
             decided: true,
             duration: Duration::from_micros(12),
         };
-        let masks = vec![vec!["users".to_string(), "total".to_string()], vec!["servers".into(), "id".into()], vec!["id".into()]];
+        let masks = vec![
+            vec!["users".to_string(), "total".to_string()],
+            vec!["servers".into(), "id".into()],
+            vec!["id".into()],
+        ];
         let mut line = String::new();
         format_entry(&mut line, &entry, &masks);
         let v: Value = serde_json::from_str(&line).unwrap();

@@ -15,7 +15,8 @@ use tokio::sync::OwnedSemaphorePermit;
 /// The content types `/decide` accepts.
 const JSON_TYPES: [&str; 1] = ["application/json"];
 /// The content types `/batch` accepts.
-const NDJSON_TYPES: [&str; 4] = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
+const NDJSON_TYPES: [&str; 4] =
+    ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
 
 /// Checks the `Content-Type` against JSON (`ndjson == false`) or NDJSON; parameters such as
 /// `charset=utf-8` are allowed.

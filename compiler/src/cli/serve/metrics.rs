@@ -126,13 +126,15 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE dexp_http_requests_total counter");
         if let Ok(requests) = self.requests.lock() {
             for ((route, status), n) in requests.iter() {
-                let _ = writeln!(out, "dexp_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ =
+                    writeln!(out, "dexp_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
             }
         }
         let _ = writeln!(out, "# HELP dexp_http_refusals_total Refused requests by error code.");
         let _ = writeln!(out, "# TYPE dexp_http_refusals_total counter");
         for (code, n) in Code::ALL.iter().zip(&self.refusals) {
-            let _ = writeln!(out, "dexp_http_refusals_total{{code=\"{}\"}} {}", code.as_str(), n.load(Ordering::Relaxed));
+            let _ =
+                writeln!(out, "dexp_http_refusals_total{{code=\"{}\"}} {}", code.as_str(), n.load(Ordering::Relaxed));
         }
         let policies: Vec<Arc<PolicyMetrics>> = self.policies.lock().map(|p| p.clone()).unwrap_or_default();
         write_policy_counters(&mut out, &policies);
@@ -140,8 +142,16 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE dexp_request_duration_seconds histogram");
         for p in &policies {
             let name = escape(&p.name);
-            p.decide_latency.write(&mut out, "dexp_request_duration_seconds", &format!("policy=\"{name}\",route=\"decide\""));
-            p.batch_latency.write(&mut out, "dexp_request_duration_seconds", &format!("policy=\"{name}\",route=\"batch\""));
+            p.decide_latency.write(
+                &mut out,
+                "dexp_request_duration_seconds",
+                &format!("policy=\"{name}\",route=\"decide\""),
+            );
+            p.batch_latency.write(
+                &mut out,
+                "dexp_request_duration_seconds",
+                &format!("policy=\"{name}\",route=\"batch\""),
+            );
         }
         let _ = writeln!(out, "# HELP dexp_policy_info The version each policy serves (value 1).");
         let _ = writeln!(out, "# TYPE dexp_policy_info gauge");
@@ -205,7 +215,8 @@ fn write_policy_counters(out: &mut String, policies: &[Arc<PolicyMetrics>]) {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
         }
         for p in policies {
-            let _ = writeln!(out, "{name}{{policy=\"{}\",{label}}} {}", escape(&p.name), field(p).load(Ordering::Relaxed));
+            let _ =
+                writeln!(out, "{name}{{policy=\"{}\",{label}}} {}", escape(&p.name), field(p).load(Ordering::Relaxed));
         }
     }
 }

@@ -83,10 +83,7 @@ async fn not_found(uri: Uri) -> ApiError {
 }
 
 async fn method_not_allowed(request: Request) -> ApiError {
-    ApiError::new(
-        Code::MethodNotAllowed,
-        format!("`{}` does not accept {}", request.uri().path(), request.method()),
-    )
+    ApiError::new(Code::MethodNotAllowed, format!("`{}` does not accept {}", request.uri().path(), request.method()))
 }
 
 async fn healthz() -> Response {
@@ -299,7 +296,8 @@ fn rejection(output: &str, key: Option<String>) -> ApiError {
     let error = parsed.get("error");
     let field = |name: &str| error.and_then(|e| e.get(name)).and_then(Value::as_str).unwrap_or("").to_string();
     let message = field("message");
-    let code = if message.starts_with("stopped by the runtime's limits") { Code::LimitExceeded } else { Code::BadRecord };
+    let code =
+        if message.starts_with("stopped by the runtime's limits") { Code::LimitExceeded } else { Code::BadRecord };
     let mut refusal = ApiError::new(code, message);
     refusal.path = Some(field("path"));
     refusal.key = key;
