@@ -2,7 +2,7 @@
 //! a running `dexpc serve` process, for the decision-service tests. Every read has a timeout,
 //! so a test that goes wrong fails instead of hanging.
 
-use std::io::{BufRead, BufReader, Read as _, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -138,7 +138,8 @@ pub async fn reload(app: &Arc<App>, slot: &Arc<Slot>, trigger: Trigger) -> Outco
     }
 }
 
-/// What the blocking part of a reload found.
+/// What the blocking part of a reload found (one value per reload, so its size is moot).
+#[allow(clippy::large_enum_variant)]
 enum Step {
     /// The file cannot be read.
     Unreadable(String),

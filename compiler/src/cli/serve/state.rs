@@ -66,11 +66,11 @@ impl Config {
             }
             policies.push((name, path));
         }
-        let mut limits = Limits::default();
-        limits.interrupt = match args.fuel {
+        let interrupt = match args.fuel {
             Some(per_record) => Interrupt::Fuel { per_record },
             None => Interrupt::Deadline(Duration::from_millis(args.deadline_ms.max(1))),
         };
+        let limits = Limits { interrupt, ..Limits::default() };
         let token = match &args.token_file {
             Some(path) => Some(auth::Token::read(path)?),
             None => None,
