@@ -4,6 +4,7 @@ pub mod check;
 pub mod compile;
 pub mod eval;
 pub mod fmt;
+pub mod serve;
 pub mod test;
 pub mod types;
 pub mod workers;

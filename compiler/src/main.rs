@@ -136,6 +136,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Serve policies over HTTP: decisions, NDJSON batches, hot reload, metrics.
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -160,6 +162,7 @@ fn main() -> ExitCode {
             options.deadline_ms = deadline_ms;
             cli::eval::run(&policy, input.as_deref(), options, jobs)
         }
+        Command::Serve(args) => cli::serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -116,13 +116,16 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
 }
 
 fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
-    Box::new(move || {
-        let evaluator = policy
-            .evaluator()
-            .map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
-        let inner: Box<dyn Worker> = Box::new(WasmWorker { evaluator, text: String::new() });
-        Ok(with_explanations(inner, explain.clone()))
-    })
+    Box::new(move || wasm_worker(&policy, explain.clone()))
+}
+
+/// One worker over the compiled module, explaining each decision with `explain` when given
+/// (what `dexpc eval` and `dexpc serve` both run).
+pub fn wasm_worker(policy: &Policy, explain: Option<Arc<Program>>) -> Result<Box<dyn Worker>, CliError> {
+    let evaluator =
+        policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
+    let inner: Box<dyn Worker> = Box::new(WasmWorker { evaluator, text: String::new() });
+    Ok(with_explanations(inner, explain))
 }
 
 fn with_explanations(inner: Box<dyn Worker>, program: Option<Arc<Program>>) -> Box<dyn Worker> {
