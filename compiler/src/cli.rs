@@ -4,6 +4,7 @@ pub mod check;
 pub mod compile;
 pub mod eval;
 pub mod fmt;
+pub mod lsp;
 pub mod test;
 pub mod workers;
 
