@@ -243,7 +243,7 @@ fn hover_definition_references_and_symbols() {
     assert_eq!(range_text(POLICY, &h["result"]["range"]), "billable_seats");
     let h = s.at("textDocument/hover", offset_of(POLICY, "enum Mode", 6), POLICY, json!({}));
     assert!(h["result"]["contents"]["value"].as_str().unwrap_or("").contains("`active`, `passive`, `off`"), "{h}");
-    let h = s.at("textDocument/hover", offset_of(POLICY, "{ p1, p2 }", 0), POLICY, json!({}));
+    let h = s.at("textDocument/hover", offset_of(POLICY, ", gcc,", 0), POLICY, json!({}));
     assert_eq!(h["result"], Value::Null, "punctuation has nothing to show");
 
     let d = s.at("textDocument/definition", offset_of(POLICY, "credit_balance, max", 3), POLICY, json!({}));

@@ -20,6 +20,8 @@ const KEYWORDS: &[&str] = &[
 pub(super) struct Expected {
     /// A name.
     pub name: bool,
+    /// An operand (so a name there would be part of an expression, not a declaration).
+    pub operand: bool,
     /// An operator that continues an expression (so the text before is a whole operand).
     pub operator: bool,
 }
@@ -50,7 +52,7 @@ pub(super) fn refine(chunk: &str, pos: usize, offset: usize, expected: &Expected
     if starts_line && !line_before.is_empty() && DECLARATION_KEYWORDS.contains(&word.as_str()) {
         return Some(ParseError::IndentedDeclaration { span: at(word.len()), keyword: word });
     }
-    if expected.name && KEYWORDS.contains(&word.as_str()) {
+    if expected.name && !expected.operand && KEYWORDS.contains(&word.as_str()) {
         return Some(ParseError::KeywordAsName { span: at(word.len()), keyword: word });
     }
     let after_word = rest.get(word.len()..).unwrap_or("").trim_start_matches([' ', '\t']);

@@ -601,6 +601,7 @@ fn pest_error(e: &pest::error::Error<Rule>, offset: usize, chunk: &str) -> Parse
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             let expected = hints::Expected {
                 name: positives.contains(&Rule::ident),
+                operand: positives.iter().any(|r| *r == Rule::expr || is_operand(*r)),
                 operator: positives.iter().any(|r| binop(*r).is_some()),
             };
             if let Some(specific) = hints::refine(chunk, pos, offset, &expected) {
