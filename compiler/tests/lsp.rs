@@ -192,7 +192,8 @@ fn diagnostics_have_codes_links_versions_and_related_spans() {
     let href = d[0]["codeDescription"]["href"].as_str().unwrap_or("");
     assert!(href.ends_with("docs/diagnostics.md#dexpcheckunknown_field"), "{href}");
     // A duplicate points at the first declaration too.
-    let duplicate = POLICY.replace("const quarterly_credits = 10", "const quarterly_credits = 10\nconst max_credits_per_quarter = 2");
+    let duplicate = POLICY
+        .replace("const quarterly_credits = 10", "const quarterly_credits = 10\nconst max_credits_per_quarter = 2");
     s.change(3, &duplicate);
     let d = s.diagnostics(3);
     let dup = d.iter().find(|d| d["code"] == "dexp::check::duplicate").expect("a duplicate");
@@ -200,7 +201,8 @@ fn diagnostics_have_codes_links_versions_and_related_spans() {
     assert_eq!(related["message"], "first declared here");
     assert_eq!(range_text(&duplicate, &related["location"]["range"]), "max_credits_per_quarter");
     // Syntax errors in two declarations: both reported, the rest unaffected.
-    let syntax = POLICY.replace("let coverages = [", "let coverages = [[").replace("xdr.ok and guided", "xdr.ok and and guided");
+    let syntax =
+        POLICY.replace("let coverages = [", "let coverages = [[").replace("xdr.ok and guided", "xdr.ok and and guided");
     s.change(4, &syntax);
     let d = s.diagnostics(4);
     assert_eq!(d.len(), 2, "{d:?}");
@@ -215,7 +217,8 @@ fn diagnostics_have_codes_links_versions_and_related_spans() {
 
 #[test]
 fn every_code_links_to_a_section_of_the_diagnostics_page() {
-    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md")).expect("docs");
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md")).expect("docs");
     let sources = ["src/syntax/error.rs", "src/check/error.rs", "src/codegen.rs", "src/cases.rs"];
     let mut codes = Vec::new();
     for file in sources {
@@ -250,13 +253,19 @@ fn hover_definition_references_and_symbols() {
     assert_eq!(d["result"]["uri"], URI);
     assert_eq!(d["result"]["range"]["start"], position(POLICY, offset_of(POLICY, "let credit_balance", 4)));
 
-    let r = s.at("textDocument/references", offset_of(POLICY, "record Server", 8), POLICY, json!({ "context": { "includeDeclaration": true } }));
+    let r = s.at(
+        "textDocument/references",
+        offset_of(POLICY, "record Server", 8),
+        POLICY,
+        json!({ "context": { "includeDeclaration": true } }),
+    );
     let refs = r["result"].as_array().cloned().unwrap_or_default();
     assert_eq!(refs.len(), 3, "{r}");
     assert!(refs.iter().all(|l| range_text(POLICY, &l["range"]) == "Server"));
 
     let sym = s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
-    let names: Vec<&str> = sym["result"].as_array().map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect()).unwrap_or_default();
+    let names: Vec<&str> =
+        sym["result"].as_array().map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect()).unwrap_or_default();
     assert!(names.starts_with(&["policy defender_experts", "Cloud", "Product"]), "{names:?}");
     assert!(names.contains(&"servers_addon") && names.contains(&"output Decision"));
     s.stop();
@@ -283,13 +292,17 @@ fn rename_completion_formatting_tokens_and_fixes() {
     let typed = format!("{}subscription.{}", &POLICY[..cut], &POLICY[cut + "data_deleted_by".len()..]);
     s.change(2, &typed);
     let c = s.at("textDocument/completion", cut + "subscription.".len(), &typed, json!({}));
-    let labels: Vec<&str> = c["result"].as_array().map(|a| a.iter().filter_map(|x| x["label"].as_str()).collect()).unwrap_or_default();
+    let labels: Vec<&str> =
+        c["result"].as_array().map(|a| a.iter().filter_map(|x| x["label"].as_str()).collect()).unwrap_or_default();
     assert_eq!(labels, ["xdr_enrolled", "servers_addon", "status", "term_end", "ended_on"]);
 
     // Formatting an untidy copy gives the canonical text back.
     let untidy = POLICY.replace("let billable_seats = users.total", "let billable_seats    =   users.total");
     s.change(3, &untidy);
-    let f = s.request("textDocument/formatting", json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 4, "insertSpaces": true } }));
+    let f = s.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 4, "insertSpaces": true } }),
+    );
     assert_eq!(f["result"][0]["newText"].as_str(), Some(POLICY));
 
     s.change(4, POLICY);
@@ -298,7 +311,8 @@ fn rename_completion_formatting_tokens_and_fixes() {
     assert!(data > 5 * 500 && data % 5 == 0, "{data}");
 
     // A newcomer's `&&`: the quick fix writes `and`.
-    let newcomer = POLICY.replace("p.licensed and p.mode == active\n    cloud", "p.licensed && p.mode == active\n    cloud");
+    let newcomer =
+        POLICY.replace("p.licensed and p.mode == active\n    cloud", "p.licensed && p.mode == active\n    cloud");
     s.change(5, &newcomer);
     let d = s.diagnostics(5);
     assert_eq!(d[0]["code"], "dexp::parse::foreign_operator");
@@ -323,11 +337,17 @@ fn malformed_messages_get_errors_and_the_server_keeps_going() {
     assert_eq!(unknown["error"]["code"], -32601);
     let bad = s.request("textDocument/hover", json!({ "textDocument": 3 }));
     assert_eq!(bad["error"]["code"], -32602);
-    let closed = s.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///nope.dexp" }, "position": { "line": 0, "character": 0 } }));
+    let closed = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nope.dexp" }, "position": { "line": 0, "character": 0 } }),
+    );
     assert_eq!(closed["error"]["code"], -32602);
     // A position far outside the text is clamped, not a crash.
     s.open(POLICY);
-    let far = s.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": { "line": 9999, "character": 9999 } }));
+    let far = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": 9999, "character": 9999 } }),
+    );
     assert!(far.get("result").is_some(), "{far}");
     let after = s.at("textDocument/hover", offset_of(POLICY, "let billable_seats", 6), POLICY, json!({}));
     assert!(after["result"]["contents"]["value"].is_string());
@@ -354,8 +374,36 @@ fn a_burst_of_edits_is_published_at_its_last_version_only_in_order() {
 /// One random edit: where (a fraction of the text), how much to delete, what to insert.
 fn edit() -> impl Strategy<Value = (f64, usize, &'static str)> {
     let inserts = prop::sample::select(vec![
-        "", "x", " ", "\n", ".", "{", "}", "(", ")", ",", ":", "\"", "'", "&&", "=", "==", "and ", "not ", "let y = 1\n",
-        "  let", "users.", "é", "//", "0", "99999999999999999999", "?", "[", "]", "->", "days",
+        "",
+        "x",
+        " ",
+        "\n",
+        ".",
+        "{",
+        "}",
+        "(",
+        ")",
+        ",",
+        ":",
+        "\"",
+        "'",
+        "&&",
+        "=",
+        "==",
+        "and ",
+        "not ",
+        "let y = 1\n",
+        "  let",
+        "users.",
+        "é",
+        "//",
+        "0",
+        "99999999999999999999",
+        "?",
+        "[",
+        "]",
+        "->",
+        "days",
     ]);
     (0.0..1.0f64, 0usize..12, inserts)
 }
@@ -364,14 +412,19 @@ fn edit() -> impl Strategy<Value = (f64, usize, &'static str)> {
 fn check_diagnostics(text: &str, dir: &Path) -> Vec<(String, Value, String)> {
     let path = dir.join("edited.dexp");
     std::fs::write(&path, text).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_dexpc")).args(["check", "--error-format", "json"]).arg(&path).output().expect("dexpc check");
+    let out = Command::new(env!("CARGO_BIN_EXE_dexpc"))
+        .args(["check", "--error-format", "json"])
+        .arg(&path)
+        .output()
+        .expect("dexpc check");
     String::from_utf8_lossy(&out.stderr)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .map(|d| {
             let start = d["span"]["start"].as_u64().unwrap_or(0) as usize;
             let end = d["span"]["end"].as_u64().unwrap_or(0) as usize;
-            let range = json!({ "start": position(text, start.min(text.len())), "end": position(text, end.min(text.len())) });
+            let range =
+                json!({ "start": position(text, start.min(text.len())), "end": position(text, end.min(text.len())) });
             let message = match d["help"].as_str() {
                 Some(help) => format!("{}\nhelp: {help}", d["message"].as_str().unwrap_or("")),
                 None => d["message"].as_str().unwrap_or("").to_string(),
@@ -408,7 +461,13 @@ fn random_edits_keep_the_server_answering_with_the_diagnostics_of_dexpc_check() 
         let published: Vec<(String, Value, String)> = s
             .diagnostics(version)
             .iter()
-            .map(|d| (d["code"].as_str().unwrap_or("").to_string(), d["range"].clone(), d["message"].as_str().unwrap_or("").to_string()))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").to_string(),
+                    d["range"].clone(),
+                    d["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
             .collect();
         prop_assert_eq!(&published, &check_diagnostics(&text, &dir));
         let offset = text.len() / 2;

@@ -72,7 +72,12 @@ type Answer = Result<Value, Failure>;
 /// Runs the server until the client sends `exit` or closes its end.
 pub fn run() -> Result<ExitCode, CliError> {
     let messages = transport::stdin_messages();
-    let mut server = Server { docs: HashMap::new(), dirty: Vec::new(), docs_url: convert::DEFAULT_DOCS.into(), shutting_down: false };
+    let mut server = Server {
+        docs: HashMap::new(),
+        dirty: Vec::new(),
+        docs_url: convert::DEFAULT_DOCS.into(),
+        shutting_down: false,
+    };
     // Before `initialize`, requests get `ServerNotInitialized` and notifications are dropped.
     loop {
         let Ok(message) = messages.recv() else { return Ok(ExitCode::from(1)) };
@@ -85,7 +90,12 @@ pub fn run() -> Result<ExitCode, CliError> {
                         continue;
                     }
                 };
-                if let Some(url) = params.initialization_options.as_ref().and_then(|o| o.get("diagnosticsDocs")).and_then(Value::as_str) {
+                if let Some(url) = params
+                    .initialization_options
+                    .as_ref()
+                    .and_then(|o| o.get("diagnosticsDocs"))
+                    .and_then(Value::as_str)
+                {
                     server.docs_url = url.to_string();
                 }
                 reply(req.id, to_value(initialize_result()));
@@ -151,7 +161,10 @@ fn initialize_result() -> lsp::InitializeResult {
     };
     lsp::InitializeResult {
         capabilities,
-        server_info: Some(lsp::ServerInfo { name: "dexpc lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+        server_info: Some(lsp::ServerInfo {
+            name: "dexpc lsp".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
     }
 }
 
@@ -235,7 +248,8 @@ impl Server {
             "textDocument/didClose" => {
                 if let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) {
                     if let Some(doc) = self.docs.remove(p.text_document.uri.as_str()) {
-                        let params = lsp::PublishDiagnosticsParams { uri: doc.uri, diagnostics: Vec::new(), version: None };
+                        let params =
+                            lsp::PublishDiagnosticsParams { uri: doc.uri, diagnostics: Vec::new(), version: None };
                         notify::<lsp::notification::PublishDiagnostics>(params);
                     }
                 }
@@ -268,7 +282,10 @@ impl Server {
         let (doc, offset) = self.at(&p.text_document_position_params)?;
         let (analysis, lines, _) = doc.parts();
         let hover = analysis.hover(offset).map(|h| lsp::Hover {
-            contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: h.markdown }),
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: h.markdown,
+            }),
             range: Some(convert::range(lines, h.span)),
         });
         to_value(hover)
@@ -358,7 +375,8 @@ impl Server {
             .fixes(dexp_compiler::span::Span::new(start, end))
             .into_iter()
             .map(|fix| {
-                let diagnostic = analysis.diagnostics().get(fix.diagnostic).map(|d| convert::diagnostic(d, uri, lines, &docs_url));
+                let diagnostic =
+                    analysis.diagnostics().get(fix.diagnostic).map(|d| convert::diagnostic(d, uri, lines, &docs_url));
                 let changes = HashMap::from([(uri.clone(), convert::edits(lines, &fix.edits))]);
                 lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                     title: fix.title,

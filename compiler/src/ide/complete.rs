@@ -124,10 +124,12 @@ impl Analysis {
         match ty {
             Some(ty) => self.members_of(&ty),
             // `Enum.` names a variant.
-            None => match name.and_then(|n| self.symbols().iter().position(|s| s.kind == SymbolKind::Enum && s.name == n)) {
-                Some(e) => self.children(e, CompletionKind::Variant, false),
-                None => Vec::new(),
-            },
+            None => {
+                match name.and_then(|n| self.symbols().iter().position(|s| s.kind == SymbolKind::Enum && s.name == n)) {
+                    Some(e) => self.children(e, CompletionKind::Variant, false),
+                    None => Vec::new(),
+                }
+            }
         }
     }
 
@@ -144,7 +146,11 @@ impl Analysis {
                 .collect();
         }
         if let Some(group) = ty.strip_prefix("codes(").and_then(|t| t.strip_suffix(')')) {
-            let Some(g) = self.symbols().iter().position(|s| s.name == group && s.parent.is_none() && matches!(s.kind, SymbolKind::Requirements | SymbolKind::Advisories)) else {
+            let Some(g) = self.symbols().iter().position(|s| {
+                s.name == group
+                    && s.parent.is_none()
+                    && matches!(s.kind, SymbolKind::Requirements | SymbolKind::Advisories)
+            }) else {
                 return Vec::new();
             };
             let ok = Completion {

@@ -166,11 +166,18 @@ impl Analysis {
                             && is_value(other.kind))
                 }
                 SymbolKind::Enum | SymbolKind::Record => other.kind.is_type(),
-                SymbolKind::Const | SymbolKind::Let | SymbolKind::Fn | SymbolKind::Requirements | SymbolKind::Advisories => {
+                SymbolKind::Const
+                | SymbolKind::Let
+                | SymbolKind::Fn
+                | SymbolKind::Requirements
+                | SymbolKind::Advisories => {
                     is_value(other.kind)
-                        || (other.kind == SymbolKind::Field && input_fields.is_some_and(|(r, _)| other.parent == Some(r)))
+                        || (other.kind == SymbolKind::Field
+                            && input_fields.is_some_and(|(r, _)| other.parent == Some(r)))
                 }
-                SymbolKind::Variable => other.kind == SymbolKind::Variable && other.range.to(symbol.range) == other.range,
+                SymbolKind::Variable => {
+                    other.kind == SymbolKind::Variable && other.range.to(symbol.range) == other.range
+                }
             }
         };
         self.symbols().iter().find(|o| clashes(o)).map(|o| o.span)
@@ -199,8 +206,12 @@ impl Analysis {
         };
         let moved = |s: Span| Span { start: shift(s.start), end: shift(s.end) };
         let moved_use = |(at, decl): &(Span, Span)| -> (Span, Span) {
-            let at = edits.iter().find(|e| e.span == *at).map_or(moved(*at), |e| Span::new(moved(e.span).start as usize, moved(e.span).start as usize + new_name.len()));
-            let decl = edits.iter().find(|e| e.span == *decl).map_or(moved(*decl), |e| Span::new(moved(e.span).start as usize, moved(e.span).start as usize + new_name.len()));
+            let at = edits.iter().find(|e| e.span == *at).map_or(moved(*at), |e| {
+                Span::new(moved(e.span).start as usize, moved(e.span).start as usize + new_name.len())
+            });
+            let decl = edits.iter().find(|e| e.span == *decl).map_or(moved(*decl), |e| {
+                Span::new(moved(e.span).start as usize, moved(e.span).start as usize + new_name.len())
+            });
             (at, decl)
         };
         let mut expected: Vec<(Span, Span)> = self.index.uses.iter().map(moved_use).collect();
@@ -209,7 +220,9 @@ impl Analysis {
         expected.dedup();
         actual.sort();
         actual.dedup();
-        let errors = |a: &Analysis| a.diagnostics().iter().filter(|d| d.severity() == crate::diagnostic::Severity::Error).count();
+        let errors = |a: &Analysis| {
+            a.diagnostics().iter().filter(|d| d.severity() == crate::diagnostic::Severity::Error).count()
+        };
         if expected != actual || errors(&after) > errors(self) {
             return Err(RenameError::Capture(new_name.to_string()));
         }

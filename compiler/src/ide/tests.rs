@@ -70,11 +70,17 @@ fn definitions_of_every_kind_of_name() {
     }
     // A parameter, a list-operation variable, a variant and a code.
     let param = a.definition(at(POLICY, "p.licensed and p.mode == active then", 0, 0));
-    assert_eq!(param.map(|s| line_of(POLICY, s)), Some(line_of(POLICY, Span::new(at(POLICY, "fn entry_coverage", 0, 0), 0))));
+    assert_eq!(
+        param.map(|s| line_of(POLICY, s)),
+        Some(line_of(POLICY, Span::new(at(POLICY, "fn entry_coverage", 0, 0), 0)))
+    );
     let var = a.definition(at(POLICY, "s.mde_server_license", 0, 0));
     assert_eq!(var.map(|s| text(POLICY, s)), Some("s"));
     let variant = a.definition(at(POLICY, "active then full", 0, 0));
-    assert_eq!(variant, Some(Span::new(at(POLICY, "active, passive, off", 0, 0), at(POLICY, "active, passive, off", 0, 6))));
+    assert_eq!(
+        variant,
+        Some(Span::new(at(POLICY, "active, passive, off", 0, 0), at(POLICY, "active, passive, off", 0, 6)))
+    );
     let field = a.definition(at(POLICY, "iot: not_covered", 0, 0));
     assert_eq!(field.map(|s| text(POLICY, s)), Some("iot"));
 }
@@ -151,7 +157,8 @@ fn completion_offers_fields_variants_names_and_keywords() {
 
 #[test]
 fn a_broken_declaration_leaves_the_others_working() {
-    let broken = POLICY.replace("let endpoint_coverage = product_coverage(endpoint)", "let endpoint_coverage = product_coverage(");
+    let broken = POLICY
+        .replace("let endpoint_coverage = product_coverage(endpoint)", "let endpoint_coverage = product_coverage(");
     let a = Analysis::new(&broken);
     assert!(!a.parses());
     assert_eq!(a.diagnostics().len(), 1);

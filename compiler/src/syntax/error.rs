@@ -64,7 +64,10 @@ pub enum ParseError {
     },
     /// A C-style logical operator (`&&`, `||`, `!`) where dexp has a word.
     #[error("`{found}` is not an operator in dexp")]
-    #[diagnostic(code(dexp::parse::foreign_operator), help("write `{word}`: dexp spells `and`, `or` and `not` as words"))]
+    #[diagnostic(
+        code(dexp::parse::foreign_operator),
+        help("write `{word}`: dexp spells `and`, `or` and `not` as words")
+    )]
     ForeignOperator {
         /// The operator.
         #[label("write `{word}` here")]
@@ -101,7 +104,10 @@ pub enum ParseError {
     },
     /// Two fields of a record, record value or `output` without a comma between them.
     #[error("expected `,` before the field `{field}`")]
-    #[diagnostic(code(dexp::parse::missing_comma), help("separate fields with commas: add `,` after the previous field"))]
+    #[diagnostic(
+        code(dexp::parse::missing_comma),
+        help("separate fields with commas: add `,` after the previous field")
+    )]
     MissingComma {
         /// The field after the missing comma.
         #[label("`,` missing before this field")]
