@@ -103,6 +103,9 @@ fn read_frame(input: &mut impl BufRead) -> std::io::Result<Option<Result<String,
 fn decode(text: &str) -> Result<Message, (serde_json::Value, ErrorCode, String)> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| (serde_json::Value::Null, ErrorCode::ParseError, format!("the message is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err((serde_json::Value::Null, ErrorCode::InvalidRequest, "a JSON-RPC message is an object".into()));
+    }
     let id = match value.get("id") {
         Some(id @ (serde_json::Value::Number(_) | serde_json::Value::String(_))) => id.clone(),
         _ => serde_json::Value::Null,
