@@ -38,7 +38,14 @@ fn generated(lines: usize) -> String {
             let g = groups.len();
             let _ = writeln!(s, "\nrequirements g{g} {{");
             for r in 0..5 {
-                let _ = writeln!(s, "    r{r} \"value {} must stay under {}\":\n        v{} < {}", i - r, 1000 * r + 5, i - r, 1000 * r + 5);
+                let _ = writeln!(
+                    s,
+                    "    r{r} \"value {} must stay under {}\":\n        v{} < {}",
+                    i - r,
+                    1000 * r + 5,
+                    i - r,
+                    1000 * r + 5
+                );
             }
             s.push_str("}\n");
             groups.push(format!("g{g}.ok"));
@@ -60,7 +67,10 @@ fn on_change(text: &str) -> usize {
 
 fn bench(c: &mut Criterion) {
     let big = generated(5000);
-    assert!(Analysis::new(&big).diagnostics().iter().all(|d| d.severity() != dexp_compiler::diagnostic::Severity::Error));
+    assert!(Analysis::new(&big)
+        .diagnostics()
+        .iter()
+        .all(|d| d.severity() != dexp_compiler::diagnostic::Severity::Error));
     let mut group = c.benchmark_group("lsp");
     for (name, text) in [("reference", POLICY), ("generated_5000_lines", big.as_str())] {
         group.bench_function(format!("change_to_diagnostics/{name}"), |b| b.iter(|| on_change(black_box(text))));
