@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p dexp-benches --bench lsp`
 
+// `criterion_group!` makes undocumented items.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use dexp_compiler::ide::{Analysis, LineIndex};
 use std::fmt::Write as _;
