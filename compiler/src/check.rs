@@ -10,10 +10,12 @@ mod error;
 mod expr;
 mod forms;
 mod graph;
+mod index;
 mod lints;
 mod ops;
 
 pub use error::{did_you_mean, CheckError};
+pub use index::{check_indexed, Index};
 
 use crate::ir::{self, Program};
 use crate::span::Span;
@@ -36,14 +38,20 @@ pub struct Checked {
 
 /// Checks a parsed policy; `source` is its text, used to name positions in failure sites.
 pub fn check(policy: &ast::Policy, source: &str) -> Checked {
-    let mut cx = Cx::new(policy, source);
+    run(Cx::new(policy, source)).0
+}
+
+/// Runs the three passes; returns the outcome and the index, when `cx` keeps one.
+fn run(mut cx: Cx) -> (Checked, Option<Index>) {
     cx.collect();
     cx.check_bodies();
+    cx.index_declarations();
     let program = cx.finish();
     let mut diagnostics = cx.errors;
     diagnostics.sort_by_key(diagnostic_start);
     let failed = diagnostics.iter().any(|d| !d.is_warning());
-    Checked { program: if failed { None } else { program }, diagnostics, branches: cx.branches }
+    let checked = Checked { program: if failed { None } else { program }, diagnostics, branches: cx.branches };
+    (checked, cx.index)
 }
 
 fn diagnostic_start(d: &CheckError) -> u32 {
@@ -151,11 +159,14 @@ struct Cx<'a> {
     sites: Vec<ir::Site>,
     branches: Vec<ir::Branch>,
     edges: HashMap<Node, Vec<Node>>,
+    /// What the checker resolved, kept only when an editor asks ([`check_indexed`]).
+    index: Option<Index>,
 }
 
 /// Local variables of the body being checked.
 struct Scope {
-    locals: Vec<(String, Ty, u32)>,
+    /// Name, type, slot and the span of the name where it is declared.
+    locals: Vec<(String, Ty, u32, Span)>,
     /// The slots that a name lookup has returned, for unused `let ... in` bindings.
     used: Vec<u32>,
     next_slot: u32,
@@ -180,9 +191,9 @@ impl Scope {
         }
     }
 
-    fn push(&mut self, name: &str, ty: Ty) -> u32 {
+    fn push(&mut self, name: &ast::Name, ty: Ty) -> u32 {
         let slot = self.next_slot;
-        self.locals.push((name.to_string(), ty, slot));
+        self.locals.push((name.text.clone(), ty, slot, name.span));
         self.next_slot += 1;
         self.max_slots = self.max_slots.max(self.next_slot);
         slot
@@ -206,7 +217,12 @@ impl Scope {
     }
 
     fn lookup(&self, name: &str) -> Option<(Ty, u32)> {
-        self.locals.iter().rev().find(|(n, _, _)| n == name).map(|(_, t, s)| (t.clone(), *s))
+        self.locals.iter().rev().find(|(n, _, _, _)| n == name).map(|(_, t, s, _)| (t.clone(), *s))
+    }
+
+    /// Where the local `name` is declared.
+    fn declared_at(&self, name: &str) -> Option<Span> {
+        self.locals.iter().rev().find(|(n, _, _, _)| n == name).map(|(_, _, _, at)| *at)
     }
 }
 
@@ -229,6 +245,7 @@ impl<'a> Cx<'a> {
             sites: Vec::new(),
             branches: Vec::new(),
             edges: HashMap::new(),
+            index: None,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod eval;
 pub mod fmt;
 pub mod serve;
+pub mod lsp;
 pub mod test;
 pub mod types;
 pub mod workers;

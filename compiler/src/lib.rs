@@ -9,6 +9,7 @@ pub mod check;
 pub mod codegen;
 pub mod diagnostic;
 pub mod format;
+pub mod ide;
 pub mod ir;
 pub mod span;
 mod stack;

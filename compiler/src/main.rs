@@ -109,6 +109,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Run the language server on standard input and output, for editors.
+    Lsp {
+        /// Talk over standard input and output (the only transport; accepted for clients that pass it).
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Evaluate NDJSON records, one decision (or error object) per input line, in order.
     Eval {
         /// The policy: a `.dexp` source (compiled first) or a compiled `.wasm` module.
@@ -156,6 +162,7 @@ fn main() -> ExitCode {
             let options = cli::test::TestOptions { engine, format: error_format, coverage, min_coverage };
             cli::test::run(&paths, options)
         }
+        Command::Lsp { stdio: _ } => cli::lsp::run(),
         Command::Eval { policy, input, engine, explain, fuel, deadline_ms, jobs, error_format } => {
             let mut options = cli::workers::Options::new(engine, explain, error_format);
             options.fuel_per_record = fuel;

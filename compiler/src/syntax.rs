@@ -2,13 +2,14 @@
 
 pub mod ast;
 mod error;
+mod hints;
 mod limits;
 mod parser;
 
 pub use error::ParseError;
 pub use limits::{MAX_EXPR_DEPTH, MAX_NESTING, MAX_SOURCE_BYTES};
-pub use parser::parse;
-pub(crate) use parser::{comment_start, item_starts};
+pub(crate) use parser::{code_len, comment_start, item_starts};
+pub use parser::{parse, parse_partial};
 
 #[cfg(test)]
 mod tests {

@@ -236,6 +236,9 @@ impl<'a> Cx<'a> {
         let key_index = key.and_then(|k| {
             let info = self.records.get(r as usize)?;
             let pos = info.fields.iter().position(|(n, _)| n.text == k.text);
+            let declared = pos.and_then(|i| info.fields.get(i)).map(|(n, _)| n.span);
+            self.resolved(k.span, declared);
+            let info = self.records.get(r as usize)?;
             match pos {
                 Some(i) if info.fields.get(i).map(|(_, t)| t) == Some(&Ty::String) => Some(i as u32),
                 Some(_) => {
@@ -259,8 +262,11 @@ impl<'a> Cx<'a> {
 
     /// The record named `name`, or an error.
     fn record_named(&mut self, name: &ast::Name) -> Option<u32> {
-        match self.types.get(&name.text) {
-            Some((Ty::Record(r), _)) => Some(*r),
+        match self.types.get(&name.text).cloned() {
+            Some((Ty::Record(r), declared)) => {
+                self.resolved(name.span, Some(declared));
+                Some(r)
+            }
             Some(_) => {
                 self.error(CheckError::TypeMismatch {
                     expected: "a record type".into(),
@@ -313,8 +319,9 @@ impl<'a> Cx<'a> {
                 if let Some((_, ty)) = BUILTIN_TYPES.iter().find(|(n, _)| *n == name.text) {
                     return Some(ty.clone());
                 }
-                if let Some((ty, _)) = self.types.get(&name.text) {
-                    return Some(ty.clone());
+                if let Some((ty, declared)) = self.types.get(&name.text).cloned() {
+                    self.resolved(name.span, Some(declared));
+                    return Some(ty);
                 }
                 let candidates = BUILTIN_TYPES.iter().map(|(n, _)| *n).chain(self.types.keys().map(String::as_str));
                 let help = did_you_mean(&name.text, candidates);
@@ -334,8 +341,11 @@ impl<'a> Cx<'a> {
                 }
                 Some(Ty::Optional(Box::new(inner)))
             }
-            ast::TypeExpr::Codes(group, _) => match self.values.get(&group.text) {
-                Some((Node::Group(g), _)) => Some(Ty::Codes(*g)),
+            ast::TypeExpr::Codes(group, _) => match self.values.get(&group.text).copied() {
+                Some((Node::Group(g), declared)) => {
+                    self.resolved(group.span, Some(declared));
+                    Some(Ty::Codes(g))
+                }
                 _ => {
                     let names = self.groups.iter().map(|g| g.name.text.as_str());
                     let help = did_you_mean(&group.text, names);

@@ -18,7 +18,7 @@ impl<'a> Cx<'a> {
             let (body_ast, params, ret, name) = (f.body_ast, f.params.clone(), f.ret.clone(), f.name.text.clone());
             let mut scope = Scope::new(Node::Fn(id as u32), &name, false);
             for (p, ty) in &params {
-                scope.push(&p.text, ty.clone());
+                scope.push(p, ty.clone());
             }
             let typed = self.expr(body_ast, Some(&ret), &mut scope);
             let expr = self.coerce(typed, &ret, body_ast.span);
@@ -234,7 +234,9 @@ impl<'a> Cx<'a> {
 
     /// Checks an expression; `want` is the type the context expects, when it knows one.
     pub(super) fn expr(&mut self, e: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
-        crate::stack::guard(|| self.expr_inner(e, want, scope))
+        let typed = crate::stack::guard(|| self.expr_inner(e, want, scope));
+        self.typed_at(e.span, &typed.t, want);
+        typed
     }
 
     fn expr_inner(&mut self, e: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
@@ -278,11 +280,12 @@ impl<'a> Cx<'a> {
                 self.quant(*kind, var, list, filter.as_deref(), body.as_deref(), default.as_deref(), e.span, scope)
             }
             A::Record(name, fields) => {
-                let Some((Ty::Record(r), _)) = self.types.get(&name.text).cloned() else {
+                let Some((Ty::Record(r), declared)) = self.types.get(&name.text).cloned() else {
                     let help = did_you_mean(&name.text, self.records.iter().map(|r| r.name.text.as_str()));
                     self.error(CheckError::UnknownType { name: name.text.clone(), span: name.span, help });
                     return Typed::error();
                 };
+                self.resolved(name.span, Some(declared));
                 self.record_literal(r, fields, e.span, scope)
             }
             A::List(items) => {
@@ -368,7 +371,8 @@ impl<'a> Cx<'a> {
                 return Typed::error();
             }
         };
-        let slot = scope.push(&name.text, ty.clone());
+        self.declared_as(name.span, &T::V(ty.clone()));
+        let slot = scope.push(name, ty.clone());
         // Slots are reused: only uses inside this body count.
         scope.used.retain(|s| *s != slot);
         let b = self.expr(body, want, scope);
@@ -392,18 +396,20 @@ impl<'a> Cx<'a> {
 
     fn name(&mut self, name: &ast::Name, want: Option<&Ty>, scope: &mut Scope) -> Typed {
         if let Some((ty, slot)) = scope.use_local(&name.text) {
+            self.resolved(name.span, scope.declared_at(&name.text));
             return Typed::of(K::Local(slot), ty);
         }
         if let Some(t) = self.input_field(name, scope) {
             return t;
         }
-        if let Some((node, _)) = self.values.get(&name.text).copied() {
+        if let Some((node, declared)) = self.values.get(&name.text).copied() {
+            self.resolved(name.span, Some(declared));
             return self.value_ref(node, name, scope);
         }
         if let Some(t) = self.variant(None, name, want) {
             return t;
         }
-        let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _, _)| n.as_str()).collect();
+        let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _, _, _)| n.as_str()).collect();
         candidates.extend(self.values.keys().map(String::as_str));
         if let Some((input, _)) = self.input {
             if let Some(r) = self.records.get(input as usize) {
@@ -422,7 +428,8 @@ impl<'a> Cx<'a> {
         let (input, _) = self.input?;
         let record = self.records.get(input as usize)?;
         let index = record.fields.iter().position(|(n, _)| n.text == name.text)?;
-        let ty = record.fields.get(index).map(|(_, t)| t.clone())?;
+        let (field, ty) = record.fields.get(index).map(|(n, t)| (n.span, t.clone()))?;
+        self.resolved(name.span, Some(field));
         if scope.in_const {
             self.error(CheckError::NotConstant { name: scope.owner.clone(), used: name.text.clone(), span: name.span });
             return Some(Typed::error());
@@ -496,12 +503,17 @@ impl<'a> Cx<'a> {
     /// Resolves `variant` or `Enum.variant`, using the wanted type to choose between enums.
     fn variant(&mut self, enum_name: Option<&ast::Name>, name: &ast::Name, want: Option<&Ty>) -> Option<Typed> {
         if let Some(en) = enum_name {
-            let Some((Ty::Enum(e), _)) = self.types.get(&en.text).cloned() else {
+            let Some((Ty::Enum(e), declared)) = self.types.get(&en.text).cloned() else {
                 return None;
             };
+            self.resolved(en.span, Some(declared));
             let info = self.enums.get(e as usize)?;
             return match info.variants.iter().position(|v| v.text == name.text) {
-                Some(i) => Some(Typed::of(K::Const(Value::Enum(i as u32)), Ty::Enum(e))),
+                Some(i) => {
+                    let at = info.variants.get(i).map(|v| v.span);
+                    self.resolved(name.span, at);
+                    Some(Typed::of(K::Const(Value::Enum(i as u32)), Ty::Enum(e)))
+                }
                 None => {
                     let help = did_you_mean(&name.text, info.variants.iter().map(|v| v.text.as_str()));
                     let enum_name = info.name.text.clone();
@@ -524,10 +536,11 @@ impl<'a> Cx<'a> {
             _ => None,
         };
         if let Some(e) = wanted_enum {
-            if let Some(i) =
-                self.enums.get(e as usize).and_then(|info| info.variants.iter().position(|v| v.text == name.text))
-            {
-                return Some(Typed::of(K::Const(Value::Enum(i as u32)), Ty::Enum(e)));
+            if let Some(v) = self.enums.get(e as usize).and_then(|info| {
+                info.variants.iter().enumerate().find(|(_, v)| v.text == name.text).map(|(i, v)| (i, v.span))
+            }) {
+                self.resolved(name.span, Some(v.1));
+                return Some(Typed::of(K::Const(Value::Enum(v.0 as u32)), Ty::Enum(e)));
             }
         }
         let owners: Vec<(u32, u32)> = self
@@ -540,7 +553,11 @@ impl<'a> Cx<'a> {
             .collect();
         match owners.as_slice() {
             [] => None,
-            [(e, i)] => Some(Typed::of(K::Const(Value::Enum(*i)), Ty::Enum(*e))),
+            [(e, i)] => {
+                let at = self.enums.get(*e as usize).and_then(|info| info.variants.get(*i as usize)).map(|v| v.span);
+                self.resolved(name.span, at);
+                Some(Typed::of(K::Const(Value::Enum(*i)), Ty::Enum(*e)))
+            }
             many => {
                 let enums: Vec<String> = many
                     .iter()
@@ -597,6 +614,8 @@ impl<'a> Cx<'a> {
                 match info.fields.iter().position(|(n, _)| n.text == field.text) {
                     Some(i) => {
                         let fty = info.fields.get(i).map(|(_, t)| t.clone()).unwrap_or(Ty::Bool);
+                        let at = info.fields.get(i).map(|(n, _)| n.span);
+                        self.resolved(field.span, at);
                         Typed::of(K::Field(Box::new(b.expr), i as u32), fty)
                     }
                     None => {
@@ -639,7 +658,11 @@ impl<'a> Cx<'a> {
                     return Typed::error();
                 };
                 match group.rules.iter().position(|r| r.code.text == field.text) {
-                    Some(i) => Typed::of(K::HasCode(Box::new(b.expr), i as u32), Ty::Bool),
+                    Some(i) => {
+                        let at = group.rules.get(i).map(|r| r.code.span);
+                        self.resolved(field.span, at);
+                        Typed::of(K::HasCode(Box::new(b.expr), i as u32), Ty::Bool)
+                    }
                     None => {
                         let names = std::iter::once("ok").chain(group.rules.iter().map(|r| r.code.text.as_str()));
                         let help = did_you_mean(&field.text, names);
@@ -687,7 +710,8 @@ impl<'a> Cx<'a> {
         let Some(info) = self.records.get(record as usize) else {
             return Typed::error();
         };
-        let decl: Vec<(String, Ty)> = info.fields.iter().map(|(n, t)| (n.text.clone(), t.clone())).collect();
+        let decl: Vec<(String, Ty, Span)> =
+            info.fields.iter().map(|(n, t)| (n.text.clone(), t.clone(), n.span)).collect();
         let rname = info.name.text.clone();
         let mut values: Vec<Option<ir::Expr>> = vec![None; decl.len()];
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -698,8 +722,8 @@ impl<'a> Cx<'a> {
                 failed = true;
                 continue;
             }
-            let Some(index) = decl.iter().position(|(n, _)| *n == init.name.text) else {
-                let help = did_you_mean(&init.name.text, decl.iter().map(|(n, _)| n.as_str()));
+            let Some(index) = decl.iter().position(|(n, _, _)| *n == init.name.text) else {
+                let help = did_you_mean(&init.name.text, decl.iter().map(|(n, _, _)| n.as_str()));
                 self.error(CheckError::UnknownField {
                     record: rname.clone(),
                     field: init.name.text.clone(),
@@ -709,17 +733,18 @@ impl<'a> Cx<'a> {
                 failed = true;
                 continue;
             };
-            let Some((_, fty)) = decl.get(index) else {
+            let Some((_, fty, declared)) = decl.get(index) else {
                 continue;
             };
             let fty = fty.clone();
+            self.resolved(init.name.span, Some(*declared));
             let value = self.expect(&init.value, &fty, scope);
             if let Some(slot) = values.get_mut(index) {
                 *slot = Some(value);
             }
         }
         let missing: Vec<String> =
-            decl.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((n, _), _)| format!("`{n}`")).collect();
+            decl.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((n, _, _), _)| format!("`{n}`")).collect();
         if !missing.is_empty() {
             self.error(CheckError::MissingField { record: rname, missing: missing.join(", "), span });
             return Typed::error();

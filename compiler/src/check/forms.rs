@@ -29,7 +29,8 @@ impl<'a> Cx<'a> {
         want: Option<&Ty>,
         scope: &mut Scope,
     ) -> Typed {
-        if let Some((Node::Fn(id), _)) = self.values.get(&name.text).copied() {
+        if let Some((Node::Fn(id), declared)) = self.values.get(&name.text).copied() {
+            self.resolved(name.span, Some(declared));
             return self.user_call(id, name, args, span, scope);
         }
         match name.text.as_str() {
@@ -282,7 +283,9 @@ impl<'a> Cx<'a> {
             return Typed::error();
         };
         let variants: Vec<String> = info.variants.iter().map(|v| v.text.clone()).collect();
+        let variant_spans: Vec<Span> = info.variants.iter().map(|v| v.span).collect();
         let enum_name = info.name.text.clone();
+        let enum_span = info.name.span;
         let mut table: Vec<Option<u32>> = vec![None; variants.len()];
         for (arm_index, arm) in arms.iter().enumerate() {
             let mut useful = false;
@@ -296,7 +299,9 @@ impl<'a> Cx<'a> {
                     }
                     ast::Pattern::Variant(qualifier, v) => {
                         if let Some(q) = qualifier {
-                            if q.text != enum_name {
+                            if q.text == enum_name {
+                                self.resolved(q.span, Some(enum_span));
+                            } else {
                                 self.error(CheckError::TypeMismatch {
                                     expected: format!("a variant of `{enum_name}`"),
                                     found: format!("`{}.{}`", q.text, v.text),
@@ -308,6 +313,7 @@ impl<'a> Cx<'a> {
                         }
                         match variants.iter().position(|x| *x == v.text) {
                             Some(i) => {
+                                self.resolved(v.span, variant_spans.get(i).copied());
                                 if let Some(slot) = table.get_mut(i) {
                                     if slot.is_none() {
                                         *slot = Some(arm_index as u32);
@@ -395,7 +401,8 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
-        let slot = scope.push(&var.text, elem);
+        self.declared_as(var.span, &T::V(elem.clone()));
+        let slot = scope.push(var, elem);
         let filter = filter.map(|f| self.expect(f, &Ty::Bool, scope));
         let (body, ty) = match kind {
             QuantKind::All | QuantKind::Any => (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool),

@@ -150,7 +150,8 @@ impl<'a> Cx<'a> {
         let set = match &r.kind {
             A::Set(items) => self.const_set(items, Some(&ty), scope),
             A::Name(n) if scope.lookup(&n.text).is_none() => match self.values.get(&n.text).copied() {
-                Some((node @ Node::Def(id), _)) if self.defs.get(id as usize).is_some_and(|d| d.is_const) => {
+                Some((node @ Node::Def(id), declared)) if self.defs.get(id as usize).is_some_and(|d| d.is_const) => {
+                    self.resolved(n.span, Some(declared));
                     self.use_node(scope.node, node);
                     self.check_def(id);
                     self.defs.get(id as usize).and_then(|d| d.set.clone())

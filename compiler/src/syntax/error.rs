@@ -62,6 +62,79 @@ pub enum ParseError {
         /// The character after the backslash.
         escape: String,
     },
+    /// A C-style logical operator (`&&`, `||`, `!`) where dexp has a word.
+    #[error("`{found}` is not an operator in dexp")]
+    #[diagnostic(
+        code(dexp::parse::foreign_operator),
+        help("write `{word}`: dexp spells `and`, `or` and `not` as words")
+    )]
+    ForeignOperator {
+        /// The operator.
+        #[label("write `{word}` here")]
+        span: Span,
+        /// The operator as written.
+        found: String,
+        /// The dexp word for it.
+        word: String,
+    },
+    /// A single `=` where a comparison was meant.
+    #[error("`=` does not compare values")]
+    #[diagnostic(
+        code(dexp::parse::single_equals),
+        help("compare with `==`; a single `=` only gives a `let`, `const` or `fn` its value")
+    )]
+    SingleEquals {
+        /// The `=`.
+        #[label("write `==` here")]
+        span: Span,
+    },
+    /// A declaration keyword that does not start its line, so it is read as part of the
+    /// declaration before it.
+    #[error("`{keyword}` starts a declaration, which must begin at the start of a line")]
+    #[diagnostic(
+        code(dexp::parse::indented_declaration),
+        help("remove the indentation before `{keyword}`: declarations are not nested, each starts in column 1")
+    )]
+    IndentedDeclaration {
+        /// The keyword.
+        #[label("indented")]
+        span: Span,
+        /// The keyword as written.
+        keyword: String,
+    },
+    /// Two fields of a record, record value or `output` without a comma between them.
+    #[error("expected `,` before the field `{field}`")]
+    #[diagnostic(
+        code(dexp::parse::missing_comma),
+        help("separate fields with commas: add `,` after the previous field")
+    )]
+    MissingComma {
+        /// The field after the missing comma.
+        #[label("`,` missing before this field")]
+        span: Span,
+        /// Its name.
+        field: String,
+    },
+    /// A string in single quotes.
+    #[error("strings are written in double quotes")]
+    #[diagnostic(code(dexp::parse::single_quotes), help("write {suggestion}"))]
+    SingleQuotes {
+        /// The single-quoted text, quotes included.
+        #[label("single quotes")]
+        span: Span,
+        /// The same string in double quotes.
+        suggestion: String,
+    },
+    /// A keyword where a name is needed.
+    #[error("`{keyword}` is a keyword and cannot be used as a name")]
+    #[diagnostic(code(dexp::parse::keyword_as_name), help("choose another name, for example `{keyword}_`"))]
+    KeywordAsName {
+        /// The keyword.
+        #[label("keyword")]
+        span: Span,
+        /// The keyword as written.
+        keyword: String,
+    },
 }
 
 impl ParseError {
@@ -72,7 +145,13 @@ impl ParseError {
             | ParseError::TooDeep { span, .. }
             | ParseError::TooLarge { span, .. }
             | ParseError::IntTooLarge { span }
-            | ParseError::BadEscape { span, .. } => *span,
+            | ParseError::BadEscape { span, .. }
+            | ParseError::ForeignOperator { span, .. }
+            | ParseError::SingleEquals { span }
+            | ParseError::IndentedDeclaration { span, .. }
+            | ParseError::MissingComma { span, .. }
+            | ParseError::SingleQuotes { span, .. }
+            | ParseError::KeywordAsName { span, .. } => *span,
         }
     }
 }

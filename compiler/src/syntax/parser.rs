@@ -6,7 +6,7 @@
 
 use super::ast::*;
 use super::error::ParseError;
-use super::limits;
+use super::{hints, limits};
 use crate::span::Span;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
@@ -22,14 +22,27 @@ const ITEM_KEYWORDS: &[&str] =
 
 /// Parses a whole file, collecting the errors of every item.
 pub fn parse(source: &str) -> Result<Policy, Vec<ParseError>> {
+    let (policy, errors) = parse_partial(source);
+    match policy {
+        Some(policy) if errors.is_empty() => Ok(policy),
+        _ => Err(errors),
+    }
+}
+
+/// Parses a file as far as it can: the declarations that parse, and the errors of those that
+/// do not. The policy is `None` only when the file is over a limit and nothing was parsed;
+/// a missing `policy NAME` gives an empty name. For editors, which keep answering about the
+/// declarations that are whole while another is being typed.
+pub fn parse_partial(source: &str) -> (Option<Policy>, Vec<ParseError>) {
     if let Err(e) = limits::check_size(source) {
-        return Err(vec![e]);
+        return (None, vec![e]);
     }
     if let Err(e) = limits::check_nesting(source) {
-        return Err(vec![e]);
+        return (None, vec![e]);
     }
     let builder = Builder { errors: std::cell::RefCell::new(Vec::new()), pratt: pratt() };
-    builder.run(source)
+    let (policy, errors) = builder.run(source);
+    (Some(policy), errors)
 }
 
 fn pratt() -> PrattParser<Rule> {
@@ -75,7 +88,7 @@ struct Builder {
 type Built = Result<(Expr, u32), ()>;
 
 impl Builder {
-    fn run(self, source: &str) -> Result<Policy, Vec<ParseError>> {
+    fn run(self, source: &str) -> (Policy, Vec<ParseError>) {
         let starts = item_starts(source);
         let first = starts.first().copied().unwrap_or(source.len());
         let prelude = source.get(..first).unwrap_or("");
@@ -119,10 +132,8 @@ impl Builder {
             });
         }
         let errors = self.errors.into_inner();
-        match (policy_name, errors.is_empty()) {
-            (Some((name, version)), true) => Ok(Policy { name, version, items }),
-            _ => Err(errors),
-        }
+        let (name, version) = policy_name.unwrap_or_else(|| (missing_name(0), None));
+        (Policy { name, version, items }, errors)
     }
 
     /// The pair's span, without the whitespace and comments pest skips after its last token.
@@ -595,6 +606,14 @@ fn pest_error(e: &pest::error::Error<Rule>, offset: usize, chunk: &str) -> Parse
     };
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let expected = hints::Expected {
+                name: positives.contains(&Rule::ident),
+                operand: positives.iter().any(|r| *r == Rule::expr || is_operand(*r)),
+                operator: positives.iter().any(|r| binop(*r).is_some()),
+            };
+            if let Some(specific) = hints::refine(chunk, pos, offset, &expected) {
+                return specific;
+            }
             let mut wanted: Vec<&str> = positives.iter().map(|r| describe_rule(*r)).collect();
             // Anything that can start an operand is summed up as "an expression".
             if positives.iter().any(|r| *r == Rule::expr || is_operand(*r)) {
