@@ -4,7 +4,9 @@
 //! This module is the single source of truth for both sides: the compiler's code generator
 //! emits modules against it and the runtime drives them with it. It does not depend on
 //! wasmtime, so it is available without the `engine` feature. A host written in another
-//! language can follow this page and the metadata alone.
+//! language can follow this page and the metadata alone; the full specification for host
+//! authors, with the metadata's JSON encoding and the exact output lines, is `docs/abi.md`
+//! in the repository, and `tests/conformance/` is the corpus a host must reproduce.
 //!
 //! # Exports
 //!
@@ -205,6 +207,7 @@ impl TyLayout {
 
 /// Where one field of a record lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldLayout {
     /// Byte offset from the start of the record.
     pub offset: u32,
@@ -216,6 +219,7 @@ pub struct FieldLayout {
 
 /// The fixed layout of one record type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordLayout {
     /// Total size, a multiple of `align`.
     pub size: u32,
@@ -227,6 +231,7 @@ pub struct RecordLayout {
 
 /// The layout of a decision slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlotLayout {
     /// Bytes per slot, a multiple of 8.
     pub size: u32,
@@ -240,6 +245,7 @@ pub struct SlotLayout {
 
 /// The byte layout of every type of a schema, as [`Layout::of`] derives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Layout {
     /// Bytes of each enum's values (1 or 4), indexed like [`Schema::enums`].
     pub enums: Vec<u32>,

@@ -37,6 +37,7 @@ pub enum Ty {
 
 /// A declared enum: its name and its variants in declaration order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnumDef {
     /// The enum's name in the policy.
     pub name: String,
@@ -46,6 +47,7 @@ pub struct EnumDef {
 
 /// A declared record: its name and its fields in declaration order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordDef {
     /// The record's name in the policy.
     pub name: String,
@@ -55,6 +57,7 @@ pub struct RecordDef {
 
 /// One field of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldDef {
     /// The field name, also its JSON key.
     pub name: String,
@@ -74,6 +77,7 @@ pub enum GroupKind {
 
 /// A group of reason codes (`requirements NAME { ... }` or `advisories NAME { ... }`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GroupDef {
     /// The group's name in the policy.
     pub name: String,
@@ -85,6 +89,7 @@ pub struct GroupDef {
 
 /// One reason code and the message that explains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CodeDef {
     /// The stable code, as written in decisions.
     pub code: String,
@@ -94,6 +99,7 @@ pub struct CodeDef {
 
 /// The types a policy exchanges with its host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schema {
     /// Declared enums.
     pub enums: Vec<EnumDef>,
@@ -106,6 +112,8 @@ pub struct Schema {
     /// The output record, by index into `records`.
     pub output: u32,
     /// The input field that names a record in error reports (for example `tenant_id`), if any.
+    /// Always present in the JSON (`null` for none): the field is required when reading.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub key: Option<u32>,
 }
 

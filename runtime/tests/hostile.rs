@@ -77,6 +77,18 @@ fn metadata_must_be_there_once_with_this_abi_version() {
     dangling.schema.key = Some(9);
     let dangling = Spec { sections: vec![dangling.encode().unwrap()], ..Spec::default() };
     assert!(matches!(refused(dangling), LoadError::Metadata(MetadataError::Schema(_))));
+    // Every object of the metadata is closed (docs/abi.md): an unknown field is refused, at the
+    // top and inside the schema, and so is a schema without its `key`.
+    let text = String::from_utf8(metadata().encode().unwrap()).unwrap();
+    for (from, to) in [
+        ("{\"abi_version\":1,", "{\"abi_version\":1,\"extra\":0,"),
+        ("\"enums\":[", "\"doc\":\"x\",\"enums\":["),
+        (",\"key\":0", ""),
+    ] {
+        assert!(text.contains(from), "{text}");
+        let edited = Spec { sections: vec![text.replacen(from, to, 1).into_bytes()], ..Spec::default() };
+        assert!(matches!(refused(edited), LoadError::Metadata(MetadataError::Json(_))), "{from} -> {to}");
+    }
 }
 
 #[test]
@@ -120,6 +132,12 @@ fn memories_must_be_plain_and_within_the_cap() {
     assert!(matches!(refused(memory(1, true)), LoadError::Invalid(_)));
     // 8192 pages are 512 MiB, twice the default cap.
     assert!(matches!(refused(memory(8192, false)), LoadError::Memory(_)));
+    // The compiler declares no maximum (the host caps memory); a declared one is accepted.
+    let bounded = Spec {
+        memory: MemoryType { minimum: 1, maximum: Some(16), memory64: false, shared: false, page_size_log2: None },
+        ..Spec::default()
+    };
+    assert!(load(&bounded).is_ok());
     let oversized = vec![0u8; dexp_runtime::engine::MAX_MODULE_BYTES + 1];
     assert!(matches!(Policy::load(&oversized), Err(LoadError::TooLarge(_))));
 }

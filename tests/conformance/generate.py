@@ -164,6 +164,8 @@ def ints_case() -> None:
     lines.append(types_with_raw("c", "2"))
     lines.append(types_with_raw("d", "20240101"))
     lines.append(types_with_raw("ss", "[0.25]"))
+    # Beyond 2^53 a double cannot hold every int: these must pass through exactly.
+    lines.append(dumps(types_record(n=2**53 + 1, on=-(2**53 + 1), ns=[2**53 + 1, 2**62 + 1, -(2**63) + 1])))
     del record
     write("ints", lines)
 

@@ -47,6 +47,7 @@ impl CounterKind {
 /// comes right before its `fails` counter, an `if`'s `then` before its `else`, and a `match`'s
 /// arms are in source order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Counter {
     /// What it counts.
     pub kind: CounterKind,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a policy module says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Metadata {
     /// The contract version the module was built for: [`ABI_VERSION`].
     pub abi_version: u32,
