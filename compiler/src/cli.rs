@@ -1,6 +1,7 @@
 //! The subcommands of `dexpc` and what they share: reading policies and printing diagnostics.
 
 pub mod check;
+pub mod columnar;
 pub mod compile;
 pub mod eval;
 pub mod fmt;

@@ -53,7 +53,7 @@ impl Options {
     }
 
     /// The wasmtime runtime with these options' limits.
-    fn runtime(&self) -> Result<Runtime, CliError> {
+    pub fn runtime(&self) -> Result<Runtime, CliError> {
         let mut limits = Limits::default();
         if let Some(ms) = self.deadline_ms {
             limits.interrupt = Interrupt::Deadline(std::time::Duration::from_millis(ms));
@@ -113,6 +113,11 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
         Ok(with_explanations(inner, explain.clone()))
     });
     Ok(Some(Loaded { factory }))
+}
+
+/// A worker that evaluates NDJSON lines with the compiled module `policy`.
+pub fn wasm_worker(policy: &Policy) -> Result<Box<dyn Worker>, CliError> {
+    wasm_factory(policy.clone(), None)()
 }
 
 fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
