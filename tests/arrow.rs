@@ -64,7 +64,10 @@ fn agree(policy: &Policy, lines: &[&str], batch_records: Option<usize>) -> (usiz
     evaluator.evaluate_ndjson(&lines.join("\n"), 1, &mut out).unwrap();
     let expected: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(expected.len(), lines.len());
-    let kept = representable(&loose, lines);
+    // arrow-json coerces some JSON an int column cannot hold (`1.5`, `"many"`): such records
+    // have no Arrow counterpart either.
+    let coerced = |i: usize| expected[i]["error"]["message"].as_str().is_some_and(|m| m.contains(" int"));
+    let kept: Vec<(usize, &str)> = representable(&loose, lines).into_iter().filter(|(i, _)| !coerced(*i)).collect();
     let texts: Vec<&str> = kept.iter().map(|(_, l)| *l).collect();
     let input = read_batch(&loose, &texts).unwrap();
     let input = match batch_records {

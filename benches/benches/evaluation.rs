@@ -1,6 +1,6 @@
 //! Criterion benches of the reference policy, `policies/defender_experts.dexp`, on generated
 //! tenants (`dexp_benches::TenantGen`, seed `DEFAULT_SEED`): its evaluation loop in every form
-//! (a)-(f), and the cost of compiling and loading it. Throughput is in records (tenants).
+//! (a)-(f), the Arrow path (g)-(h), and the cost of compiling and loading it. Throughput is in records (tenants).
 //!
 //! Run with `cargo bench -p dexp-benches`; `benches/README.md` has the latest figures and the
 //! exact command that produced them.
@@ -218,5 +218,43 @@ fn compile_and_load(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, wasm_and_handwritten, interpreter, ndjson_pipeline, compile_and_load);
+/// The same records as one Arrow `RecordBatch` of the policy's input schema (read from their
+/// NDJSON with arrow-json, outside the measurement).
+fn arrow_batch(lines: &[String]) -> arrow_array::RecordBatch {
+    let f = fixture();
+    let schema = dexp_runtime::arrow::input_schema(f.policy.schema()).unwrap();
+    let text = ndjson(lines);
+    let mut reader =
+        arrow_json::ReaderBuilder::new(schema).with_batch_size(lines.len()).build(text.as_bytes()).unwrap();
+    reader.next().unwrap().unwrap()
+}
+
+/// (g) `arrow/g_encode/4096`: Arrow columns to the input layout: `ArrowEncoder::encode` of a
+/// 4096-row `RecordBatch` (the same records as (d)), a column at a time, into reused buffers.
+/// No evaluation. The counterpart of (d) without JSON.
+///
+/// (h) `arrow/h_end_to_end/4096`: a `RecordBatch` in, a `RecordBatch` of decisions out, one
+/// thread: `Evaluator::evaluate_arrow` (batches of 1024, the runtime default): encode, load,
+/// run, and build the decision columns. No file I/O. The counterpart of (e) without JSON.
+fn arrow_pipeline(c: &mut Criterion) {
+    let f = fixture();
+    let batch = arrow_batch(&f.lines[..RECORDS]);
+    let mut group = c.benchmark_group("arrow");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let mut encoder = dexp_runtime::arrow::ArrowEncoder::new(f.policy.shape().clone());
+    group.bench_function(BenchmarkId::new("g_encode", RECORDS), |b| {
+        b.iter(|| {
+            encoder.encode(black_box(&batch));
+            black_box(encoder.len())
+        });
+    });
+    assert_eq!(encoder.len(), RECORDS, "every generated record encodes");
+    let mut evaluator = f.policy.evaluator().unwrap();
+    group.bench_function(BenchmarkId::new("h_end_to_end", RECORDS), |b| {
+        b.iter(|| black_box(evaluator.evaluate_arrow(black_box(&batch)).unwrap().num_rows()));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, wasm_and_handwritten, interpreter, ndjson_pipeline, arrow_pipeline, compile_and_load);
 criterion_main!(benches);

@@ -1,11 +1,12 @@
 //! The subcommands of `dexpc` and what they share: reading policies and printing diagnostics.
 
 pub mod check;
+pub mod columnar;
 pub mod compile;
 pub mod eval;
 pub mod fmt;
-pub mod serve;
 pub mod lsp;
+pub mod serve;
 pub mod test;
 pub mod types;
 pub mod workers;

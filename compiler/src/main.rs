@@ -74,6 +74,9 @@ enum Command {
         /// Print the raw metadata as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the Arrow schemas of the policy's input and decisions (MODULE may be a `.dexp`).
+        #[arg(long)]
+        arrow_schema: bool,
     },
     /// Write TypeScript declarations of a policy's input and decision (from a `.dexp` or a
     /// `.wasm`), for hosts using the `@dexp/runtime` npm package.
@@ -119,8 +122,16 @@ enum Command {
     Eval {
         /// The policy: a `.dexp` source (compiled first) or a compiled `.wasm` module.
         policy: PathBuf,
-        /// NDJSON records; `-` or nothing reads standard input.
+        /// Records: NDJSON, or a `.parquet` or Arrow IPC (`.arrow`) file; `-` or nothing reads
+        /// NDJSON from standard input.
         input: Option<PathBuf>,
+        /// Where to write the decisions (default: standard output); `.parquet`, `.arrow` or
+        /// NDJSON by its extension.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The output format, whatever the output's extension.
+        #[arg(long, value_enum)]
+        output_format: Option<cli::columnar::Format>,
         /// The back end.
         #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
@@ -154,7 +165,11 @@ fn main() -> ExitCode {
             cli::compile::compile(&policy, output.as_deref(), error_format)
         }
         Command::Fmt { files, check, error_format } => cli::fmt::run(&files, check, error_format),
-        Command::Inspect { module, json } => cli::compile::inspect(&module, json),
+        Command::Inspect { module, arrow_schema: true, .. } => {
+            let options = cli::workers::Options::new(EngineKind::Wasm, false, ErrorFormat::Human);
+            cli::columnar::print_arrow_schema(&module, options)
+        }
+        Command::Inspect { module, json, .. } => cli::compile::inspect(&module, json),
         Command::Types { policy, lang, output, error_format } => {
             cli::types::run(&policy, lang, output.as_deref(), error_format)
         }
@@ -163,11 +178,27 @@ fn main() -> ExitCode {
             cli::test::run(&paths, options)
         }
         Command::Lsp { stdio: _ } => cli::lsp::run(),
-        Command::Eval { policy, input, engine, explain, fuel, deadline_ms, jobs, error_format } => {
+        Command::Eval {
+            policy,
+            input,
+            output,
+            output_format,
+            engine,
+            explain,
+            fuel,
+            deadline_ms,
+            jobs,
+            error_format,
+        } => {
             let mut options = cli::workers::Options::new(engine, explain, error_format);
             options.fuel_per_record = fuel;
             options.deadline_ms = deadline_ms;
-            cli::eval::run(&policy, input.as_deref(), options, jobs)
+            let (input, output) = (input.as_deref(), output.as_deref());
+            if cli::columnar::wanted(input, output, output_format) {
+                cli::columnar::run(&policy, input, output, output_format, options, jobs)
+            } else {
+                cli::eval::run(&policy, input, output, options, jobs)
+            }
         }
         Command::Serve(args) => cli::serve::run(args),
     };

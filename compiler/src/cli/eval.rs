@@ -38,7 +38,13 @@ pub struct Tally {
 }
 
 /// Runs the `eval` command.
-pub fn run(policy: &Path, input: Option<&Path>, options: Options, jobs: Option<usize>) -> Result<ExitCode, CliError> {
+pub fn run(
+    policy: &Path,
+    input: Option<&Path>,
+    output: Option<&Path>,
+    options: Options,
+    jobs: Option<usize>,
+) -> Result<ExitCode, CliError> {
     let Some(loaded) = super::workers::load(policy, options)? else { return Ok(ExitCode::from(1)) };
     let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         None => (Box::new(std::io::stdin()), None),
@@ -57,8 +63,13 @@ pub fn run(policy: &Path, input: Option<&Path>, options: Options, jobs: Option<u
         None => reader,
     };
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-    let tally = stream(reader, stdout, jobs, &loaded.factory)?;
+    let sink: Box<dyn Write + Send> = match output.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            Box::new(std::fs::File::create(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?)
+        }
+        None => Box::new(std::io::stdout()),
+    };
+    let tally = stream(reader, std::io::BufWriter::with_capacity(1 << 16, sink), jobs, &loaded.factory)?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -53,7 +53,7 @@ impl Options {
     }
 
     /// The wasmtime runtime with these options' limits.
-    fn runtime(&self) -> Result<Runtime, CliError> {
+    pub fn runtime(&self) -> Result<Runtime, CliError> {
         let mut limits = Limits::default();
         if let Some(ms) = self.deadline_ms {
             limits.interrupt = Interrupt::Deadline(std::time::Duration::from_millis(ms));

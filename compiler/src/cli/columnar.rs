@@ -1,0 +1,566 @@
+//! `dexpc eval` on columnar data: Parquet and Arrow IPC in, Parquet, Arrow IPC or NDJSON out,
+//! and `dexpc inspect --arrow-schema`.
+//!
+//! Records go through [`Evaluator::evaluate_arrow`] without any JSON: a reader thread yields
+//! record batches (a Parquet file's row groups in batches of [`BATCH_ROWS`], reading only the
+//! columns the policy declares), workers decide them in parallel and a writer appends the
+//! decision batches in input order. Channels are bounded, so memory stays bounded by a few
+//! batches per worker. NDJSON input with a columnar output goes through the NDJSON path and
+//! its decision lines are read back into Arrow. Exit codes and the closing count on standard
+//! error are those of the NDJSON path; an error line in NDJSON output names the 1-based row.
+
+use super::workers::Options;
+use super::{print_diagnostics, read_source, CliError};
+use crate::EngineKind;
+use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_schema::{DataType, Field, SchemaRef};
+use dexp_runtime::arrow::{decision_schema, input_schema, ERROR_COLUMN};
+use dexp_runtime::engine::{Evaluator, Policy};
+use dexp_runtime::json;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Seek, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+/// Rows per record batch read from a columnar file.
+pub const BATCH_ROWS: usize = 8192;
+/// Rows per row group of a Parquet file written.
+pub const ROW_GROUP_ROWS: usize = 65536;
+
+/// A file format `dexpc eval` reads or writes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per line.
+    Ndjson,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC: the file format when written; the file or the stream format when read.
+    Arrow,
+}
+
+impl Format {
+    /// The format a file name implies: `.parquet`, `.arrow`/`.arrows`/`.ipc`/`.feather`, or
+    /// NDJSON for anything else.
+    pub fn of(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("parquet" | "pq") => Format::Parquet,
+            Some("arrow" | "arrows" | "ipc" | "feather") => Format::Arrow,
+            _ => Format::Ndjson,
+        }
+    }
+}
+
+/// Whether `dexpc eval` takes the columnar path for this input and output.
+pub fn wanted(input: Option<&Path>, output: Option<&Path>, format: Option<Format>) -> bool {
+    let output = format.or(output.map(Format::of)).unwrap_or(Format::Ndjson);
+    let input = input.filter(|p| p.as_os_str() != "-").map(Format::of).unwrap_or(Format::Ndjson);
+    input != Format::Ndjson || output != Format::Ndjson
+}
+
+/// Runs `dexpc eval` with a columnar input or output.
+pub fn run(
+    policy: &Path,
+    input: Option<&Path>,
+    output: Option<&Path>,
+    format: Option<Format>,
+    options: Options,
+    jobs: Option<usize>,
+) -> Result<ExitCode, CliError> {
+    if options.engine != EngineKind::Wasm || options.explain {
+        return Err(CliError::Other(
+            "Parquet and Arrow files are evaluated by the compiled module: use --engine wasm without --explain".into(),
+        ));
+    }
+    let Some(policy) = load(policy, options)? else { return Ok(ExitCode::from(1)) };
+    let out_format = format.or(output.map(Format::of)).unwrap_or(Format::Ndjson);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let sink: Box<dyn Write + Send> = match output {
+        Some(path) if path.as_os_str() != "-" => {
+            let file = File::create(path).map_err(|source| io_err(path, source))?;
+            Box::new(BufWriter::with_capacity(1 << 16, file))
+        }
+        _ => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+    };
+    let out_name = output.map_or("<output>".into(), |p| p.display().to_string());
+    let writer = Writer::new(out_format, sink, &policy, out_name)?;
+    let in_path = input.filter(|p| p.as_os_str() != "-");
+    let tally = match in_path.map(Format::of).unwrap_or(Format::Ndjson) {
+        Format::Ndjson => ndjson_input(in_path, &policy, writer, jobs)?,
+        Format::Parquet | Format::Arrow => {
+            let path = in_path.ok_or_else(|| CliError::Other("no input file".into()))?;
+            let source = Source::open(path, &policy)?;
+            stream(source, writer, &policy, jobs)?
+        }
+    };
+    eprintln!("{} record(s): {} decided, {} rejected", tally.decided + tally.rejected, tally.decided, tally.rejected);
+    Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> CliError {
+    CliError::Io { path: path.display().to_string(), source }
+}
+
+/// Loads a `.wasm` module (untrusted) or compiles a `.dexp` policy; `None` when it does not
+/// compile (its diagnostics have been printed).
+fn load(path: &Path, options: Options) -> Result<Option<Policy>, CliError> {
+    let runtime = options.runtime()?;
+    if path.extension().is_some_and(|e| e == "wasm") {
+        let bytes = std::fs::read(path).map_err(|source| io_err(path, source))?;
+        let policy = runtime
+            .load(&bytes)
+            .map_err(|e| CliError::Other(format!("{}: cannot load the module: {e}", path.display())))?;
+        return Ok(Some(policy));
+    }
+    let source = read_source(path)?;
+    match dexp_compiler::compile(&source) {
+        Ok(compiled) => {
+            print_diagnostics(&compiled.warnings, path, &source, options.format);
+            let policy = runtime
+                .load(&compiled.wasm)
+                .map_err(|e| CliError::Other(format!("{}: the compiled module was refused: {e}", path.display())))?;
+            Ok(Some(policy))
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, path, &source, options.format);
+            Ok(None)
+        }
+    }
+}
+
+/// Counts of decided and rejected records.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    decided: u64,
+    rejected: u64,
+}
+
+impl Tally {
+    fn of(decisions: &RecordBatch) -> Tally {
+        let rejected = decisions.column_by_name(ERROR_COLUMN).map_or(0, |e| e.len() - e.null_count()) as u64;
+        Tally { decided: decisions.num_rows() as u64 - rejected, rejected }
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.decided += other.decided;
+        self.rejected += other.rejected;
+    }
+}
+
+/// Record batches read from a Parquet or Arrow IPC file.
+struct Source {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
+    /// Rows in the file, when known before reading (Parquet).
+    rows: Option<u64>,
+    name: String,
+}
+
+impl Source {
+    fn open(path: &Path, policy: &Policy) -> Result<Source, CliError> {
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|source| io_err(path, source))?;
+        let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
+        match Format::of(path) {
+            Format::Parquet => {
+                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+                use parquet::arrow::ProjectionMask;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(&e))?;
+                let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
+                // Decode only the columns the policy's input declares.
+                let schema = policy.schema();
+                let declared: Vec<&str> = schema
+                    .record(schema.input)
+                    .map(|r| r.fields.iter().map(|f| f.name.as_str()).collect())
+                    .unwrap_or_default();
+                let roots: Vec<usize> = builder
+                    .schema()
+                    .fields()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| declared.contains(&f.name().as_str()))
+                    .map(|(i, _)| i)
+                    .collect();
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(&e))?;
+                Ok(Source { batches: Box::new(reader), rows, name })
+            }
+            _ => {
+                let mut reader = BufReader::with_capacity(1 << 16, file);
+                let mut magic = [0u8; 6];
+                let is_file = reader.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
+                reader.rewind().map_err(|source| io_err(path, source))?;
+                let batches: Box<dyn Iterator<Item = _> + Send> = if is_file {
+                    Box::new(arrow_ipc::reader::FileReader::try_new(reader, None).map_err(|e| bad(&e))?)
+                } else {
+                    Box::new(arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(&e))?)
+                };
+                Ok(Source { batches, rows: None, name })
+            }
+        }
+    }
+}
+
+/// Where decision batches go, in order.
+enum Writer {
+    Parquet(Box<parquet::arrow::ArrowWriter<Box<dyn Write + Send>>>),
+    Arrow(Box<arrow_ipc::writer::FileWriter<Box<dyn Write + Send>>>),
+    Ndjson { out: Box<dyn Write + Send>, key: Option<String>, next_row: u64, text: String },
+}
+
+impl Writer {
+    fn new(format: Format, out: Box<dyn Write + Send>, policy: &Policy, name: String) -> Result<Writer, CliError> {
+        let schema = decision_schema(policy.schema()).map_err(|e| CliError::Other(e.to_string()))?;
+        let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
+        Ok(match format {
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .build();
+                let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| bad(&e))?;
+                Writer::Parquet(Box::new(writer))
+            }
+            Format::Arrow => {
+                let writer = arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(|e| bad(&e))?;
+                Writer::Arrow(Box::new(writer))
+            }
+            Format::Ndjson => {
+                let key = policy.schema().key_name().map(str::to_owned);
+                Writer::Ndjson { out, key, next_row: 1, text: String::new() }
+            }
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        match self {
+            Writer::Parquet(w) => w.write(batch).map_err(|e| e.to_string()),
+            Writer::Arrow(w) => w.write(batch).map_err(|e| e.to_string()),
+            Writer::Ndjson { out, key, next_row, text } => {
+                text.clear();
+                write_ndjson(batch, key.as_deref(), *next_row, text)?;
+                *next_row += batch.num_rows() as u64;
+                out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self {
+            Writer::Parquet(w) => {
+                let mut out = w.into_inner().map_err(|e| e.to_string())?;
+                out.flush().map_err(|e| e.to_string())
+            }
+            Writer::Arrow(mut w) => {
+                w.finish().map_err(|e| e.to_string())?;
+                let mut out = w.into_inner().map_err(|e| e.to_string())?;
+                out.flush().map_err(|e| e.to_string())
+            }
+            Writer::Ndjson { mut out, .. } => out.flush().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Writes decision rows as `dexpc eval` writes NDJSON: the decision, or for a rejected row the
+/// error object with the row's 1-based number as its `line`.
+fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
+    let schema = batch.schema();
+    let decision: Vec<usize> = (0..schema.fields().len()).filter(|&i| schema.field(i).name() != ERROR_COLUMN).collect();
+    let errors = batch.column_by_name(ERROR_COLUMN).and_then(|c| c.as_any().downcast_ref::<StructArray>());
+    let text_of = |array: Option<&dyn Array>, row: usize| {
+        array
+            .and_then(|a| a.as_any().downcast_ref::<arrow_array::StringArray>())
+            .filter(|a| a.is_valid(row))
+            .map(|a| a.value(row).to_string())
+    };
+    let keys = key.and_then(|k| batch.column_by_name(k)).map(|c| c.as_ref());
+    let projected = batch.project(&decision).map_err(|e| e.to_string())?;
+    let mut encoded = Vec::new();
+    {
+        let mut writer = arrow_json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow_json::writer::LineDelimited>(&mut encoded);
+        writer.write(&projected).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())?;
+    }
+    let encoded = String::from_utf8(encoded).map_err(|e| e.to_string())?;
+    for (row, line) in encoded.lines().enumerate() {
+        match errors.filter(|e| e.is_valid(row)) {
+            Some(error) => {
+                let path = text_of(error.column_by_name("path").map(|c| c.as_ref()), row).unwrap_or_default();
+                let message = text_of(error.column_by_name("message").map(|c| c.as_ref()), row).unwrap_or_default();
+                let key_value = text_of(keys, row);
+                let record = json::RecordError { path, message };
+                json::write_error_line(out, first_row + row as u64, key.zip(key_value.as_deref()), &record);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    Ok(())
+}
+
+/// Streams a columnar source through `jobs` workers into `writer`, in order.
+fn stream(source: Source, mut writer: Writer, policy: &Policy, jobs: usize) -> Result<Tally, CliError> {
+    let name = source.name.clone();
+    let progress = source.rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
+    let evaluator =
+        || policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")));
+    let decide = |evaluator: &mut Evaluator, batch: &RecordBatch| {
+        evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))
+    };
+    let mut batches = source.batches;
+    let read_err = |e: arrow_schema::ArrowError| CliError::Other(format!("{}: {e}", source.name));
+    let write_err = |e: String| CliError::Other(format!("cannot write the decisions: {e}"));
+    let mut total = Tally::default();
+    if jobs <= 1 {
+        let mut evaluator = evaluator()?;
+        for batch in batches.by_ref() {
+            let batch = batch.map_err(read_err)?;
+            let decisions = decide(&mut evaluator, &batch)?;
+            total.add(Tally::of(&decisions));
+            writer.write(&decisions).map_err(write_err)?;
+            if let Some(bar) = &progress {
+                bar.inc(batch.num_rows() as u64);
+            }
+        }
+        writer.finish().map_err(write_err)?;
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        return Ok(total);
+    }
+    type Done = Result<RecordBatch, CliError>;
+    let (batch_tx, batch_rx) = sync_channel::<(u64, RecordBatch)>(jobs * 2);
+    let (out_tx, out_rx) = sync_channel::<(u64, Done)>(jobs * 2);
+    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let batch_rx = batch_rx.clone();
+            let out_tx = out_tx.clone();
+            scope.spawn(move || {
+                let mut worker = evaluator();
+                loop {
+                    let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
+                    let Some((index, batch)) = next else { break };
+                    let done = match &mut worker {
+                        Ok(evaluator) => decide(evaluator, &batch),
+                        Err(e) => Err(CliError::Other(e.to_string())),
+                    };
+                    if out_tx.send((index, done)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+        let progress = &progress;
+        let writing = scope.spawn(move || write_in_order(out_rx, writer, progress));
+        let mut read_error = None;
+        for (index, batch) in batches.by_ref().enumerate() {
+            match batch {
+                Ok(batch) => {
+                    if batch_tx.send((index as u64, batch)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    read_error = Some(read_err(e));
+                    break;
+                }
+            }
+        }
+        drop(batch_tx);
+        let written = writing.join().map_err(|_| CliError::Other("the output writer stopped".into()))?;
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        match read_error {
+            Some(e) => Err(e),
+            None => written,
+        }
+    })
+}
+
+fn write_in_order(
+    rx: Receiver<(u64, Result<RecordBatch, CliError>)>,
+    mut writer: Writer,
+    progress: &Option<indicatif::ProgressBar>,
+) -> Result<Tally, CliError> {
+    let mut pending: BTreeMap<u64, RecordBatch> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut total = Tally::default();
+    for (index, done) in rx {
+        pending.insert(index, done?);
+        while let Some(decisions) = pending.remove(&next) {
+            total.add(Tally::of(&decisions));
+            writer.write(&decisions).map_err(|e| CliError::Other(format!("cannot write the decisions: {e}")))?;
+            if let Some(bar) = progress {
+                bar.inc(decisions.num_rows() as u64);
+            }
+            next += 1;
+        }
+    }
+    writer.finish().map_err(|e| CliError::Other(format!("cannot write the decisions: {e}")))?;
+    Ok(total)
+}
+
+fn progress_bar(rows: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(rows);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// NDJSON input to a columnar output: the NDJSON path decides the lines, and its output lines
+/// (decisions and error objects) are read back as decision batches.
+fn ndjson_input(input: Option<&Path>, policy: &Policy, mut writer: Writer, jobs: usize) -> Result<Tally, CliError> {
+    let schema = decision_schema(policy.schema()).map_err(|e| CliError::Other(e.to_string()))?;
+    let reader: Box<dyn Read + Send> = match input {
+        Some(path) => Box::new(File::open(path).map_err(|source| io_err(path, source))?),
+        None => Box::new(std::io::stdin()),
+    };
+    let (tx, rx) = sync_channel::<Vec<u8>>(4);
+    let pipe = PipeWriter { tx, buf: Vec::new() };
+    let policy2 = policy.clone();
+    let factory =
+        move || -> Result<Box<dyn super::workers::Worker>, CliError> { super::workers::wasm_worker(&policy2, None) };
+    std::thread::scope(|scope| {
+        let decider = scope.spawn(move || super::eval::stream(reader, pipe, jobs, &factory));
+        let mut total = Tally::default();
+        let mut lines = LineChunks { rx, rest: Vec::new() };
+        let write_err = |e: String| CliError::Other(format!("cannot write the decisions: {e}"));
+        while let Some(chunk) = lines.next_chunk() {
+            let batch = decisions_from_ndjson(&schema, &chunk)?;
+            total.add(Tally::of(&batch));
+            writer.write(&batch).map_err(write_err)?;
+        }
+        decider.join().map_err(|_| CliError::Other("the evaluation stopped".into()))??;
+        writer.finish().map_err(write_err)?;
+        Ok(total)
+    })
+}
+
+/// Reads NDJSON decision lines (decisions and error objects) as a decision batch.
+fn decisions_from_ndjson(schema: &SchemaRef, text: &[u8]) -> Result<RecordBatch, CliError> {
+    let lines = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+    let mut reader = arrow_json::ReaderBuilder::new(schema.clone())
+        .with_batch_size(lines.max(1))
+        .build(text)
+        .map_err(|e| CliError::Other(format!("cannot read the decisions as Arrow: {e}")))?;
+    match reader.next() {
+        Some(batch) => batch.map_err(|e| CliError::Other(format!("cannot read the decisions as Arrow: {e}"))),
+        None => Ok(RecordBatch::new_empty(schema.clone())),
+    }
+}
+
+/// The output side of the NDJSON path, sent on in chunks.
+struct PipeWriter {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl Write for PipeWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 1 << 20 {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            let chunk = std::mem::take(&mut self.buf);
+            self.tx.send(chunk).map_err(|_| std::io::Error::other("the Arrow writer stopped"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Chunks of whole lines from the pipe.
+struct LineChunks {
+    rx: Receiver<Vec<u8>>,
+    rest: Vec<u8>,
+}
+
+impl LineChunks {
+    fn next_chunk(&mut self) -> Option<Vec<u8>> {
+        loop {
+            match self.rx.recv() {
+                Ok(mut data) => {
+                    let Some(end) = data.iter().rposition(|&b| b == b'\n') else {
+                        self.rest.extend_from_slice(&data);
+                        continue;
+                    };
+                    let tail = data.split_off(end + 1);
+                    let mut chunk = std::mem::replace(&mut self.rest, tail);
+                    chunk.extend_from_slice(&data);
+                    return Some(chunk);
+                }
+                Err(_) if self.rest.is_empty() => return None,
+                Err(_) => return Some(std::mem::take(&mut self.rest)),
+            }
+        }
+    }
+}
+
+/// Prints the Arrow schemas of a policy's input and decisions (`dexpc inspect --arrow-schema`).
+pub fn print_arrow_schema(path: &Path, options: Options) -> Result<ExitCode, CliError> {
+    let Some(policy) = load(path, options)? else { return Ok(ExitCode::from(1)) };
+    let schema = policy.schema();
+    let fail = |e: dexp_runtime::arrow::ArrowSchemaError| CliError::Other(format!("{}: {e}", path.display()));
+    let mut out = String::new();
+    let name = |i: u32| schema.record(i).map(|r| r.name.clone()).unwrap_or_default();
+    let _ = writeln!(out, "input ({}):", name(schema.input));
+    for field in input_schema(schema).map_err(fail)?.fields() {
+        write_field(&mut out, field, 1);
+    }
+    let _ = writeln!(out, "\ndecisions ({}, one row per input row):", name(schema.output));
+    for field in decision_schema(schema).map_err(fail)?.fields() {
+        write_field(&mut out, field, 1);
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_field(out: &mut String, field: &Field, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let nullable = if field.is_nullable() { ", nullable" } else { "" };
+    match field.data_type() {
+        DataType::Struct(children) => {
+            let _ = writeln!(out, "{indent}{}: struct{nullable}", field.name());
+            for child in children {
+                write_field(out, child, depth + 1);
+            }
+        }
+        DataType::List(item) => match item.data_type() {
+            DataType::Struct(children) => {
+                let _ = writeln!(out, "{indent}{}: list<struct>{nullable}", field.name());
+                for child in children {
+                    write_field(out, child, depth + 1);
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{indent}{}: list<{}>{nullable}", field.name(), type_name(other));
+            }
+        },
+        other => {
+            let _ = writeln!(out, "{indent}{}: {}{nullable}", field.name(), type_name(other));
+        }
+    }
+}
+
+fn type_name(dt: &DataType) -> String {
+    match dt {
+        DataType::Utf8 => "utf8".into(),
+        DataType::Int64 => "int64".into(),
+        DataType::Date32 => "date32".into(),
+        DataType::Boolean => "bool".into(),
+        DataType::List(item) => format!("list<{}>", type_name(item.data_type())),
+        other => other.to_string(),
+    }
+}

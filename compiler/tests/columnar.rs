@@ -1,0 +1,290 @@
+//! `dexpc eval` on Parquet and Arrow IPC files, end to end through the binary: the golden
+//! corpus as Parquet agrees with NDJSON eval, bad rows are reported per row with their paths
+//! while every other row is decided, exit codes and the closing count, and
+//! `dexpc inspect --arrow-schema`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+const POLICY: &str = "policies/defender_experts.dexp";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn dexpc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dexpc")).args(args).current_dir(repo()).output().expect("dexpc runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dexp-columnar-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// The policy's Arrow input schema, as `dexpc inspect --arrow-schema` describes it, with every
+/// field nullable so that records with missing fields can be written.
+fn input_schema() -> SchemaRef {
+    let source = std::fs::read_to_string(repo().join(POLICY)).unwrap();
+    let compiled = dexp_compiler::compile(&source).unwrap();
+    let policy = dexp_runtime::Policy::load(&compiled.wasm).unwrap();
+    let schema = dexp_runtime::arrow::input_schema(policy.schema()).unwrap();
+    Arc::new(Schema::new(schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>()))
+}
+
+/// The lines of an NDJSON file that an Arrow batch of `schema` can hold.
+fn representable(schema: &SchemaRef, text: &str) -> Vec<String> {
+    let source = std::fs::read_to_string(repo().join(POLICY)).unwrap();
+    let program = dexp_compiler::frontend(&source).unwrap().program;
+    // arrow-json coerces some JSON an int column cannot hold (`1.5`, `"many"`): such records
+    // have no Arrow counterpart either.
+    let coerced =
+        |l: &str| dexp_runtime::json::decode_input(&program.schema, l).is_err_and(|e| e.message.contains(" int"));
+    text.lines()
+        .filter(|l| !coerced(l))
+        .filter(|l| {
+            let reader = arrow_json::ReaderBuilder::new(schema.clone()).build(l.as_bytes()).unwrap();
+            reader.into_iter().all(|b| b.is_ok())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn batches(schema: &SchemaRef, lines: &[String]) -> Vec<RecordBatch> {
+    let text = lines.join("\n");
+    let reader = arrow_json::ReaderBuilder::new(schema.clone()).with_batch_size(700).build(text.as_bytes()).unwrap();
+    reader.map(Result::unwrap).collect()
+}
+
+fn write_parquet(path: &Path, batches: &[RecordBatch]) {
+    let file = std::fs::File::create(path).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
+    for b in batches {
+        writer.write(b).unwrap();
+    }
+    writer.close().unwrap();
+}
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap().map(Result::unwrap).collect()
+}
+
+/// Decision batches as JSON objects, one per row, with nulls written out.
+fn rows(batches: &[RecordBatch]) -> Vec<serde_json::Map<String, Value>> {
+    let mut writer = arrow_json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, arrow_json::writer::LineDelimited>(Vec::new());
+    for b in batches {
+        writer.write(b).unwrap();
+    }
+    writer.finish().unwrap();
+    json_lines(&String::from_utf8(writer.into_inner()).unwrap())
+        .into_iter()
+        .map(|v| match v {
+            Value::Object(m) => m,
+            other => panic!("{other}"),
+        })
+        .collect()
+}
+
+/// Compares an NDJSON decision or error line with the same record's line from the NDJSON path.
+fn same_outcome(got: &Value, want: &Value, what: &str) {
+    match want.get("error") {
+        None => assert_eq!(got, want, "{what}"),
+        Some(error) => {
+            assert_eq!(got["line"], want["line"], "{what}");
+            assert_eq!(got.get("tenant_id"), want.get("tenant_id"), "{what}");
+            assert_eq!(got["error"]["path"], error["path"], "{what}");
+            if error["message"] == "missing field" {
+                // A missing JSON field is a null in a column.
+                assert!(got["error"]["message"].as_str().unwrap().ends_with("found null"), "{what}: {got}");
+            } else {
+                assert_eq!(got["error"]["message"], error["message"], "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_golden_corpus_as_parquet_decides_as_ndjson_eval_does() {
+    let dir = scratch("golden");
+    let schema = input_schema();
+    let text = std::fs::read_to_string(repo().join("tests/golden/corpus-tenants.ndjson")).unwrap();
+    let lines = representable(&schema, &text);
+    assert!(lines.len() > 2900, "{} representable records", lines.len());
+    let ndjson = dir.join("tenants.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let parquet = dir.join("tenants.parquet");
+    write_parquet(&parquet, &batches(&schema, &lines));
+
+    let reference = dexpc(&["eval", POLICY, ndjson.to_str().unwrap(), "--jobs", "1"]);
+    assert_eq!(reference.status.code(), Some(1), "the corpus has rejected records");
+    let want = json_lines(&String::from_utf8(reference.stdout).unwrap());
+    let rejected = want.iter().filter(|v| v.get("error").is_some()).count();
+    let count = format!("{} record(s): {} decided, {rejected} rejected", want.len(), want.len() - rejected);
+    assert!(String::from_utf8_lossy(&reference.stderr).contains(&count));
+
+    for jobs in ["1", "2"] {
+        let out_ndjson = dir.join(format!("decisions-{jobs}.ndjson"));
+        let out =
+            dexpc(&["eval", POLICY, parquet.to_str().unwrap(), "-o", out_ndjson.to_str().unwrap(), "--jobs", jobs]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(&count), "{stderr}");
+        let got = json_lines(&std::fs::read_to_string(&out_ndjson).unwrap());
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            same_outcome(g, w, &format!("row {} (--jobs {jobs})", i + 1));
+        }
+
+        // Parquet out: the same decisions, column by column.
+        let out_parquet = dir.join(format!("decisions-{jobs}.parquet"));
+        let out =
+            dexpc(&["eval", POLICY, parquet.to_str().unwrap(), "-o", out_parquet.to_str().unwrap(), "--jobs", jobs]);
+        assert_eq!(out.status.code(), Some(1));
+        let decided = rows(&read_parquet(&out_parquet));
+        assert_eq!(decided.len(), want.len());
+        for (i, (mut row, w)) in decided.into_iter().zip(&want).enumerate() {
+            let error = row.remove("error").unwrap();
+            match w.get("error") {
+                None => {
+                    assert_eq!(error, Value::Null);
+                    assert_eq!(&Value::Object(row), w, "row {}", i + 1);
+                }
+                Some(e) => {
+                    assert_eq!(error["path"], e["path"], "row {}", i + 1);
+                    assert_eq!(row["tenant_id"], w["tenant_id"], "row {}", i + 1);
+                    assert_eq!(row["xdr"], Value::Null);
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_rows_are_reported_with_their_paths_and_the_rest_decided() {
+    let dir = scratch("bad");
+    let schema = input_schema();
+    let text = std::fs::read_to_string(repo().join("policies/examples/tenants.ndjson")).unwrap();
+    let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+    let good = batches(&schema, &lines).remove(0);
+    let n = good.num_rows();
+    // Row 2: no `as_of`; row 4: an unknown cloud; and `users.total`... replaced below.
+    let mut columns: Vec<ArrayRef> = good.columns().to_vec();
+    let as_of = schema.index_of("as_of").unwrap();
+    let cloud = schema.index_of("cloud").unwrap();
+    let mask: Vec<bool> = (0..n).map(|i| i != 1).collect();
+    columns[as_of] = arrow_select_nullify(&columns[as_of], &mask);
+    let clouds: Vec<String> = (0..n).map(|i| if i == 3 { "moon".into() } else { "commercial".into() }).collect();
+    columns[cloud] = Arc::new(StringArray::from(clouds));
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let parquet = dir.join("bad.parquet");
+    write_parquet(&parquet, &[batch.clone()]);
+    let out = dexpc(&["eval", POLICY, parquet.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{n} record(s): {} decided, 2 rejected", n - 2)), "{stderr}");
+    let got = json_lines(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(got.len(), n);
+    assert_eq!(got[1]["line"], 2);
+    assert_eq!(got[1]["error"]["path"], "as_of");
+    assert_eq!(got[1]["error"]["message"], "expected date (YYYY-MM-DD), found null");
+    assert_eq!(got[1]["tenant_id"], lines_key(&lines[1]));
+    assert_eq!(got[3]["error"]["path"], "cloud");
+    assert!(got[3]["error"]["message"].as_str().unwrap().starts_with("unknown value \"moon\""));
+    for (i, row) in got.iter().enumerate() {
+        if i != 1 && i != 3 {
+            assert!(row.get("error").is_none() && row.get("xdr").is_some(), "row {i} is decided: {row}");
+        }
+    }
+
+    // A column of the wrong type fails every row with its path; nothing else is lost.
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = batch.columns().to_vec();
+    fields[as_of] = Field::new("as_of", DataType::Int64, true);
+    columns[as_of] = Arc::new(Int64Array::from(vec![20_000; n]));
+    let wrong = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let arrow_file = dir.join("wrong.arrow");
+    let mut writer =
+        arrow_ipc::writer::FileWriter::try_new(std::fs::File::create(&arrow_file).unwrap(), &wrong.schema()).unwrap();
+    writer.write(&wrong).unwrap();
+    writer.finish().unwrap();
+    let out_file = dir.join("wrong-decisions.arrow");
+    let out = dexpc(&["eval", POLICY, arrow_file.to_str().unwrap(), "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{n} record(s): 0 decided, {n} rejected")));
+    let reader = arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&out_file).unwrap(), None).unwrap();
+    let decided = rows(&reader.map(Result::unwrap).collect::<Vec<_>>());
+    assert_eq!(decided.len(), n);
+    for row in &decided {
+        assert_eq!(row["error"]["path"], "as_of");
+        assert_eq!(row["error"]["message"], "expected date (YYYY-MM-DD), found Arrow type Int64");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ndjson_input_can_be_written_as_parquet_and_good_input_exits_0() {
+    let dir = scratch("ndjson");
+    let out_file = dir.join("decisions.parquet");
+    let out = dexpc(&["eval", POLICY, "policies/examples/tenants.ndjson", "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("17 record(s): 17 decided, 0 rejected"));
+    let got = rows(&read_parquet(&out_file));
+    let want = json_lines(&std::fs::read_to_string(repo().join("policies/examples/decisions.ndjson")).unwrap());
+    assert_eq!(got.len(), want.len());
+    for (mut g, w) in got.into_iter().zip(&want) {
+        assert_eq!(g.remove("error"), Some(Value::Null));
+        assert_eq!(&Value::Object(g), w);
+    }
+    // Back through Parquet input with NDJSON output: the contract's decisions, byte for byte.
+    let out = dexpc(&["eval", POLICY, out_file.to_str().unwrap(), "--output-format", "ndjson"]);
+    assert_eq!(out.status.code(), Some(1), "decisions are not tenants");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn inspect_prints_the_arrow_schemas() {
+    let out = dexpc(&["inspect", "--arrow-schema", POLICY]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "input (Tenant):",
+        "  tenant_id: utf8\n",
+        "  as_of: date32\n",
+        "  products: list<struct>\n",
+        "    mode: utf8\n",
+        "  billable_seats: int64, nullable\n",
+        "  error: struct, nullable\n",
+        "    path: utf8\n",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+}
+
+fn lines_key(line: &str) -> Value {
+    serde_json::from_str::<Value>(line).unwrap()["tenant_id"].clone()
+}
+
+/// `array` with the rows where `keep` is false set to null.
+fn arrow_select_nullify(array: &ArrayRef, keep: &[bool]) -> ArrayRef {
+    let data = array.to_data();
+    let nulls = arrow_buffer::NullBuffer::from(keep.to_vec());
+    let data = data.into_builder().nulls(Some(nulls)).build().unwrap();
+    arrow_array::make_array(data)
+}
