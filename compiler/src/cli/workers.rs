@@ -115,7 +115,8 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
     Ok(Some(Loaded { factory }))
 }
 
-fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
+/// Makes workers that run `policy` on wasmtime, explaining decisions with `explain` if given.
+pub fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
     Box::new(move || {
         let evaluator = policy
             .evaluator()
