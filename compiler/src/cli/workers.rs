@@ -288,7 +288,7 @@ impl Worker for ExplainWorker {
                 (Some(record), Some(open)) => {
                     out.push_str(open);
                     out.push_str(",\"explain\":");
-                    explain::write_json(out, &explain::explain(&self.program, &record));
+                    explain::write_json(out, &self.program.schema, &explain::explain(&self.program, &record));
                     out.push_str("}\n");
                 }
                 _ => {

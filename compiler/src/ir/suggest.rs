@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The most rule evaluations one search may spend.
-pub const MAX_PROBES: usize = 4000;
+pub const MAX_PROBES: usize = 2000;
 /// The most suggestions returned per requirement.
 pub const MAX_SUGGESTIONS: usize = 3;
 /// How deep suggestions for `group.ok` may recurse into the groups a rule reads.
@@ -748,12 +748,18 @@ fn suggest_at(program: &Program, input: &Value, group: GroupId, rule_index: u32,
     if found.is_empty() && depth > 0 {
         found.extend(combine_groups(program, input, &search.deps.groups, depth));
     }
-    let mut verified: Vec<Suggestion> =
-        found.into_iter().filter(|s| verify(program, input, group, rule_index, s)).collect();
     // Stable: equal costs keep the order they were found in (record order).
-    verified.sort_by_key(Suggestion::cost);
-    verified.dedup();
-    verified.truncate(MAX_SUGGESTIONS);
+    found.sort_by_key(Suggestion::cost);
+    found.dedup();
+    let mut verified = Vec::new();
+    for s in found {
+        if verified.len() == MAX_SUGGESTIONS {
+            break;
+        }
+        if verify(program, input, group, rule_index, &s) {
+            verified.push(s);
+        }
+    }
     verified
 }
 
