@@ -170,7 +170,17 @@ fn main() -> ExitCode {
             options.deadline_ms = deadline_ms;
             cli::eval::run(&policy, input.as_deref(), options, jobs)
         }
-        Command::Diff { old, new, corpus, format, jobs, fail_on_change, max_changed, max_changed_percent, error_format } => {
+        Command::Diff {
+            old,
+            new,
+            corpus,
+            format,
+            jobs,
+            fail_on_change,
+            max_changed,
+            max_changed_percent,
+            error_format,
+        } => {
             let args = cli::diff::DiffArgs {
                 old,
                 new,

@@ -113,7 +113,11 @@ fn the_counts_agree_with_evaluating_both_versions_separately() {
     let mut reported: BTreeMap<(String, String, String), u64> = BTreeMap::new();
     for f in b["fields"].as_array().unwrap() {
         for t in f["transitions"].as_array().unwrap() {
-            let key = (f["field"].as_str().unwrap().to_string(), t["from"].as_str().unwrap().to_string(), t["to"].as_str().unwrap().to_string());
+            let key = (
+                f["field"].as_str().unwrap().to_string(),
+                t["from"].as_str().unwrap().to_string(),
+                t["to"].as_str().unwrap().to_string(),
+            );
             reported.insert(key, t["count"].as_u64().unwrap());
         }
     }
@@ -165,7 +169,8 @@ fn ci_limits_set_the_exit_code() {
 #[test]
 fn explain_suggests_a_verified_change_for_each_failed_requirement() {
     let out = dexpc(&["eval", "--explain", OLD, "policies/examples/tenants.ndjson"]);
-    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let first = &lines[0]["explain"][0];
     assert_eq!(first["code"], "cloud_not_supported");
     assert_eq!(first["suggest"][0]["summary"], "cloud gcc → commercial");

@@ -63,7 +63,8 @@ const TABLE_TRANSITIONS: usize = 10;
 
 /// Runs the `diff` command.
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
-    let runtime = Runtime::new(Limits::default()).map_err(|e| CliError::Other(format!("cannot start the runtime: {e}")))?;
+    let runtime =
+        Runtime::new(Limits::default()).map_err(|e| CliError::Other(format!("cannot start the runtime: {e}")))?;
     let old = load(&runtime, &args.old, args.error_format)?;
     let new = load(&runtime, &args.new, args.error_format)?;
     let interface = interface::diff(&old.metadata().schema, &new.metadata().schema);
@@ -72,7 +73,13 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
         None => None,
     };
     let exceeded = limits_exceeded(args, &interface, behaviour.as_ref());
-    let report = Report { old: old.metadata(), new: new.metadata(), interface: &interface, behaviour: behaviour.as_ref(), exceeded: &exceeded };
+    let report = Report {
+        old: old.metadata(),
+        new: new.metadata(),
+        interface: &interface,
+        behaviour: behaviour.as_ref(),
+        exceeded: &exceeded,
+    };
     let text = match args.format {
         ReportFormat::Table => report.table(),
         ReportFormat::Json => report.json(),
@@ -262,8 +269,18 @@ impl Report<'_> {
             percent(b.changed.count, b.records),
             examples_suffix(&b.changed)
         );
-        let _ = writeln!(out, "  rejected by OLD only: {}{}", b.rejected_by_old_only.count, examples_suffix(&b.rejected_by_old_only));
-        let _ = writeln!(out, "  rejected by NEW only: {}{}", b.rejected_by_new_only.count, examples_suffix(&b.rejected_by_new_only));
+        let _ = writeln!(
+            out,
+            "  rejected by OLD only: {}{}",
+            b.rejected_by_old_only.count,
+            examples_suffix(&b.rejected_by_old_only)
+        );
+        let _ = writeln!(
+            out,
+            "  rejected by NEW only: {}{}",
+            b.rejected_by_new_only.count,
+            examples_suffix(&b.rejected_by_new_only)
+        );
         let _ = writeln!(out, "  rejected by both: {}", b.both_rejected);
         let (fields, codes) = transitions_by_kind(b);
         if !fields.is_empty() {
@@ -273,11 +290,21 @@ impl Report<'_> {
                 let mut sorted: Vec<&(&Transition, &Bucket)> = ts.iter().collect();
                 sorted.sort_by(|x, y| y.1.count.cmp(&x.1.count).then(x.0.cmp(y.0)));
                 for (t, bucket) in sorted.iter().take(TABLE_TRANSITIONS) {
-                    rows.push(vec![field.to_string(), format!("{} → {}", t.from, t.to), bucket.count.to_string(), bucket.labels().join(", ")]);
+                    rows.push(vec![
+                        field.to_string(),
+                        format!("{} → {}", t.from, t.to),
+                        bucket.count.to_string(),
+                        bucket.labels().join(", "),
+                    ]);
                 }
                 if sorted.len() > TABLE_TRANSITIONS {
                     let rest: u64 = sorted.iter().skip(TABLE_TRANSITIONS).map(|(_, b)| b.count).sum();
-                    rows.push(vec![field.to_string(), format!("({} more transitions)", sorted.len() - TABLE_TRANSITIONS), rest.to_string(), String::new()]);
+                    rows.push(vec![
+                        field.to_string(),
+                        format!("({} more transitions)", sorted.len() - TABLE_TRANSITIONS),
+                        rest.to_string(),
+                        String::new(),
+                    ]);
                 }
             }
             table(out, &["field", "change", "records", "examples"], &rows);

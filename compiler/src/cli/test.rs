@@ -171,7 +171,9 @@ fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &m
                     });
                     println!("{failure}");
                 } else {
-                    let program = hint_program.get_or_insert_with(|| dexp_compiler::frontend(&read_source(policy).unwrap_or_default()).ok().map(|f| f.program));
+                    let program = hint_program.get_or_insert_with(|| {
+                        dexp_compiler::frontend(&read_source(policy).unwrap_or_default()).ok().map(|f| f.program)
+                    });
                     let hints = hints::hints(program.as_ref(), case);
                     println!("FAIL {}:{line}: {}\n{report}{hints}", cases_path.display(), case.name);
                 }

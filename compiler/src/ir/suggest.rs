@@ -383,7 +383,8 @@ fn expand(schema: &Schema, value: &Value, ty: &Ty, rest: &[SchemaStep], place: P
     };
     match (step, ty, value) {
         (SchemaStep::Field(i), Ty::Record(r), Value::Record(fields)) => {
-            let (Some(def), Some(v)) = (schema.record(*r).and_then(|d| d.fields.get(*i as usize)), fields.get(*i as usize))
+            let (Some(def), Some(v)) =
+                (schema.record(*r).and_then(|d| d.fields.get(*i as usize)), fields.get(*i as usize))
             else {
                 return;
             };
@@ -514,14 +515,20 @@ impl Search<'_> {
         };
         let Some(start) = number(&leaf.value) else { return Vec::new() };
         let (lo, hi) = if is_date { (i64::from(MIN_DAY), i64::from(MAX_DAY)) } else { (i64::MIN, i64::MAX) };
-        let make = |n: i64| if is_date { i32::try_from(n).map(Value::Date).unwrap_or(Value::Null) } else { Value::Int(n) };
+        let make =
+            |n: i64| if is_date { i32::try_from(n).map(Value::Date).unwrap_or(Value::Null) } else { Value::Int(n) };
         let mut out = Vec::new();
         for up in [true, false] {
             let target = |d: i64| -> Option<i64> {
                 let t = if up { start.checked_add(d)? } else { start.checked_sub(d)? };
                 (lo..=hi).contains(&t).then_some(t)
             };
-            let set = |n: i64| Edit::Set { place: leaf.place.clone(), ty: leaf.ty.clone(), from: leaf.value.clone(), to: make(n) };
+            let set = |n: i64| Edit::Set {
+                place: leaf.place.clone(),
+                ty: leaf.ty.clone(),
+                from: leaf.value.clone(),
+                to: make(n),
+            };
             let (mut fails, mut d) = (0i64, 1i64);
             let mut found = None;
             while let Some(t) = target(d) {
@@ -583,7 +590,12 @@ impl Search<'_> {
                 for x in self.choices(&a.ty, &a.value) {
                     for y in self.choices(&b.ty, &b.value) {
                         let edits = vec![
-                            Edit::Set { place: a.place.clone(), ty: a.ty.clone(), from: a.value.clone(), to: x.clone() },
+                            Edit::Set {
+                                place: a.place.clone(),
+                                ty: a.ty.clone(),
+                                from: a.value.clone(),
+                                to: x.clone(),
+                            },
                             Edit::Set { place: b.place.clone(), ty: b.ty.clone(), from: b.value.clone(), to: y },
                         ];
                         if self.holds_after(input, &edits) {
@@ -652,7 +664,12 @@ impl Search<'_> {
     /// breaking element, or fix one field of each.
     fn repair_all(&mut self, input: &Value, list: &Leaf) -> Vec<Suggestion> {
         let Value::List(items) = &list.value else { return Vec::new() };
-        let only = |v: Vec<Value>| Edit::Set { place: list.place.clone(), ty: list.ty.clone(), from: list.value.clone(), to: Value::List(v.into()) };
+        let only = |v: Vec<Value>| Edit::Set {
+            place: list.place.clone(),
+            ty: list.ty.clone(),
+            from: list.value.clone(),
+            to: Value::List(v.into()),
+        };
         if items.len() < 2 || !self.holds_after(input, &[only(Vec::new())]) {
             return Vec::new();
         }
@@ -678,12 +695,16 @@ impl Search<'_> {
             let leaves: Vec<Leaf> = self
                 .leaves(input)
                 .into_iter()
-                .filter(|l| l.place.steps.starts_with(&list.place.steps) && l.place.steps.get(list.place.steps.len()) == Some(&Step::Index(index)))
+                .filter(|l| {
+                    l.place.steps.starts_with(&list.place.steps)
+                        && l.place.steps.get(list.place.steps.len()) == Some(&Step::Index(index))
+                })
                 .collect();
             let mut fixed = None;
             'leaf: for leaf in &leaves {
                 for to in self.choices(&leaf.ty, &leaf.value) {
-                    let edit = Edit::Set { place: leaf.place.clone(), ty: leaf.ty.clone(), from: leaf.value.clone(), to };
+                    let edit =
+                        Edit::Set { place: leaf.place.clone(), ty: leaf.ty.clone(), from: leaf.value.clone(), to };
                     let Some(changed) = apply(input, std::slice::from_ref(&edit)) else { continue };
                     let Some(item) = value_at(&changed, &list.place.steps).and_then(|l| match l {
                         Value::List(items) => items.get(index).cloned(),
@@ -782,7 +803,8 @@ fn combine_groups(program: &Program, input: &Value, groups: &BTreeSet<GroupId>, 
         return None;
     }
     // Sets and additions first; removals last, highest index first, so indices stay valid.
-    let (mut removals, mut rest): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| matches!(e, Edit::Remove { .. }));
+    let (mut removals, mut rest): (Vec<Edit>, Vec<Edit>) =
+        edits.into_iter().partition(|e| matches!(e, Edit::Remove { .. }));
     removals.sort_by(|a, b| match (a, b) {
         (Edit::Remove { index: x, .. }, Edit::Remove { index: y, .. }) => y.cmp(x),
         _ => std::cmp::Ordering::Equal,

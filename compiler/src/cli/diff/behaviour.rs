@@ -133,8 +133,22 @@ pub struct DiffWorker {
 
 impl DiffWorker {
     /// A worker over one worker of each version; its stats join `sink` when it is dropped.
-    pub fn new(old: Box<dyn Worker>, new: Box<dyn Worker>, versions: Arc<Versions>, sink: Arc<Mutex<Stats>>) -> DiffWorker {
-        DiffWorker { old, new, versions, a: String::new(), b: String::new(), stats: Stats::default(), distinct: HashMap::new(), sink }
+    pub fn new(
+        old: Box<dyn Worker>,
+        new: Box<dyn Worker>,
+        versions: Arc<Versions>,
+        sink: Arc<Mutex<Stats>>,
+    ) -> DiffWorker {
+        DiffWorker {
+            old,
+            new,
+            versions,
+            a: String::new(),
+            b: String::new(),
+            stats: Stats::default(),
+            distinct: HashMap::new(),
+            sink,
+        }
     }
 }
 
@@ -150,8 +164,7 @@ impl Drop for DiffWorker {
 /// Whether an output line is an error object rather than a decision. Error objects start with
 /// `{"line":`; a decision does only when the output record's first field is called `line`.
 fn is_error(line: &str, schema: &Schema) -> bool {
-    let first_is_line =
-        schema.record(schema.output).and_then(|r| r.fields.first()).is_some_and(|f| f.name == "line");
+    let first_is_line = schema.record(schema.output).and_then(|r| r.fields.first()).is_some_and(|f| f.name == "line");
     if !first_is_line {
         return line.starts_with("{\"line\":");
     }
@@ -207,7 +220,11 @@ fn compare_decisions(
     versions: &Versions,
     stats: &mut Stats,
     distinct: &mut HashMap<String, usize>,
-    a: &str, b: &str, line: u64, label: &dyn Fn() -> String) -> bool {
+    a: &str,
+    b: &str,
+    line: u64,
+    label: &dyn Fn() -> String,
+) -> bool {
     let (Ok(a), Ok(b)) = (serde_json::from_str::<Json>(a), serde_json::from_str::<Json>(b)) else {
         return false;
     };
@@ -238,7 +255,16 @@ fn compare_decisions(
 
 /// Collects the transitions between two decision values of the fields both versions have.
 #[allow(clippy::too_many_arguments)]
-fn walk(old: &Schema, new: &Schema, path: &str, old_ty: &Ty, new_ty: &Ty, a: &Json, b: &Json, out: &mut Vec<Transition>) {
+fn walk(
+    old: &Schema,
+    new: &Schema,
+    path: &str,
+    old_ty: &Ty,
+    new_ty: &Ty,
+    a: &Json,
+    b: &Json,
+    out: &mut Vec<Transition>,
+) {
     if a == b {
         return;
     }
@@ -254,14 +280,26 @@ fn walk(old: &Schema, new: &Schema, path: &str, old_ty: &Ty, new_ty: &Ty, a: &Js
         }
         (Ty::Codes(_), Ty::Codes(_)) => {
             let codes = |v: &Json| -> Vec<String> {
-                v.as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()).unwrap_or_default()
+                v.as_array()
+                    .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
             };
             let (x, y) = (codes(a), codes(b));
             for code in x.iter().filter(|c| !y.contains(c)) {
-                out.push(Transition { field: path.into(), code: Some(code.clone()), from: "listed".into(), to: "not listed".into() });
+                out.push(Transition {
+                    field: path.into(),
+                    code: Some(code.clone()),
+                    from: "listed".into(),
+                    to: "not listed".into(),
+                });
             }
             for code in y.iter().filter(|c| !x.contains(c)) {
-                out.push(Transition { field: path.into(), code: Some(code.clone()), from: "not listed".into(), to: "listed".into() });
+                out.push(Transition {
+                    field: path.into(),
+                    code: Some(code.clone()),
+                    from: "not listed".into(),
+                    to: "listed".into(),
+                });
             }
         }
         _ => out.push(Transition { field: path.into(), code: None, from: a.to_string(), to: b.to_string() }),

@@ -125,11 +125,23 @@ impl Walk<'_> {
             (Ty::Optional(a), b) => {
                 // Input: OLD's hosts may send null, NEW refuses it. Output: consumers of OLD
                 // handle null already.
-                self.push(side, path, "no longer optional", format!("{} → {}", self.old_name(old), self.new_name(new)), side == Side::Input);
+                self.push(
+                    side,
+                    path,
+                    "no longer optional",
+                    format!("{} → {}", self.old_name(old), self.new_name(new)),
+                    side == Side::Input,
+                );
                 self.ty(side, path, a, b);
             }
             (a, Ty::Optional(b)) => {
-                self.push(side, path, "now optional", format!("{} → {}", self.old_name(old), self.new_name(new)), side == Side::Output);
+                self.push(
+                    side,
+                    path,
+                    "now optional",
+                    format!("{} → {}", self.old_name(old), self.new_name(new)),
+                    side == Side::Output,
+                );
                 self.ty(side, path, a, b);
             }
             (Ty::List(a), Ty::List(b)) => self.ty(side, &format!("{path}[]"), a, b),
@@ -200,7 +212,13 @@ impl Walk<'_> {
         }
         let (Some(old), Some(new)) = (self.old.group(a), self.new.group(b)) else { return };
         if old.kind != new.kind {
-            self.push(side, path, "group kind changed", format!("{:?} → {:?}", old.kind, new.kind).to_lowercase(), true);
+            self.push(
+                side,
+                path,
+                "group kind changed",
+                format!("{:?} → {:?}", old.kind, new.kind).to_lowercase(),
+                true,
+            );
         }
         let removed: Vec<_> = old.codes.iter().filter(|c| !new.codes.iter().any(|n| n.code == c.code)).collect();
         let added: Vec<_> = new.codes.iter().filter(|c| !old.codes.iter().any(|o| o.code == c.code)).collect();
@@ -220,7 +238,13 @@ impl Walk<'_> {
         }
         for code in &old.codes {
             if let Some(n) = new.codes.iter().find(|n| n.code == code.code && n.message != code.message) {
-                self.push(side, path, "message changed", format!("{}: {:?} → {:?}", code.code, code.message, n.message), false);
+                self.push(
+                    side,
+                    path,
+                    "message changed",
+                    format!("{}: {:?} → {:?}", code.code, code.message, n.message),
+                    false,
+                );
             }
         }
     }
