@@ -625,7 +625,7 @@ impl Search<'_> {
         let leaves: Vec<Leaf> = self
             .leaves(&grown)
             .into_iter()
-            .filter(|l| l.place.steps.get(..list.place.steps.len()) == Some(&list.place.steps[..]))
+            .filter(|l| l.place.steps.get(..list.place.steps.len()) == Some(list.place.steps.as_slice()))
             .filter(|l| l.place.steps.get(list.place.steps.len()) == Some(&Step::Index(index)))
             .map(|mut l| {
                 l.place.steps = l.place.steps.split_off(prefix_len.min(l.place.steps.len()));
