@@ -9,6 +9,7 @@
 pub mod dump;
 pub mod explain;
 pub mod interp;
+pub mod suggest;
 
 use crate::span::Span;
 pub use dexp_runtime::schema::{GroupKind, Schema, Ty, Value};

@@ -46,6 +46,25 @@ pub fn run(
     jobs: Option<usize>,
 ) -> Result<ExitCode, CliError> {
     let Some(loaded) = super::workers::load(policy, options)? else { return Ok(ExitCode::from(1)) };
+    let (reader, progress) = open_input(input)?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let sink: Box<dyn Write + Send> = match output.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            Box::new(std::fs::File::create(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?)
+        }
+        None => Box::new(std::io::stdout()),
+    };
+    let tally = stream(reader, std::io::BufWriter::with_capacity(1 << 16, sink), jobs, &loaded.factory)?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    eprintln!("{} record(s): {} decided, {} rejected", tally.decided + tally.rejected, tally.decided, tally.rejected);
+    Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Opens the input (a file, or standard input for `None` or `-`), with a progress bar over it
+/// when a person watches standard error and the input has a known size.
+pub fn open_input(input: Option<&Path>) -> Result<(Box<dyn Read + Send>, Option<indicatif::ProgressBar>), CliError> {
     let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         None => (Box::new(std::io::stdin()), None),
         Some(p) if p.as_os_str() == "-" => (Box::new(std::io::stdin()), None),
@@ -62,19 +81,7 @@ pub fn run(
         Some(bar) => Box::new(bar.wrap_read(reader)),
         None => reader,
     };
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let sink: Box<dyn Write + Send> = match output.filter(|p| p.as_os_str() != "-") {
-        Some(p) => {
-            Box::new(std::fs::File::create(p).map_err(|source| CliError::Io { path: p.display().to_string(), source })?)
-        }
-        None => Box::new(std::io::stdout()),
-    };
-    let tally = stream(reader, std::io::BufWriter::with_capacity(1 << 16, sink), jobs, &loaded.factory)?;
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    eprintln!("{} record(s): {} decided, {} rejected", tally.decided + tally.rejected, tally.decided, tally.rejected);
-    Ok(if tally.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok((reader, progress))
 }
 
 fn progress_bar(bytes: u64) -> indicatif::ProgressBar {

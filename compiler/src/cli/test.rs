@@ -10,6 +10,7 @@
 //! fails the run when a policy's requirement coverage is below `P` percent.
 
 mod coverage;
+mod hints;
 
 use super::eval::Batch;
 use super::workers::{self, Options};
@@ -149,6 +150,8 @@ fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &m
     };
     let results: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect();
     let (mut passed, mut failed) = (0, 0);
+    // The checked program, read only when a case fails, for what-would-make-it-pass hints.
+    let mut hint_program: Option<Option<dexp_compiler::ir::Program>> = None;
     for (case, actual) in cases.iter().zip(results.iter().chain(std::iter::repeat(&Value::Null))) {
         match check_case(case, actual) {
             None => passed += 1,
@@ -168,7 +171,11 @@ fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &m
                     });
                     println!("{failure}");
                 } else {
-                    println!("FAIL {}:{line}: {}\n{report}", cases_path.display(), case.name);
+                    let program = hint_program.get_or_insert_with(|| {
+                        dexp_compiler::frontend(&read_source(policy).unwrap_or_default()).ok().map(|f| f.program)
+                    });
+                    let hints = hints::hints(program.as_ref(), case);
+                    println!("FAIL {}:{line}: {}\n{report}{hints}", cases_path.display(), case.name);
                 }
             }
         }

@@ -115,12 +115,13 @@ pub fn load(path: &Path, options: Options) -> Result<Option<Loaded>, CliError> {
     Ok(Some(Loaded { factory }))
 }
 
-fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
+/// Makes workers that run `policy` on wasmtime, explaining decisions with `explain` if given.
+pub fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
     Box::new(move || wasm_worker(&policy, explain.clone()))
 }
 
 /// One worker over the compiled module, explaining each decision with `explain` when given
-/// (what `dexpc eval` and `dexpc serve` both run).
+/// (what `dexpc eval`, `dexpc diff` and `dexpc serve` all run).
 pub fn wasm_worker(policy: &Policy, explain: Option<Arc<Program>>) -> Result<Box<dyn Worker>, CliError> {
     let evaluator =
         policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
@@ -290,7 +291,7 @@ impl Worker for ExplainWorker {
                 (Some(record), Some(open)) => {
                     out.push_str(open);
                     out.push_str(",\"explain\":");
-                    explain::write_json(out, &explain::explain(&self.program, &record));
+                    explain::write_json(out, &self.program.schema, &explain::explain(&self.program, &record));
                     out.push_str("}\n");
                 }
                 _ => {

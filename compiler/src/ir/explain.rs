@@ -7,9 +7,13 @@
 //! two such values is also summed up the way an analyst would say it:
 //! `users.entra_p1_licensed = 1180 < users.total = 1200`.
 //!
+//! Each explanation also carries [`suggest`](super::suggest) results: the smallest verified
+//! changes to the record that make the requirement hold, or none when no simple change does.
+//!
 //! This runs only when asked for (`dexpc eval --explain`); decisions themselves never pay for it.
 
 use super::interp::{static_path, trace_rule};
+use super::suggest::{suggest, Suggestion};
 use super::*;
 use dexp_runtime::json;
 
@@ -28,14 +32,20 @@ pub struct Explanation {
     pub summary: Option<String>,
     /// The values the condition read: input paths and definition names, with JSON values.
     pub values: Vec<(String, String)>,
+    /// Verified changes to the record that make the requirement hold, best first; empty when
+    /// no change of the simple forms does.
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// Explains every failed requirement of a record. A record whose evaluation fails has no
 /// explanations (its error says why).
 pub fn explain(program: &Program, input: &Value) -> Vec<Explanation> {
     let mut out = Vec::new();
-    for group in program.groups.iter().filter(|g| g.kind == GroupKind::Requirements) {
-        for rule in &group.rules {
+    for (group_id, group) in program.groups.iter().enumerate() {
+        if group.kind != GroupKind::Requirements {
+            continue;
+        }
+        for (rule_id, rule) in group.rules.iter().enumerate() {
             let Ok((holds, reads)) = trace_rule(program, input, rule) else { continue };
             if holds {
                 continue;
@@ -49,6 +59,7 @@ pub fn explain(program: &Program, input: &Value) -> Vec<Explanation> {
                 condition: rule.source.clone(),
                 summary: summarize(program, &rule.cond.expr, &values),
                 values,
+                suggestions: suggest(program, input, group_id as GroupId, rule_id as u32),
             });
         }
     }
@@ -92,9 +103,13 @@ fn summarize(program: &Program, cond: &Expr, values: &[(String, String)]) -> Opt
     }
 }
 
+/// The `no_suggestion` text of an explanation without suggestions.
+pub const NO_SUGGESTION: &str = "no suggestion found: no change of one value, one list element, or the elements that break an `all` makes this requirement hold";
+
 /// Appends explanations as a JSON array of objects with `group`, `code`, `message`,
-/// `condition`, `because` (the summary, when there is one) and `values`.
-pub fn write_json(out: &mut String, explanations: &[Explanation]) {
+/// `condition`, `because` (the summary, when there is one), `values`, `suggest` (the
+/// suggestions, see [`Suggestion::write_json`]) and, when there are none, `no_suggestion`.
+pub fn write_json(out: &mut String, schema: &Schema, explanations: &[Explanation]) {
     out.push('[');
     for (i, e) in explanations.iter().enumerate() {
         if i > 0 {
@@ -121,7 +136,19 @@ pub fn write_json(out: &mut String, explanations: &[Explanation]) {
             out.push(':');
             out.push_str(value);
         }
-        out.push_str("}}");
+        out.push_str("},\"suggest\":[");
+        for (j, suggestion) in e.suggestions.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            suggestion.write_json(out, schema);
+        }
+        out.push(']');
+        if e.suggestions.is_empty() {
+            out.push_str(",\"no_suggestion\":");
+            json::write_str(out, NO_SUGGESTION);
+        }
+        out.push('}');
     }
     out.push(']');
 }

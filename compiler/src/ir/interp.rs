@@ -80,6 +80,14 @@ pub(crate) fn trace_rule(program: &Program, input: &Value, rule: &Rule) -> Resul
     Ok((holds, reads))
 }
 
+/// Whether one rule's condition holds for a record (used by suggestions, which try many
+/// candidate records against one requirement).
+pub(crate) fn rule_holds(program: &Program, input: &Value, rule: &Rule) -> Result<bool, EvalError> {
+    let mut ctx = Ctx::new(program, input);
+    let mut frame = vec![Value::Null; rule.cond.locals as usize];
+    Ok(bool_of(&ctx.eval(&rule.cond.expr, &mut frame)?))
+}
+
 /// The input path of an expression that reads a field chain from the input, for
 /// explanations (`users.total`).
 pub(crate) fn static_path(program: &Program, e: &Expr) -> Option<String> {
