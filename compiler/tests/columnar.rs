@@ -194,7 +194,7 @@ fn bad_rows_are_reported_with_their_paths_and_the_rest_decided() {
     columns[cloud] = Arc::new(StringArray::from(clouds));
     let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
     let parquet = dir.join("bad.parquet");
-    write_parquet(&parquet, &[batch.clone()]);
+    write_parquet(&parquet, std::slice::from_ref(&batch));
     let out = dexpc(&["eval", POLICY, parquet.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -6,6 +6,10 @@
 //! waiting is read, so a burst of edits is analysed once, at its last version; diagnostics are
 //! published with the version they are of, so a client never shows results of older text.
 
+// `lsp_types::WorkspaceEdit::changes` is keyed by `Uri`, whose parsed form caches data in a
+// `Cell`; the protocol's type fixes the key, and the URIs are never mutated while keyed.
+#![allow(clippy::mutable_key_type)]
+
 mod convert;
 mod transport;
 

@@ -223,8 +223,8 @@ fn missing_columns_fail_every_row_unless_optional() {
     assert_eq!(fields[6], Value::Null);
     enc.encode(&b.project(&without(&b, &["n", "flag"])).unwrap());
     assert_eq!(enc.len(), 0);
-    for row in 0..3 {
-        let want = json_value(&lines[row].replacen("\"flag\":", "\"x\":", 1)).unwrap_err();
+    for (row, line) in lines.iter().enumerate().take(3) {
+        let want = json_value(&line.replacen("\"flag\":", "\"x\":", 1)).unwrap_err();
         assert_eq!(want.path, "flag");
         assert_eq!(enc.errors().get(&row), Some(&want), "the first missing field in declaration order");
     }
