@@ -157,32 +157,7 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Compare two versions of a policy: their interfaces, and their decisions on a corpus.
     /// Exit 1 when a `--fail-on-change`/`--max-changed*` limit is exceeded, 2 on a load error.
-    Diff {
-        /// The old version: a `.dexp` source or a compiled `.wasm` module.
-        old: PathBuf,
-        /// The new version: a `.dexp` source or a compiled `.wasm` module.
-        new: PathBuf,
-        /// NDJSON records to replay through both versions (`-` reads standard input).
-        corpus: Option<PathBuf>,
-        /// How to print the report.
-        #[arg(long, value_enum, default_value = "table")]
-        format: cli::diff::ReportFormat,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Exit 1 when anything changed: an interface change or a changed record.
-        #[arg(long)]
-        fail_on_change: bool,
-        /// Exit 1 when more than N records changed.
-        #[arg(long, value_name = "N")]
-        max_changed: Option<u64>,
-        /// Exit 1 when more than P percent of the records changed.
-        #[arg(long, value_name = "P")]
-        max_changed_percent: Option<f64>,
-        /// How to print diagnostics if a policy does not compile.
-        #[arg(long, value_enum, default_value = "human")]
-        error_format: ErrorFormat,
-    },
+    Diff(cli::diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -229,30 +204,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Serve(args) => cli::serve::run(args),
-        Command::Diff {
-            old,
-            new,
-            corpus,
-            format,
-            jobs,
-            fail_on_change,
-            max_changed,
-            max_changed_percent,
-            error_format,
-        } => {
-            let args = cli::diff::DiffArgs {
-                old,
-                new,
-                corpus,
-                format,
-                jobs,
-                fail_on_change,
-                max_changed,
-                max_changed_percent,
-                error_format,
-            };
-            cli::diff::run(&args)
-        }
+        Command::Diff(args) => cli::diff::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -36,25 +36,32 @@ pub enum ReportFormat {
     Json,
 }
 
-/// The command's arguments.
+/// The command's arguments, as `dexpc diff` parses them.
+#[derive(clap::Args)]
 pub struct DiffArgs {
-    /// The old version.
+    /// The old version: a `.dexp` source or a compiled `.wasm` module.
     pub old: PathBuf,
-    /// The new version.
+    /// The new version: a `.dexp` source or a compiled `.wasm` module.
     pub new: PathBuf,
-    /// NDJSON records to replay, if any (`-` for standard input).
+    /// NDJSON records to replay through both versions (`-` reads standard input).
     pub corpus: Option<PathBuf>,
-    /// Table or JSON.
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
-    /// Worker threads.
+    /// Worker threads (default: all cores).
+    #[arg(long)]
     pub jobs: Option<usize>,
-    /// Exit 1 when anything changed (interface or behaviour).
+    /// Exit 1 when anything changed: an interface change or a changed record.
+    #[arg(long)]
     pub fail_on_change: bool,
-    /// Exit 1 when more than this many records changed.
+    /// Exit 1 when more than N records changed.
+    #[arg(long, value_name = "N")]
     pub max_changed: Option<u64>,
-    /// Exit 1 when more than this percentage of records changed.
+    /// Exit 1 when more than P percent of the records changed.
+    #[arg(long, value_name = "P")]
     pub max_changed_percent: Option<f64>,
-    /// How to print a policy's diagnostics if it does not compile.
+    /// How to print diagnostics if a policy does not compile.
+    #[arg(long, value_enum, default_value = "human")]
     pub error_format: ErrorFormat,
 }
 

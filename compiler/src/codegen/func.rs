@@ -101,6 +101,26 @@ impl Func {
         self.op(Instruction::LocalGet(local));
     }
 
+    /// `local += k` for an `i32` local (a pointer stepping over elements or bytes).
+    pub(super) fn add_i32(&mut self, local: u32, k: i32) {
+        self.get(local);
+        self.i32(k);
+        self.op(Instruction::I32Add);
+        self.set(local);
+    }
+
+    /// Closes a count-down loop: `n -= 1`, back to `top`, then the ends of the loop and of
+    /// the block around it that the loop's exit test branches to.
+    pub(super) fn close_countdown(&mut self, n: u32, top: Label) {
+        self.get(n);
+        self.i32(1);
+        self.op(Instruction::I32Sub);
+        self.set(n);
+        self.br(top);
+        self.end();
+        self.end();
+    }
+
     /// Pops a packed string or list reference (`offset | length << 32`) into `packed`, and
     /// splits it into its offset (`ptr`) and its length (`len`).
     pub(super) fn unpack_ref(&mut self, packed: u32, ptr: u32, len: u32) {

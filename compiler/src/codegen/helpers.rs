@@ -151,10 +151,7 @@ fn str_eq(f: &mut Func) {
         f.op(I::Return);
         f.end();
         for l in [pa, pb] {
-            f.get(l);
-            f.i32(width);
-            f.op(I::I32Add);
-            f.set(l);
+            f.add_i32(l, width);
         }
         f.get(n);
         f.i32(width);
@@ -187,18 +184,9 @@ fn list_eq(g: &mut Gen, elem: &Ty) -> Result<(), CodegenError> {
     f.op(I::Return);
     f.end();
     for l in [pa, pb] {
-        f.get(l);
-        f.i32(size as i32);
-        f.op(I::I32Add);
-        f.set(l);
+        f.add_i32(l, size as i32);
     }
-    f.get(n);
-    f.i32(1);
-    f.op(I::I32Sub);
-    f.set(n);
-    f.br(top);
-    f.end();
-    f.end();
+    f.close_countdown(n, top);
     f.i32(1);
     Ok(())
 }
@@ -428,18 +416,9 @@ fn str_eq_fold(f: &mut Func) {
     f.op(I::Return);
     f.end();
     for l in [pa, pb] {
-        f.get(l);
-        f.i32(1);
-        f.op(I::I32Add);
-        f.set(l);
+        f.add_i32(l, 1);
     }
-    f.get(n);
-    f.i32(1);
-    f.op(I::I32Sub);
-    f.set(n);
-    f.br(top);
-    f.end();
-    f.end();
+    f.close_countdown(n, top);
     f.i32(1);
 }
 
@@ -468,13 +447,7 @@ fn str_chars(f: &mut Func) {
     f.i32(1);
     f.op(I::I32Add);
     f.set(p);
-    f.get(n);
-    f.i32(1);
-    f.op(I::I32Sub);
-    f.set(n);
-    f.br(top);
-    f.end();
-    f.end();
+    f.close_countdown(n, top);
     f.get(count);
 }
 
@@ -507,11 +480,5 @@ fn case_map(f: &mut Func, upper: bool) {
         f.op(I::I32Add);
         f.set(l);
     }
-    f.get(2);
-    f.i32(1);
-    f.op(I::I32Sub);
-    f.set(2);
-    f.br(top);
-    f.end();
-    f.end();
+    f.close_countdown(2, top);
 }

@@ -235,13 +235,7 @@ impl Emitter<'_, '_> {
         f.i32(size as i32);
         f.op(I::I32Add);
         f.set(p);
-        f.get(n);
-        f.i32(1);
-        f.op(I::I32Sub);
-        f.set(n);
-        f.br(top);
-        f.end();
-        f.end();
+        f.close_countdown(n, top);
         f.get(res);
         Ok(())
     }

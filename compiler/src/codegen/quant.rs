@@ -158,13 +158,7 @@ impl Emitter<'_, '_> {
         f.i32(size as i32);
         f.op(I::I32Add);
         f.set(p);
-        f.get(n);
-        f.i32(1);
-        f.op(I::I32Sub);
-        f.set(n);
-        f.br(top);
-        f.end(); // top
-        f.end(); // exit
+        f.close_countdown(n, top);
 
         // The body may or may not have run: what it computed is not certain afterwards.
         let mut after = before;
