@@ -478,3 +478,16 @@ pub fn write_error_line(out: &mut String, line: u64, key: Option<(&str, &str)>, 
     write_str(out, &error.message);
     out.push_str("}}");
 }
+
+/// Writes the whole output line (with its newline) of input line `line` that was rejected:
+/// the error object, naming the record by the schema's key when the line's text (if any) lets
+/// the key be read. Every host that writes `dexpc eval`'s lines uses this.
+pub fn write_rejection_line(out: &mut String, schema: &Schema, line: u64, text: Option<&str>, error: &RecordError) {
+    let key_name = schema.key_name();
+    let key_value = match (key_name, text) {
+        (Some(name), Some(text)) => probe_key(text, name),
+        _ => None,
+    };
+    write_error_line(out, line, key_name.zip(key_value.as_deref()), error);
+    out.push('\n');
+}

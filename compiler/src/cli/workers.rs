@@ -11,7 +11,7 @@ use crate::{EngineKind, ErrorFormat};
 use dexp_compiler::ir::{explain, interp, Program};
 use dexp_runtime::engine::{Evaluator, Interrupt, Limits, Policy, Runtime};
 use dexp_runtime::json::{self, RecordError};
-use dexp_runtime::schema::{Schema, Ty};
+use dexp_runtime::schema::Ty;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -136,17 +136,6 @@ fn with_explanations(inner: Box<dyn Worker>, program: Option<Arc<Program>>) -> B
     }
 }
 
-/// Writes the error object for a rejected line, naming the record by its key when readable.
-pub fn write_rejection(out: &mut String, schema: &Schema, line: u64, text: Option<&str>, error: &RecordError) {
-    let key_name = schema.key_name();
-    let key_value = match (key_name, text) {
-        (Some(name), Some(text)) => json::probe_key(text, name),
-        _ => None,
-    };
-    json::write_error_line(out, line, key_name.zip(key_value.as_deref()), error);
-    out.push('\n');
-}
-
 /// Evaluates with the reference interpreter.
 struct InterpWorker {
     program: Arc<Program>,
@@ -162,7 +151,7 @@ impl Worker for InterpWorker {
             let text = match line_text(raw) {
                 None => continue,
                 Some(Err(e)) => {
-                    write_rejection(out, &program.schema, line, None, &e);
+                    json::write_rejection_line(out, &program.schema, line, None, &e);
                     tally.rejected += 1;
                     continue;
                 }
@@ -181,7 +170,7 @@ impl Worker for InterpWorker {
                     tally.decided += 1;
                 }
                 Err(e) => {
-                    write_rejection(out, &program.schema, line, Some(text), &e);
+                    json::write_rejection_line(out, &program.schema, line, Some(text), &e);
                     tally.rejected += 1;
                 }
             }
@@ -225,7 +214,7 @@ impl WasmWorker {
                             let message = format!("stopped by the runtime's limits: {e}");
                             let error = RecordError { path: String::new(), message };
                             let schema = self.evaluator.policy().schema();
-                            write_rejection(out, schema, number, Some(line), &error);
+                            json::write_rejection_line(out, schema, number, Some(line), &error);
                             tally.rejected += 1;
                         }
                     }
@@ -249,7 +238,7 @@ impl Worker for WasmWorker {
                     // A line the guest cannot take (invalid UTF-8, too long): flush what came
                     // before it, then reject it here, keeping the order.
                     self.flush(segment_start, out, &mut tally);
-                    write_rejection(out, self.evaluator.policy().schema(), line, None, &e);
+                    json::write_rejection_line(out, self.evaluator.policy().schema(), line, None, &e);
                     tally.rejected += 1;
                     segment_start = line + 1;
                 }

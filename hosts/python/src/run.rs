@@ -146,7 +146,7 @@ pub fn evaluate_ndjson(evaluator: &mut Evaluator, input: &[u8], out: &mut String
         };
         if let Some(error) = rejection {
             flush_ndjson(evaluator, &mut text, segment_start, out, &mut tally);
-            write_rejection(evaluator, out, number, None, &error);
+            json::write_rejection_line(out, evaluator.policy().schema(), number, None, &error);
             tally.rejected += 1;
             segment_start = number + 1;
         } else if text.len() >= 1 << 22 {
@@ -181,7 +181,7 @@ fn flush_ndjson(evaluator: &mut Evaluator, text: &mut String, first_line: u64, o
                         tally.rejected += summary.rejected as u64;
                     }
                     Err(e) => {
-                        write_rejection(evaluator, out, number, Some(line), &stopped(&e));
+                        json::write_rejection_line(out, evaluator.policy().schema(), number, Some(line), &stopped(&e));
                         tally.rejected += 1;
                     }
                 }
@@ -189,16 +189,4 @@ fn flush_ndjson(evaluator: &mut Evaluator, text: &mut String, first_line: u64, o
         }
     }
     text.clear();
-}
-
-/// Writes the error line of a record rejected by the host, naming its key when it can be read.
-fn write_rejection(evaluator: &Evaluator, out: &mut String, line: u64, text: Option<&str>, error: &RecordError) {
-    let schema = evaluator.policy().schema();
-    let key_name = schema.key_name();
-    let key_value = match (key_name, text) {
-        (Some(name), Some(text)) => json::probe_key(text, name),
-        _ => None,
-    };
-    json::write_error_line(out, line, key_name.zip(key_value.as_deref()), error);
-    out.push('\n');
 }
