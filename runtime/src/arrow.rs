@@ -49,7 +49,7 @@ mod schema;
 
 pub(crate) use decode::DecisionColumns;
 pub use encode::ArrowEncoder;
-pub use schema::{decision_schema, input_schema, ERROR_COLUMN};
+pub use schema::{decision_schema, enum_dictionaries, input_schema, ERROR_COLUMN};
 
 /// Why a policy's types have no Arrow form, or a decision batch cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

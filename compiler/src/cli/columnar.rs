@@ -14,7 +14,7 @@ use super::{print_diagnostics, read_source, CliError};
 use crate::EngineKind;
 use arrow_array::{Array, RecordBatch, StructArray};
 use arrow_schema::{DataType, Field, SchemaRef};
-use dexp_runtime::arrow::{decision_schema, input_schema, ERROR_COLUMN};
+use dexp_runtime::arrow::{decision_schema, enum_dictionaries, input_schema, ERROR_COLUMN};
 use dexp_runtime::engine::{Evaluator, Policy};
 use dexp_runtime::json;
 use std::collections::BTreeMap;
@@ -165,9 +165,19 @@ impl Source {
         let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
         match Format::of(path) {
             Format::Parquet => {
-                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+                use parquet::arrow::arrow_reader::{
+                    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+                };
                 use parquet::arrow::ProjectionMask;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(&e))?;
+                // Enum columns are read as dictionaries, so the dictionary pages a Parquet
+                // writer makes for such columns reach the encoder as they are (one string per
+                // variant rather than per row).
+                let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
+                let hint = Arc::new(enum_dictionaries(policy.schema(), plain.schema()));
+                let metadata =
+                    ArrowReaderMetadata::try_new(plain.metadata().clone(), ArrowReaderOptions::new().with_schema(hint))
+                        .map_err(|e| bad(&e))?;
+                let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
                 let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
                 // Decode only the columns the policy's input declares.
                 let schema = policy.schema();
@@ -216,10 +226,14 @@ impl Writer {
         let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
         Ok(match format {
             Format::Parquet => {
-                let props = parquet::file::properties::WriterProperties::builder()
+                let mut props = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                    .build();
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+                // A key is unique per row: a dictionary of it would only be built to be dropped.
+                if let Some(key) = policy.schema().key_name() {
+                    props = props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(key), false);
+                }
+                let props = props.build();
                 let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| bad(&e))?;
                 Writer::Parquet(Box::new(writer))
             }

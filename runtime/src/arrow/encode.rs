@@ -525,29 +525,39 @@ impl<'e> Enc<'e> {
         let Some(def) = schema.enum_def(e) else { return };
         let Some(strings) = Strings::of(array) else { return self.wrong_type(array, mask, ty) };
         let wide = def.variants.len() > 256;
+        let variant = |text: &str| def.variants.iter().position(|v| v == text);
+        // A dictionary column: each distinct value is matched once, then each row by its key.
+        let by_key: Option<Vec<Option<usize>>> = match &strings {
+            Strings::Dict(_, values) => Some((0..values.len()).map(|k| variant(values.get(k))).collect()),
+            _ => None,
+        };
+        // Otherwise runs of equal values are common in columnar data: the previous answer first.
         let mut last: Option<(&str, usize)> = None;
         for j in 0..array.len() {
             if !active(mask, j) {
                 continue;
             }
-            let text = strings.get(j);
-            // Runs of equal values are common in columnar data: try the previous answer first.
-            let found = match last {
-                Some((prev, pos)) if prev == text => Some(pos),
-                _ => def.variants.iter().position(|v| v == text),
+            let found = match (&by_key, &strings) {
+                (Some(by_key), Strings::Dict(keys, _)) => keys.get(j).and_then(|&k| by_key.get(k).copied().flatten()),
+                _ => {
+                    let text = strings.get(j);
+                    let found = match last {
+                        Some((prev, pos)) if prev == text => Some(pos),
+                        _ => variant(text),
+                    };
+                    last = found.map(|pos| (text, pos)).or(last);
+                    found
+                }
             };
             match found {
-                Some(pos) => {
-                    last = Some((text, pos));
-                    if wide {
-                        self.put(place, j, &(pos as u32).to_le_bytes());
-                    } else {
-                        self.put(place, j, &[pos as u8]);
-                    }
+                Some(pos) if wide => self.put(place, j, &(pos as u32).to_le_bytes()),
+                Some(pos) => self.put(place, j, &[pos as u8]),
+                None => {
+                    let text = strings.get(j);
+                    self.fail(j, None, || {
+                        format!("unknown value {}, expected one of {}", json::quoted(text), def.variants.join(", "))
+                    })
                 }
-                None => self.fail(j, None, || {
-                    format!("unknown value {}, expected one of {}", json::quoted(text), def.variants.join(", "))
-                }),
             }
         }
     }
@@ -637,6 +647,16 @@ impl<'a> Strings<'a> {
             }
             _ => return None,
         })
+    }
+
+    /// The number of values (for a dictionary, of its keys).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Strings::Utf8(a) => a.len(),
+            Strings::Large(a) => a.len(),
+            Strings::View(a) => a.len(),
+            Strings::Dict(keys, _) => keys.len(),
+        }
     }
 
     /// Value `j` (the empty string for a null or a key out of range: callers skip nulls).

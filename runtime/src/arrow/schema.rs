@@ -112,3 +112,59 @@ pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Resul
         }
     })
 }
+
+/// The schema to read a file of `file`'s schema as, so that enum columns keep a dictionary
+/// encoding the file has: `file` with every `Utf8`/`LargeUtf8` column (or struct field, or list
+/// item) that the policy's input reads as an enum turned into `Dictionary<Int32, Utf8>`, and
+/// everything else unchanged (names, nullability, metadata, columns the policy does not read).
+///
+/// Readers that keep dictionaries (Parquet's dictionary pages) then hand the encoder one value
+/// per distinct variant name instead of one string per row, and [`ArrowEncoder`] matches each
+/// dictionary value against the enum's variants once per batch. Values are the same either
+/// way, so decisions and errors do not change.
+///
+/// [`ArrowEncoder`]: super::ArrowEncoder
+pub fn enum_dictionaries(schema: &Schema, file: &ArrowSchema) -> ArrowSchema {
+    let Some(input) = schema.record(schema.input) else { return file.clone() };
+    let fields: Vec<Field> = file
+        .fields()
+        .iter()
+        .map(|f| match input.fields.iter().find(|d| d.name == *f.name()) {
+            Some(declared) => hinted(schema, f, &declared.ty, 0),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    ArrowSchema::new_with_metadata(fields, file.metadata().clone())
+}
+
+/// `field` with the dictionary type where `ty` is an enum (see [`enum_dictionaries`]).
+fn hinted(schema: &Schema, field: &Field, ty: &Ty, depth: usize) -> Field {
+    // Records nest as deep as the policy declares; a hostile file cannot go deeper than that,
+    // but a bound keeps this walk finite for a record that contains itself.
+    if depth > super::super::json::MAX_JSON_DEPTH {
+        return field.clone();
+    }
+    let dt = match (strip_optional(ty), field.data_type()) {
+        (Ty::Enum(_), DataType::Utf8 | DataType::LargeUtf8) => {
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(field.data_type().clone()))
+        }
+        (Ty::Record(r), DataType::Struct(children)) => match schema.record(*r) {
+            Some(def) => DataType::Struct(
+                children
+                    .iter()
+                    .map(|c| match def.fields.iter().find(|d| d.name == *c.name()) {
+                        Some(declared) => Arc::new(hinted(schema, c, &declared.ty, depth + 1)),
+                        None => c.clone(),
+                    })
+                    .collect(),
+            ),
+            None => field.data_type().clone(),
+        },
+        (Ty::List(elem), DataType::List(item)) => DataType::List(Arc::new(hinted(schema, item, elem, depth + 1))),
+        (Ty::List(elem), DataType::LargeList(item)) => {
+            DataType::LargeList(Arc::new(hinted(schema, item, elem, depth + 1)))
+        }
+        _ => field.data_type().clone(),
+    };
+    field.clone().with_data_type(dt)
+}

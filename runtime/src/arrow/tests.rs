@@ -10,7 +10,7 @@ use crate::json::{decode_input, list_too_long, string_too_long, RecordError, MAX
 use crate::schema::{Ty, Value};
 use crate::testing::{good_line, schema};
 use arrow_array::builder::{ListBuilder, StringBuilder, StringDictionaryBuilder};
-use arrow_array::types::Int8Type;
+use arrow_array::types::{Int32Type, Int8Type};
 use arrow_array::{
     ArrayRef, Date32Array, Int32Array, Int64Array, LargeStringArray, RecordBatch, StringArray, UInt64Array,
 };
@@ -139,6 +139,11 @@ fn good_records_encode_to_the_values_the_json_decoder_reads() {
 /// Checks that each line is rejected by the Arrow encoder exactly as by the JSON decoder, and
 /// that the good lines around it are still encoded.
 fn same_errors_as_json(edits: &[(&str, &str)]) {
+    same_errors_as_json_in(arrow_input(true), edits);
+}
+
+/// As [`same_errors_as_json`], with the batch read in `schema`.
+fn same_errors_as_json_in(schema: SchemaRef, edits: &[(&str, &str)]) {
     let good = good_line(7);
     let mut lines = vec![good.clone()];
     for (from, to) in edits {
@@ -146,7 +151,7 @@ fn same_errors_as_json(edits: &[(&str, &str)]) {
         lines.push(good.replacen(from, to, 1));
         lines.push(good.clone());
     }
-    let batch = batch(arrow_input(true), &lines);
+    let batch = in_schema(&batch(arrow_input(true), &lines), schema);
     let mut enc = ArrowEncoder::new(shape());
     enc.encode(&batch);
     for (row, line) in lines.iter().enumerate() {
@@ -180,6 +185,36 @@ fn unknown_enum_names_fail_with_their_path() {
         (r#""big":"v259""#, r#""big":"v300""#),
         (r#""name":"item-2","mode":"off""#, r#""name":"item-2","mode":"sideways""#),
     ]);
+}
+
+#[test]
+fn enum_columns_read_as_dictionaries_give_the_same_values_and_errors() {
+    let hinted = Arc::new(enum_dictionaries(&schema(), &arrow_input(true)));
+    let dictionary =
+        |dt: &DataType| matches!(dt, DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8);
+    // Top-level and nested enums become dictionaries; strings, ints and the rest do not.
+    assert!(dictionary(hinted.field_with_name("mode").unwrap().data_type()));
+    assert_eq!(hinted.field_with_name("id").unwrap().data_type(), &DataType::Utf8);
+    let DataType::List(item) = hinted.field_with_name("items").unwrap().data_type() else { panic!("a list") };
+    let DataType::Struct(fields) = item.data_type() else { panic!("a struct") };
+    assert!(dictionary(fields.find("mode").unwrap().1.data_type()));
+    assert_eq!(fields.find("name").unwrap().1.data_type(), &DataType::Utf8);
+    same_errors_as_json_in(
+        hinted,
+        &[
+            (r#""mode":"passive""#, r#""mode":"semi""#),
+            (r#""mode":"passive""#, r#""mode":null"#),
+            (r#""big":"v259""#, r#""big":"v300""#),
+            (r#""name":"item-2","mode":"off""#, r#""name":"item-2","mode":"sideways""#),
+        ],
+    );
+}
+
+#[test]
+fn the_dictionary_schema_leaves_columns_the_policy_does_not_read_or_reads_otherwise() {
+    let file =
+        ArrowSchema::new(vec![Field::new("mode", DataType::Int64, false), Field::new("other", DataType::Utf8, true)]);
+    assert_eq!(enum_dictionaries(&schema(), &file), file);
 }
 
 #[test]
@@ -313,6 +348,33 @@ fn columns_the_policy_does_not_declare_are_not_read() {
     enc.encode(&b);
     assert!(enc.errors().is_empty());
     assert_eq!(encoded_value(&enc, 1), json_value(&lines[1]).unwrap());
+}
+
+/// `batch` in `schema`, whose types differ at most by `Utf8` columns that are dictionaries there.
+fn in_schema(batch: &RecordBatch, schema: SchemaRef) -> RecordBatch {
+    let columns = batch.columns().iter().zip(schema.fields()).map(|(c, f)| as_type(c, f.data_type())).collect();
+    RecordBatch::try_new(schema, columns).unwrap()
+}
+
+fn as_type(array: &ArrayRef, dt: &DataType) -> ArrayRef {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    match dt {
+        DataType::Dictionary(..) => {
+            Arc::new(array.as_string::<i32>().iter().collect::<arrow_array::DictionaryArray<Int32Type>>())
+        }
+        DataType::Struct(fields) => {
+            let s = array.as_struct();
+            let children = s.columns().iter().zip(fields).map(|(c, f)| as_type(c, f.data_type())).collect();
+            Arc::new(arrow_array::StructArray::new(fields.clone(), children, s.nulls().cloned()))
+        }
+        DataType::List(item) => {
+            let l = array.as_list::<i32>();
+            let values = as_type(l.values(), item.data_type());
+            Arc::new(arrow_array::ListArray::new(item.clone(), l.offsets().clone(), values, l.nulls().cloned()))
+        }
+        _ => array.clone(),
+    }
 }
 
 /// `batch` with column `name` replaced by `array` (its field made to match).
