@@ -201,6 +201,28 @@ fn batch_streams_exactly_the_bytes_of_dexpc_eval() {
 }
 
 #[test]
+fn batch_tells_a_client_that_expects_100_continue_to_send_its_body() {
+    // curl asks for `100 Continue` before a body over 1 MiB and waits up to a second for it;
+    // a final answer sent before the body was read would leave it waiting.
+    let server = serve_reference(&[]);
+    let body = read("policies/examples/tenants.ndjson");
+    let stream = client::connect(server.addr);
+    let mut writer = stream.try_clone().unwrap();
+    let head = format!(
+        "POST {BATCH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        body.len()
+    );
+    writer.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let (status, _) = client::read_head(&mut reader);
+    assert_eq!(status, 100, "the server asks for the body before it answers");
+    writer.write_all(body.as_bytes()).unwrap();
+    let response = client::read_response(&mut reader);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, eval(&[POLICY, "policies/examples/tenants.ndjson"]));
+}
+
+#[test]
 fn batch_answers_each_chunk_while_the_body_is_still_being_sent() {
     let server = serve_reference(&[]);
     let tenants = read("policies/examples/tenants.ndjson");

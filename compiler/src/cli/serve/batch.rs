@@ -15,7 +15,8 @@
 //! `--max-batch-bytes`) ends the response early: the connection is closed without the final
 //! chunk, so the client sees an incomplete response rather than a short but valid one.
 //! Clients must read the response while they send (as curl and most HTTP libraries do): the
-//! server does not buffer a whole response.
+//! server does not buffer a whole response. The response's head is sent once the body's first
+//! bytes have arrived, so a client that sends `Expect: 100-continue` gets `100 Continue` first.
 
 use super::decision_log::{Entry, Sender};
 use super::error::{ApiError, Code};
@@ -90,7 +91,11 @@ pub async fn handle(
     };
     let (tx, rx) = mpsc::channel(4);
     let hash = version.hash.clone();
-    let reader = LineReader::new(body, query.first_line, app.config.max_batch_bytes);
+    let mut reader = LineReader::new(body, query.first_line, app.config.max_batch_bytes);
+    // Wait for the body's first bytes before answering: reading the body is what makes hyper
+    // send `100 Continue` to a client that asked for it (curl does for bodies over 1 MiB), and
+    // once the response's head is out such a client would wait a second before sending.
+    reader.prime().await;
     tokio::spawn(stream(Job { app, slot, version, query, permit, started }, reader, tx));
     let mut response = Body::new(ChannelBody { rx }).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
@@ -249,6 +254,8 @@ struct LineReader {
     received: u64,
     limit: u64,
     eof: bool,
+    /// The first frame, read by [`Self::prime`] and not yet used.
+    primed: Option<Option<Result<Frame<Bytes>, axum::Error>>>,
 }
 
 impl LineReader {
@@ -264,6 +271,7 @@ impl LineReader {
             received: 0,
             limit,
             eof: false,
+            primed: None,
         }
     }
 
@@ -283,12 +291,17 @@ impl LineReader {
             }
             let give_back = eager && !self.pending.is_empty();
             let body = &mut self.body;
-            let frame = std::future::poll_fn(|cx: &mut Context<'_>| match Pin::new(&mut *body).poll_frame(cx) {
-                Poll::Ready(frame) => Poll::Ready(Some(frame)),
-                Poll::Pending if give_back => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
-            })
-            .await;
+            let frame = match self.primed.take() {
+                Some(frame) => Some(frame),
+                None => {
+                    std::future::poll_fn(|cx: &mut Context<'_>| match Pin::new(&mut *body).poll_frame(cx) {
+                        Poll::Ready(frame) => Poll::Ready(Some(frame)),
+                        Poll::Pending if give_back => Poll::Ready(None),
+                        Poll::Pending => Poll::Pending,
+                    })
+                    .await
+                }
+            };
             match frame {
                 None => return Ok(Some(self.take())),
                 Some(None) => self.eof = true,
@@ -304,6 +317,13 @@ impl LineReader {
                 }
             }
         }
+    }
+
+    /// Waits for the body's first frame (kept for [`Self::next_chunk`]), its end or its error.
+    async fn prime(&mut self) {
+        let body = &mut self.body;
+        let frame = std::future::poll_fn(|cx: &mut Context<'_>| Pin::new(&mut *body).poll_frame(cx)).await;
+        self.primed = Some(frame);
     }
 
     /// Moves complete lines from `rest` into the chunk, until it is full.
