@@ -428,6 +428,9 @@ fn stream_in_parallel<'w, T: Send>(
             });
         }
         drop(out_tx);
+        // Only the workers hold the queue of batches: when they stop (the output failed), reading
+        // stops too instead of waiting forever for room in the queue.
+        drop(batch_rx);
         let consuming = scope.spawn(move || consume_in_order(out_rx, consume, progress));
         let mut read_error = None;
         for (index, next) in batches.by_ref().enumerate() {
