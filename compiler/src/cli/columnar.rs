@@ -8,6 +8,8 @@
 //! batches per worker. NDJSON input with a columnar output goes through the NDJSON path and
 //! its decision lines are read back into Arrow. Exit codes and the closing count on standard
 //! error are those of the NDJSON path; an error line in NDJSON output names the 1-based row.
+//! The reader and the workers ([`stream_batches`], generic over what a worker makes of a batch)
+//! also replay columnar corpora for `dexpc diff`.
 
 use super::workers::Options;
 use super::{print_diagnostics, read_source, CliError};
