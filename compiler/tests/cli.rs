@@ -472,3 +472,36 @@ fn explain_leaves_rejected_records_alone() {
         }
     }
 }
+
+#[test]
+fn eval_stops_when_its_output_is_closed_early() {
+    // Like `dexpc eval POLICY BIG | head -c 100`: once the output fails, the reader must stop
+    // too rather than wait forever for room in the full queue of batches (it did).
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dexpc"))
+        .args(["eval", "--jobs", "2", POLICY, "-"])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let corpus = std::fs::read(repo().join("tests/golden/corpus-tenants.ndjson")).unwrap();
+    let feeder = std::thread::spawn(move || {
+        // 60,000 records, many more than the queues hold; stops when dexpc stops reading.
+        for _ in 0..20 {
+            if stdin.write_all(&corpus).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 100];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "a closed output is an error");
+    feeder.join().unwrap();
+}

@@ -5,14 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "support/columnar.rs"]
+mod support;
+
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
+use support::{batches, write_parquet};
 
 const POLICY: &str = "policies/defender_experts.dexp";
 
@@ -34,48 +37,12 @@ fn json_lines(text: &str) -> Vec<Value> {
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
 
-/// The policy's Arrow input schema, as `dexpc inspect --arrow-schema` describes it, with every
-/// field nullable so that records with missing fields can be written.
 fn input_schema() -> SchemaRef {
-    let source = std::fs::read_to_string(repo().join(POLICY)).unwrap();
-    let compiled = dexp_compiler::compile(&source).unwrap();
-    let policy = dexp_runtime::Policy::load(&compiled.wasm).unwrap();
-    let schema = dexp_runtime::arrow::input_schema(policy.schema()).unwrap();
-    Arc::new(Schema::new(schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>()))
+    support::input_schema(POLICY)
 }
 
-/// The lines of an NDJSON file that an Arrow batch of `schema` can hold.
 fn representable(schema: &SchemaRef, text: &str) -> Vec<String> {
-    let source = std::fs::read_to_string(repo().join(POLICY)).unwrap();
-    let program = dexp_compiler::frontend(&source).unwrap().program;
-    // arrow-json coerces some JSON an int column cannot hold (`1.5`, `"many"`): such records
-    // have no Arrow counterpart either.
-    let coerced =
-        |l: &str| dexp_runtime::json::decode_input(&program.schema, l).is_err_and(|e| e.message.contains(" int"));
-    text.lines()
-        .filter(|l| !coerced(l))
-        .filter(|l| {
-            let reader = arrow_json::ReaderBuilder::new(schema.clone()).build(l.as_bytes()).unwrap();
-            reader.into_iter().all(|b| b.is_ok())
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
-fn batches(schema: &SchemaRef, lines: &[String]) -> Vec<RecordBatch> {
-    let text = lines.join("\n");
-    let reader = arrow_json::ReaderBuilder::new(schema.clone()).with_batch_size(700).build(text.as_bytes()).unwrap();
-    reader.map(Result::unwrap).collect()
-}
-
-fn write_parquet(path: &Path, batches: &[RecordBatch]) {
-    let file = std::fs::File::create(path).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
-    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
-    for b in batches {
-        writer.write(b).unwrap();
-    }
-    writer.close().unwrap();
+    support::representable(POLICY, schema, text)
 }
 
 fn read_parquet(path: &Path) -> Vec<RecordBatch> {

@@ -1,8 +1,13 @@
 //! End-to-end tests of `dexpc diff` and of the suggestions in `dexpc eval --explain` and
 //! `dexpc test`: golden reports (`BLESS=1` rewrites them), a policy against itself, the counts
-//! against two separate `dexpc eval` runs, `.wasm` against `.dexp`, and the CI exit codes.
+//! against two separate `dexpc eval` runs, `.wasm` against `.dexp`, the CI exit codes, and
+//! Parquet and Arrow IPC corpora (the same report as the same records in NDJSON, bad rows
+//! rejected by both sides, unreadable files).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[path = "support/columnar.rs"]
+mod support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -195,5 +200,189 @@ fn a_failing_case_says_what_would_make_it_pass() {
     let out = dexpc(&["test", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("to make `xdr.cloud_not_supported` hold: cloud "), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dexpc-diff-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The golden corpus's records that have an Arrow form, as NDJSON and as Parquet files in `dir`.
+fn corpus_in_both_forms(dir: &Path) -> (PathBuf, PathBuf, usize) {
+    let schema = support::input_schema(OLD);
+    let text = std::fs::read_to_string(repo().join(CORPUS)).unwrap();
+    let lines: Vec<String> =
+        support::representable(OLD, &schema, &text).into_iter().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 2900, "{} representable records", lines.len());
+    let ndjson = dir.join("tenants.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let parquet = dir.join("tenants.parquet");
+    support::write_parquet(&parquet, &support::batches(&schema, &lines));
+    (ndjson, parquet, lines.len())
+}
+
+fn text(out: &Output) -> String {
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn a_parquet_corpus_reports_as_the_same_records_in_ndjson() {
+    let dir = scratch("parquet");
+    let (ndjson, parquet, n) = corpus_in_both_forms(&dir);
+    let (ndjson, parquet) = (ndjson.to_str().unwrap(), parquet.to_str().unwrap());
+    let want = report(&[OLD, NEW, ndjson]);
+    assert_eq!(want["behaviour"]["records"], n as u64);
+    assert!(want["behaviour"]["changed"]["count"].as_u64().unwrap() > 1000);
+    assert!(want["behaviour"]["both_rejected"].as_u64().unwrap() > 0, "the corpus has bad records");
+    let examples = want["behaviour"].to_string();
+    assert!(!examples.contains("\"line "), "every example has a key, so the forms name it alike");
+    for jobs in ["1", "3"] {
+        assert_eq!(report(&["--jobs", jobs, OLD, NEW, parquet]), want, "--jobs {jobs}");
+    }
+    let table = |corpus: &str| text(&dexpc(&["diff", OLD, NEW, corpus]));
+    assert_eq!(table(parquet), table(ndjson));
+
+    // The same records as an Arrow IPC file, and a compiled module on one side.
+    let arrow = dir.join("tenants.arrow");
+    let schema = support::input_schema(OLD);
+    let lines: Vec<String> = std::fs::read_to_string(ndjson).unwrap().lines().map(str::to_owned).collect();
+    support::write_arrow(&arrow, &support::batches(&schema, &lines));
+    let wasm = dir.join("new.wasm");
+    assert!(dexpc(&["compile", NEW, "-o", wasm.to_str().unwrap()]).status.success());
+    assert_eq!(report(&[OLD, wasm.to_str().unwrap(), arrow.to_str().unwrap()]), want);
+
+    // Without a key, examples are named by their line in NDJSON and by their row in Parquet.
+    let keyless = |path: &str| {
+        let source = std::fs::read_to_string(repo().join(path)).unwrap();
+        assert!(source.contains("input Tenant key tenant_id"));
+        let copy = dir.join(Path::new(path).file_name().unwrap());
+        std::fs::write(&copy, source.replace("input Tenant key tenant_id", "input Tenant")).unwrap();
+        copy.to_str().unwrap().to_owned()
+    };
+    let (old, new) = (keyless(OLD), keyless(NEW));
+    let by_line = report(&[&old, &new, ndjson]).to_string();
+    let by_row = report(&[&old, &new, parquet]).to_string();
+    assert!(by_line.contains("\"line 1\""), "{by_line}");
+    assert_eq!(by_row, by_line.replace("\"line ", "\"row "));
+
+    // The CI limits see the same counts.
+    let code = |corpus: &str, limit: &str| dexpc(&["diff", "--max-changed", limit, OLD, NEW, corpus]).status.code();
+    for limit in ["10", "100000"] {
+        assert_eq!(code(parquet, limit), code(ndjson, limit), "--max-changed {limit}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_policy_against_itself_on_parquet_changes_nothing() {
+    let dir = scratch("itself");
+    let (_, parquet, n) = corpus_in_both_forms(&dir);
+    let parquet = parquet.to_str().unwrap();
+    let out = dexpc(&["diff", "--fail-on-change", OLD, OLD, parquet]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let r = report(&[OLD, OLD, parquet]);
+    assert_eq!(r["behaviour"]["records"], n as u64);
+    assert_eq!(r["behaviour"]["changed"]["count"], 0);
+    assert_eq!(r["behaviour"]["fields"], serde_json::json!([]));
+    assert_eq!(r["behaviour"]["codes"], serde_json::json!([]));
+    assert!(r["behaviour"]["both_rejected"].as_u64().unwrap() > 0, "the corpus has bad records");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_rows_in_a_parquet_corpus_are_rejected_by_both_sides() {
+    use arrow_array::{Array, ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let dir = scratch("bad");
+    let schema = support::input_schema(OLD);
+    let text = std::fs::read_to_string(repo().join("policies/examples/tenants.ndjson")).unwrap();
+    let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+    let good = support::batches(&schema, &lines).remove(0);
+    let n = good.num_rows();
+
+    // Row 2: a date out of range; row 5: an unknown cloud; row 7: no `as_of` at all.
+    let as_of = schema.index_of("as_of").unwrap();
+    let cloud = schema.index_of("cloud").unwrap();
+    let dates = good.column(as_of).as_any().downcast_ref::<Date32Array>().unwrap();
+    let dates: Date32Array = (0..n)
+        .map(|i| match i {
+            1 => Some(100_000_000),
+            6 => None,
+            _ => Some(dates.value(i)),
+        })
+        .collect();
+    let clouds = good.column(cloud).as_any().downcast_ref::<StringArray>().unwrap();
+    let clouds: StringArray = (0..n).map(|i| Some(if i == 4 { "moon" } else { clouds.value(i) })).collect();
+    let mut columns: Vec<ArrayRef> = good.columns().to_vec();
+    columns[as_of] = Arc::new(dates);
+    columns[cloud] = Arc::new(clouds);
+    let bad = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let bad_parquet = dir.join("bad.parquet");
+    support::write_parquet(&bad_parquet, std::slice::from_ref(&bad));
+    let r = report(&[OLD, NEW, bad_parquet.to_str().unwrap()]);
+    let b = &r["behaviour"];
+    assert_eq!(b["records"], n as u64);
+    assert_eq!(b["both_rejected"], 3, "{b}");
+    assert_eq!(b["rejected_by_old_only"]["count"], 0);
+    assert_eq!(b["rejected_by_new_only"]["count"], 0);
+    for bad_row in [1, 4, 6] {
+        let key = serde_json::from_str::<Value>(&lines[bad_row]).unwrap()["tenant_id"].clone();
+        assert!(!b["changed"]["examples"].as_array().unwrap().contains(&key), "row {} is not a change", bad_row + 1);
+    }
+
+    // A column of the wrong type rejects every row on both sides; the run still reports.
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[as_of] = Field::new("as_of", DataType::Int64, true);
+    let mut columns = good.columns().to_vec();
+    columns[as_of] = Arc::new(Int64Array::from(vec![20_000; n]));
+    let wrong = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let wrong_parquet = dir.join("wrong.parquet");
+    support::write_parquet(&wrong_parquet, std::slice::from_ref(&wrong));
+    let out = dexpc(&["diff", "--fail-on-change", OLD, OLD, wrong_parquet.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "rejected by both is no change");
+    let r = report(&[OLD, NEW, wrong_parquet.to_str().unwrap()]);
+    assert_eq!(r["behaviour"]["records"], n as u64);
+    assert_eq!(r["behaviour"]["both_rejected"], n as u64);
+    assert_eq!(r["behaviour"]["changed"]["count"], 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_unreadable_columnar_corpus_is_an_error_naming_it() {
+    let dir = scratch("unreadable");
+    let (_, parquet, _) = corpus_in_both_forms(&dir);
+    let bytes = std::fs::read(&parquet).unwrap();
+    let not_parquet = dir.join("not.parquet");
+    std::fs::write(&not_parquet, b"{\"tenant_id\": \"t\"}\n").unwrap();
+    let truncated = dir.join("truncated.parquet");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let not_arrow = dir.join("not.arrow");
+    std::fs::write(&not_arrow, b"ARROW1 but not really").unwrap();
+    let missing = dir.join("missing.parquet");
+    for file in [&not_parquet, &truncated, &not_arrow, &missing] {
+        let out = dexpc(&["diff", OLD, NEW, file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
+        assert!(stderr.starts_with("error: ") && stderr.contains(file.to_str().unwrap()), "{stderr}");
+        assert!(out.stdout.is_empty(), "no report for {}", file.display());
+    }
+
+    // Damaged pages inside a file whose footer is intact: an error or rejected rows, never a
+    // crash, whatever byte is hit.
+    for at in (4..bytes.len() - 8).step_by(bytes.len() / 23) {
+        let mut damaged = bytes.clone();
+        for b in &mut damaged[at..(at + 64).min(bytes.len() - 8)] {
+            *b ^= 0x5a;
+        }
+        let file = dir.join("damaged.parquet");
+        std::fs::write(&file, &damaged).unwrap();
+        let out = dexpc(&["diff", OLD, NEW, file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.code().is_some_and(|c| c <= 2) && !stderr.contains("panicked"), "byte {at}: {stderr}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

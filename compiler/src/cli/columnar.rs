@@ -8,6 +8,8 @@
 //! batches per worker. NDJSON input with a columnar output goes through the NDJSON path and
 //! its decision lines are read back into Arrow. Exit codes and the closing count on standard
 //! error are those of the NDJSON path; an error line in NDJSON output names the 1-based row.
+//! The reader and the workers ([`stream_batches`], generic over what a worker makes of a batch)
+//! also replay columnar corpora for `dexpc diff`.
 
 use super::workers::Options;
 use super::{print_diagnostics, read_source, CliError};
@@ -15,8 +17,9 @@ use crate::EngineKind;
 use arrow_array::{Array, RecordBatch, StructArray};
 use arrow_schema::{DataType, Field, SchemaRef};
 use dexp_runtime::arrow::{decision_schema, enum_dictionaries, input_schema, ERROR_COLUMN};
-use dexp_runtime::engine::{Evaluator, Policy};
+use dexp_runtime::engine::Policy;
 use dexp_runtime::json;
+use dexp_runtime::schema::Schema;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -92,7 +95,7 @@ pub fn run(
         Format::Ndjson => ndjson_input(in_path, &policy, writer, jobs)?,
         Format::Parquet | Format::Arrow => {
             let path = in_path.ok_or_else(|| CliError::Other("no input file".into()))?;
-            let source = Source::open(path, &policy)?;
+            let source = Source::open(path, &[policy.schema()])?;
             stream(source, writer, &policy, jobs)?
         }
     };
@@ -150,8 +153,8 @@ impl Tally {
     }
 }
 
-/// Record batches read from a Parquet or Arrow IPC file.
-struct Source {
+/// Record batches read from a Parquet or Arrow IPC file, on the thread that iterates them.
+pub struct Source {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
     /// Rows in the file, when known before reading (Parquet).
     rows: Option<u64>,
@@ -159,7 +162,10 @@ struct Source {
 }
 
 impl Source {
-    fn open(path: &Path, policy: &Policy) -> Result<Source, CliError> {
+    /// Opens a `.parquet` file (decoding only the top-level columns that one of `schemas`
+    /// declares in its input record) or an Arrow IPC file or stream. A file that cannot be
+    /// opened, or is not Parquet or Arrow IPC, is an error naming it.
+    pub fn open(path: &Path, schemas: &[&Schema]) -> Result<Source, CliError> {
         let name = path.display().to_string();
         let file = File::open(path).map_err(|source| io_err(path, source))?;
         let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
@@ -173,18 +179,19 @@ impl Source {
                 // writer makes for such columns reach the encoder as they are (one string per
                 // variant rather than per row).
                 let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
-                let hint = Arc::new(enum_dictionaries(policy.schema(), plain.schema()));
+                let hint = schemas.iter().fold(plain.schema().as_ref().clone(), |hint, s| enum_dictionaries(s, &hint));
+                let hint = Arc::new(hint);
                 let metadata =
                     ArrowReaderMetadata::try_new(plain.metadata().clone(), ArrowReaderOptions::new().with_schema(hint))
                         .map_err(|e| bad(&e))?;
                 let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
                 let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
-                // Decode only the columns the policy's input declares.
-                let schema = policy.schema();
-                let declared: Vec<&str> = schema
-                    .record(schema.input)
-                    .map(|r| r.fields.iter().map(|f| f.name.as_str()).collect())
-                    .unwrap_or_default();
+                // Decode only the columns a policy's input declares.
+                let declared: Vec<&str> = schemas
+                    .iter()
+                    .filter_map(|s| s.record(s.input))
+                    .flat_map(|r| r.fields.iter().map(|f| f.name.as_str()))
+                    .collect();
                 let roots: Vec<usize> = builder
                     .schema()
                     .fields()
@@ -279,7 +286,7 @@ impl Writer {
 
 /// Writes decision rows as `dexpc eval` writes NDJSON: the decision, or for a rejected row the
 /// error object with the row's 1-based number as its `line`.
-fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
+pub fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
     let schema = batch.schema();
     let decision: Vec<usize> = (0..schema.fields().len()).filter(|&i| schema.field(i).name() != ERROR_COLUMN).collect();
     let errors = batch.column_by_name(ERROR_COLUMN).and_then(|c| c.as_any().downcast_ref::<StructArray>());
@@ -316,109 +323,179 @@ fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mu
     Ok(())
 }
 
-/// Streams a columnar source through `jobs` workers into `writer`, in order.
+/// Streams a columnar source through `jobs` evaluators into `writer`, in order.
 fn stream(source: Source, mut writer: Writer, policy: &Policy, jobs: usize) -> Result<Tally, CliError> {
     let name = source.name.clone();
-    let progress = source.rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
-    let evaluator =
-        || policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")));
-    let decide = |evaluator: &mut Evaluator, batch: &RecordBatch| {
-        evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))
+    let worker = || -> Result<BatchWorker<'_, RecordBatch>, CliError> {
+        let mut evaluator = policy
+            .evaluator()
+            .map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
+        let name = &name;
+        Ok(Box::new(move |_, batch: &RecordBatch| {
+            evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))
+        }))
     };
-    let mut batches = source.batches;
-    let read_err = |e: arrow_schema::ArrowError| CliError::Other(format!("{}: {e}", source.name));
     let write_err = |e: String| CliError::Other(format!("cannot write the decisions: {e}"));
     let mut total = Tally::default();
-    if jobs <= 1 {
-        let mut evaluator = evaluator()?;
-        for batch in batches.by_ref() {
-            let batch = batch.map_err(read_err)?;
-            let decisions = decide(&mut evaluator, &batch)?;
-            total.add(Tally::of(&decisions));
-            writer.write(&decisions).map_err(write_err)?;
-            if let Some(bar) = &progress {
-                bar.inc(batch.num_rows() as u64);
-            }
-        }
-        writer.finish().map_err(write_err)?;
-        if let Some(bar) = progress {
-            bar.finish_and_clear();
-        }
-        return Ok(total);
+    stream_batches(source, jobs, &worker, &mut |decisions: RecordBatch| {
+        total.add(Tally::of(&decisions));
+        writer.write(&decisions).map_err(write_err)
+    })?;
+    writer.finish().map_err(write_err)?;
+    Ok(total)
+}
+
+/// What each worker thread of [`stream_batches`] runs: a record batch and the 1-based number of
+/// its first row in the file in, whatever the consumer takes out.
+pub type BatchWorker<'w, T> = Box<dyn FnMut(u64, &RecordBatch) -> Result<T, CliError> + 'w>;
+
+/// Streams a columnar source through `jobs` workers (each made by `worker` on its own thread)
+/// and hands their results to `consume` in input order, on one thread. A progress bar counts
+/// the rows when a person watches standard error and the file says how many it has (Parquet).
+///
+/// Channels are bounded, so at most a few batches per worker are in memory at once. The stream
+/// stops at the first error: a batch the file cannot yield (an error naming the file), a
+/// worker's error, or `consume`'s.
+pub fn stream_batches<'w, T: Send>(
+    source: Source,
+    jobs: usize,
+    worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
+    consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
+) -> Result<(), CliError> {
+    let Source { batches, rows, name } = source;
+    let progress = rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
+    let batches = Numbered { batches, name, next_row: 1 };
+    let result = if jobs <= 1 {
+        stream_on_one_thread(batches, worker, consume, progress.as_ref())
+    } else {
+        stream_in_parallel(batches, jobs, worker, consume, progress.as_ref())
+    };
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
     }
-    type Done = Result<RecordBatch, CliError>;
-    let (batch_tx, batch_rx) = sync_channel::<(u64, RecordBatch)>(jobs * 2);
-    let (out_tx, out_rx) = sync_channel::<(u64, Done)>(jobs * 2);
+    result
+}
+
+/// A source's batches with the number of each one's first row; read errors name the file.
+struct Numbered {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
+    name: String,
+    next_row: u64,
+}
+
+impl Iterator for Numbered {
+    type Item = Result<(u64, RecordBatch), CliError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.batches.next()? {
+            Ok(batch) => {
+                let first = self.next_row;
+                self.next_row += batch.num_rows() as u64;
+                Some(Ok((first, batch)))
+            }
+            Err(e) => Some(Err(CliError::Other(format!("{}: {e}", self.name)))),
+        }
+    }
+}
+
+fn stream_on_one_thread<'w, T>(
+    batches: Numbered,
+    worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
+    consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(), CliError> {
+    let mut work = worker()?;
+    for next in batches {
+        let (first_row, batch) = next?;
+        consume(work(first_row, &batch)?)?;
+        if let Some(bar) = progress {
+            bar.inc(batch.num_rows() as u64);
+        }
+    }
+    Ok(())
+}
+
+fn stream_in_parallel<'w, T: Send>(
+    mut batches: Numbered,
+    jobs: usize,
+    worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
+    consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(), CliError> {
+    let (batch_tx, batch_rx) = sync_channel::<(u64, u64, RecordBatch)>(jobs * 2);
+    let (out_tx, out_rx) = sync_channel::<(u64, Done<T>)>(jobs * 2);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let batch_rx = batch_rx.clone();
             let out_tx = out_tx.clone();
             scope.spawn(move || {
-                let mut worker = evaluator();
+                let mut work = worker();
                 loop {
                     let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
-                    let Some((index, batch)) = next else { break };
-                    let done = match &mut worker {
-                        Ok(evaluator) => decide(evaluator, &batch),
+                    let Some((index, first_row, batch)) = next else { break };
+                    let result = match &mut work {
+                        Ok(work) => work(first_row, &batch),
                         Err(e) => Err(CliError::Other(e.to_string())),
                     };
-                    if out_tx.send((index, done)).is_err() {
+                    if out_tx.send((index, Done { rows: batch.num_rows(), result })).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(out_tx);
-        let progress = &progress;
-        let writing = scope.spawn(move || write_in_order(out_rx, writer, progress));
+        // Only the workers hold the queue of batches: when they stop (the output failed), reading
+        // stops too instead of waiting forever for room in the queue.
+        drop(batch_rx);
+        let consuming = scope.spawn(move || consume_in_order(out_rx, consume, progress));
         let mut read_error = None;
-        for (index, batch) in batches.by_ref().enumerate() {
-            match batch {
-                Ok(batch) => {
-                    if batch_tx.send((index as u64, batch)).is_err() {
+        for (index, next) in batches.by_ref().enumerate() {
+            match next {
+                Ok((first_row, batch)) => {
+                    if batch_tx.send((index as u64, first_row, batch)).is_err() {
                         break;
                     }
                 }
                 Err(e) => {
-                    read_error = Some(read_err(e));
+                    read_error = Some(e);
                     break;
                 }
             }
         }
         drop(batch_tx);
-        let written = writing.join().map_err(|_| CliError::Other("the output writer stopped".into()))?;
-        if let Some(bar) = progress {
-            bar.finish_and_clear();
-        }
+        let consumed = consuming.join().map_err(|_| CliError::Other("the output writer stopped".into()))?;
         match read_error {
             Some(e) => Err(e),
-            None => written,
+            None => consumed,
         }
     })
 }
 
-fn write_in_order(
-    rx: Receiver<(u64, Result<RecordBatch, CliError>)>,
-    mut writer: Writer,
-    progress: &Option<indicatif::ProgressBar>,
-) -> Result<Tally, CliError> {
-    let mut pending: BTreeMap<u64, RecordBatch> = BTreeMap::new();
+/// A worker's result for one batch of `rows` rows.
+struct Done<T> {
+    rows: usize,
+    result: Result<T, CliError>,
+}
+
+fn consume_in_order<T>(
+    rx: Receiver<(u64, Done<T>)>,
+    consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(), CliError> {
+    let mut pending: BTreeMap<u64, Done<T>> = BTreeMap::new();
     let mut next = 0u64;
-    let mut total = Tally::default();
     for (index, done) in rx {
-        pending.insert(index, done?);
-        while let Some(decisions) = pending.remove(&next) {
-            total.add(Tally::of(&decisions));
-            writer.write(&decisions).map_err(|e| CliError::Other(format!("cannot write the decisions: {e}")))?;
+        pending.insert(index, done);
+        while let Some(done) = pending.remove(&next) {
+            consume(done.result?)?;
             if let Some(bar) = progress {
-                bar.inc(decisions.num_rows() as u64);
+                bar.inc(done.rows as u64);
             }
             next += 1;
         }
     }
-    writer.finish().map_err(|e| CliError::Other(format!("cannot write the decisions: {e}")))?;
-    Ok(total)
+    Ok(())
 }
 
 fn progress_bar(rows: u64) -> indicatif::ProgressBar {

@@ -3,20 +3,26 @@
 //! Both versions are loaded as compiled modules (a `.dexp` is compiled first, a `.wasm` is
 //! loaded as untrusted), so the interface diff reads only their metadata ([`interface`]) and
 //! the behaviour diff replays the corpus through both with `eval`'s streaming machinery: one
-//! reader, workers on every core, each running a batch through OLD and then NEW
-//! ([`behaviour`]), and the same progress bar.
+//! reader, workers on every core, each running a batch through OLD and then NEW, and the same
+//! progress bar. An NDJSON corpus goes through `eval`'s line workers ([`behaviour`]); a Parquet
+//! or Arrow IPC corpus (chosen by its extension, as `eval` chooses) through `eval`'s columnar
+//! reader and `evaluate_arrow` ([`columnar`]). Both count with the same [`behaviour::Counter`],
+//! so the same records give the same report in either form (examples without a key are named
+//! `line N` in NDJSON and `row N` in a columnar file).
 //!
 //! Exit codes: 0 when no limit was exceeded, 1 when `--fail-on-change`, `--max-changed` or
 //! `--max-changed-percent` was exceeded, 2 when a policy or the corpus cannot be read.
 
 pub mod behaviour;
+pub mod columnar;
 pub mod interface;
 
+use super::columnar::Format;
 use super::eval::{open_input, stream};
 use super::workers::{wasm_factory, Worker};
 use super::{print_diagnostics, read_source, CliError};
 use crate::ErrorFormat;
-use behaviour::{Bucket, DiffWorker, Stats, Transition, Versions};
+use behaviour::{Bucket, Counter, DiffWorker, Stats, Transition, Versions};
 use clap::ValueEnum;
 use dexp_runtime::abi::Metadata;
 use dexp_runtime::engine::{Limits, Policy, Runtime};
@@ -43,7 +49,8 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The new version: a `.dexp` source or a compiled `.wasm` module.
     pub new: PathBuf,
-    /// NDJSON records to replay through both versions (`-` reads standard input).
+    /// Records to replay through both versions: NDJSON (`-` reads standard input), or a Parquet
+    /// (`.parquet`) or Arrow IPC (`.arrow`) file, chosen by the extension as `eval` chooses.
     pub corpus: Option<PathBuf>,
     /// How to print the report.
     #[arg(long, value_enum, default_value = "table")]
@@ -116,20 +123,37 @@ fn load(runtime: &Runtime, path: &Path, format: ErrorFormat) -> Result<Policy, C
 fn replay(old: &Policy, new: &Policy, corpus: &Path, jobs: Option<usize>) -> Result<Stats, CliError> {
     let versions = Arc::new(Versions { old: old.schema().clone(), new: new.schema().clone() });
     let sink = Arc::new(Mutex::new(Stats::default()));
-    let (old_factory, new_factory) = (wasm_factory(old.clone(), None), wasm_factory(new.clone(), None));
-    let factory = |sink: &Arc<Mutex<Stats>>| -> Result<Box<dyn Worker>, CliError> {
-        Ok(Box::new(DiffWorker::new(old_factory()?, new_factory()?, versions.clone(), sink.clone())))
-    };
-    let (reader, progress) = open_input(Some(corpus))?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let worker_sink = sink.clone();
-    stream(reader, std::io::sink(), jobs, &move || factory(&worker_sink))?;
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+    let format = if corpus.as_os_str() == "-" { Format::Ndjson } else { Format::of(corpus) };
+    match format {
+        Format::Ndjson => replay_ndjson(old, new, corpus, jobs, &versions, &sink)?,
+        Format::Parquet | Format::Arrow => columnar::replay(old, new, corpus, jobs, &versions, &sink)?,
     }
     // Every worker has been dropped by now, which merged its stats into the sink.
     let stats = sink.lock().map(|s| s.clone()).map_err(|_| CliError::Other("a diff worker stopped".into()))?;
     Ok(stats)
+}
+
+/// Replays NDJSON lines through `eval`'s line workers of both versions.
+fn replay_ndjson(
+    old: &Policy,
+    new: &Policy,
+    corpus: &Path,
+    jobs: usize,
+    versions: &Arc<Versions>,
+    sink: &Arc<Mutex<Stats>>,
+) -> Result<(), CliError> {
+    let (old_factory, new_factory) = (wasm_factory(old.clone(), None), wasm_factory(new.clone(), None));
+    let factory = || -> Result<Box<dyn Worker>, CliError> {
+        let counter = Counter::new(versions.clone(), sink.clone());
+        Ok(Box::new(DiffWorker::new(old_factory()?, new_factory()?, counter)))
+    };
+    let (reader, progress) = open_input(Some(corpus))?;
+    stream(reader, std::io::sink(), jobs, &factory)?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(())
 }
 
 /// Why the run should fail CI, one sentence per exceeded limit.

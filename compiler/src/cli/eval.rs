@@ -139,6 +139,9 @@ pub fn stream<W: Write + Send>(
             });
         }
         drop(out_tx);
+        // Only the workers hold the queue of batches: when they stop (the output failed), reading
+        // stops too instead of waiting forever for room in the queue.
+        drop(batch_rx);
         let writer = scope.spawn(move || write_in_order(out_rx, &mut output));
         let mut next_line = 1;
         let mut index = 0u64;

@@ -1,9 +1,11 @@
-//! The behaviour half of `dexpc diff`: a worker for `eval`'s streaming machinery that runs each
-//! batch through both versions and tallies how the decisions differ.
+//! The behaviour half of `dexpc diff`: a [`Counter`] of how two versions' outcomes differ,
+//! record by record, and a worker for `eval`'s streaming machinery that runs each batch of
+//! NDJSON lines through both versions and counts them (`columnar.rs` does the same for
+//! Parquet and Arrow IPC corpora).
 //!
-//! Every worker keeps its own [`Stats`] and merges them into a shared total when it is dropped.
-//! Merging is order-independent (sums, and the examples with the smallest line numbers), so the
-//! report is the same whatever the number of threads and however batches were scheduled.
+//! Every counter keeps its own [`Stats`] and merges them into a shared total when it is dropped.
+//! Merging is order-independent (sums, and the examples with the smallest line or row numbers),
+//! so the report is the same whatever the number of threads and however batches were scheduled.
 //! Identical output lines are the common case and cost one string comparison; only lines that
 //! differ are parsed and compared field by field, guided by the output schemas.
 
@@ -21,12 +23,14 @@ pub const EXAMPLES: usize = 3;
 /// a field with many values (say, a seat count) cannot grow memory without bound.
 const MAX_TRANSITIONS_PER_FIELD: usize = 10_000;
 
-/// A count and the first few records it counted, as (line number, key or `line N`).
+/// A count and the first few records it counted, as (line or row number, label). The label is
+/// the record's key when the policy has one and the record holds it as a string, and otherwise
+/// `line N` (the NDJSON line) or `row N` (the 1-based row of a Parquet or Arrow file).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Bucket {
     /// How many records.
     pub count: u64,
-    /// The records with the smallest line numbers, at most [`EXAMPLES`].
+    /// The records with the smallest line or row numbers, at most [`EXAMPLES`].
     pub examples: Vec<(u64, String)>,
 }
 
@@ -70,7 +74,7 @@ pub struct Transition {
 /// What replaying a corpus through both versions found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Stats {
-    /// Records (non-blank input lines) replayed.
+    /// Records (non-blank input lines, or rows) replayed.
     pub records: u64,
     /// Records whose outcome differs: a compared decision field changed, or one version
     /// rejected the record and the other decided it.
@@ -113,51 +117,75 @@ pub struct Versions {
 
 impl Versions {
     /// The input key's name (NEW's, else OLD's), for naming example records.
-    fn key(&self) -> Option<&str> {
+    pub fn key(&self) -> Option<&str> {
         self.new.key_name().or_else(|| self.old.key_name())
     }
 }
 
-/// Runs each batch through OLD and NEW and tallies the differences.
-pub struct DiffWorker {
-    old: Box<dyn Worker>,
-    new: Box<dyn Worker>,
+/// One worker's counts of how OLD's and NEW's outcomes differ, record by record; they join
+/// the shared total when the counter is dropped.
+pub struct Counter {
     versions: Arc<Versions>,
-    a: String,
-    b: String,
     stats: Stats,
-    /// Distinct transitions per field seen by this worker.
+    /// Distinct transitions per field seen by this counter.
     distinct: HashMap<String, usize>,
     sink: Arc<Mutex<Stats>>,
 }
 
-impl DiffWorker {
-    /// A worker over one worker of each version; its stats join `sink` when it is dropped.
-    pub fn new(
-        old: Box<dyn Worker>,
-        new: Box<dyn Worker>,
-        versions: Arc<Versions>,
-        sink: Arc<Mutex<Stats>>,
-    ) -> DiffWorker {
-        DiffWorker {
-            old,
-            new,
-            versions,
-            a: String::new(),
-            b: String::new(),
-            stats: Stats::default(),
-            distinct: HashMap::new(),
-            sink,
+impl Counter {
+    /// A counter whose stats join `sink` when it is dropped.
+    pub fn new(versions: Arc<Versions>, sink: Arc<Mutex<Stats>>) -> Counter {
+        Counter { versions, stats: Stats::default(), distinct: HashMap::new(), sink }
+    }
+
+    /// Counts one record from the lines OLD and NEW wrote for it, each a decision or an error
+    /// object exactly as `dexpc eval` writes them. `number` (its line or row) orders the
+    /// examples; `label` names the record when it becomes one.
+    pub fn record(&mut self, number: u64, a: &str, b: &str, label: &dyn Fn() -> String) {
+        let versions = &*self.versions;
+        let stats = &mut self.stats;
+        stats.records += 1;
+        match (is_error(a, &versions.old), is_error(b, &versions.new)) {
+            (true, true) => stats.both_rejected += 1,
+            (true, false) => {
+                stats.rejected_by_old_only.add(number, label);
+                stats.changed.add(number, label);
+            }
+            (false, true) => {
+                stats.rejected_by_new_only.add(number, label);
+                stats.changed.add(number, label);
+            }
+            (false, false) => {
+                if a != b && compare_decisions(versions, stats, &mut self.distinct, a, b, number, label) {
+                    stats.changed.add(number, label);
+                }
+            }
         }
     }
 }
 
-impl Drop for DiffWorker {
+impl Drop for Counter {
     fn drop(&mut self) {
         let stats = std::mem::take(&mut self.stats);
         if let Ok(mut total) = self.sink.lock() {
             total.merge(stats);
         }
+    }
+}
+
+/// Runs each batch of NDJSON lines through OLD and NEW and tallies the differences.
+pub struct DiffWorker {
+    old: Box<dyn Worker>,
+    new: Box<dyn Worker>,
+    a: String,
+    b: String,
+    counter: Counter,
+}
+
+impl DiffWorker {
+    /// A worker over one worker of each version, counting into `counter`.
+    pub fn new(old: Box<dyn Worker>, new: Box<dyn Worker>, counter: Counter) -> DiffWorker {
+        DiffWorker { old, new, a: String::new(), b: String::new(), counter }
     }
 }
 
@@ -177,14 +205,14 @@ impl Worker for DiffWorker {
         self.b.clear();
         self.old.process(batch, &mut self.a);
         self.new.process(batch, &mut self.b);
-        let versions = self.versions.clone();
-        let key = versions.key();
         // Both workers wrote one line per non-blank input line, in order.
         let inputs = batch
             .lines
             .iter()
             .enumerate()
             .filter_map(|(i, raw)| line_text(raw).map(|text| (batch.first_line + i as u64, text.ok())));
+        let versions = self.counter.versions.clone();
+        let key = versions.key();
         let mut records = 0;
         for ((a, b), (line, text)) in self.a.lines().zip(self.b.lines()).zip(inputs) {
             records += 1;
@@ -192,25 +220,8 @@ impl Worker for DiffWorker {
                 (Some(key), Some(text)) => json::probe_key(text, key).unwrap_or_else(|| format!("line {line}")),
                 _ => format!("line {line}"),
             };
-            let stats = &mut self.stats;
-            match (is_error(a, &versions.old), is_error(b, &versions.new)) {
-                (true, true) => stats.both_rejected += 1,
-                (true, false) => {
-                    stats.rejected_by_old_only.add(line, &label);
-                    stats.changed.add(line, &label);
-                }
-                (false, true) => {
-                    stats.rejected_by_new_only.add(line, &label);
-                    stats.changed.add(line, &label);
-                }
-                (false, false) => {
-                    if a != b && compare_decisions(&versions, stats, &mut self.distinct, a, b, line, &label) {
-                        stats.changed.add(line, &label);
-                    }
-                }
-            }
+            self.counter.record(line, a, b, &label);
         }
-        self.stats.records += records;
         Tally { decided: records, rejected: 0 }
     }
 }
