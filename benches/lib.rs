@@ -936,6 +936,7 @@ mod tests {
                         Failure::Overflow => STATUS_OVERFLOW,
                         Failure::DateRange => STATUS_DATE_RANGE,
                         Failure::DivisionByZero => dexp_runtime::abi::STATUS_DIVISION_BY_ZERO,
+                        Failure::TooManyValues => dexp_runtime::abi::STATUS_LIMIT,
                     };
                     assert_eq!((status, site), (want, e.site), "record {i}: {line}");
                     failures.insert(site);

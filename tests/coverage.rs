@@ -46,6 +46,7 @@ fn generated_records_get_the_same_outcomes_from_both_builds() {
         "tests/policies/constructs.dexp",
         "tests/policies/failures.dexp",
         "tests/policies/text_and_bindings.dexp",
+        "tests/policies/nested_and_distinct.dexp",
     ] {
         let source = read(path);
         let plain = compile(&source, path);

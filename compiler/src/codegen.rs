@@ -38,6 +38,7 @@
 //! `dexp_coverage`. With no counters, the layout, code and bytes are those of [`generate`].
 
 mod coverage;
+mod distinct;
 mod entry;
 mod expr;
 mod func;

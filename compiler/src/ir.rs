@@ -224,17 +224,30 @@ pub enum QuantKind {
     Max,
     /// The least body value (the first of equals), or the default.
     Min,
+    /// The number of distinct body values (ints, dates, enum variants, bools or strings) over
+    /// kept elements; more than [`MAX_DISTINCT_VALUES`] kept elements fail the record.
+    Distinct,
 }
+
+/// The most elements a `count distinct` keeps per evaluation: one more fails the record with
+/// [`interp::Failure::TooManyValues`] (status `STATUS_LIMIT` in a module). It bounds the
+/// scratch memory of one distinct count to 8 bytes per value, 8 MiB, plus the earlier copies
+/// of its growing buffer (at most as much again).
+pub const MAX_DISTINCT_VALUES: u32 = 1 << 20;
 
 /// A list operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quant {
     /// Which operation.
     pub kind: QuantKind,
-    /// The local slot that holds the current element.
+    /// The local slot that holds the current element of the first list.
     pub slot: u32,
-    /// The list.
+    /// The first list.
     pub list: Expr,
+    /// The further generators, outermost first: for each element of the previous one, every
+    /// element of this list (which may read the earlier slots). The filter and the body run
+    /// for each element of the innermost list.
+    pub nested: Vec<Generator>,
     /// Elements are kept when this holds (all kept when absent).
     pub filter: Option<Expr>,
     /// The per-element value (`all`/`any`: a bool, true when absent; `sum`: an int; `max`/`min`:
@@ -242,8 +255,24 @@ pub struct Quant {
     pub body: Option<Expr>,
     /// `max`/`min`: the value when no element is kept.
     pub default: Option<Expr>,
-    /// `sum`: where an overflow is reported.
+    /// `sum`: where an overflow is reported; `count distinct`: where too many values are.
     pub site: Option<SiteId>,
+}
+
+/// A generator of a list operation after the first: a slot and the list it runs over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generator {
+    /// The local slot that holds the current element.
+    pub slot: u32,
+    /// The list, evaluated once per element of the generator before it.
+    pub list: Expr,
+}
+
+impl Quant {
+    /// Every generator in order, outermost first: `(slot, list)`.
+    pub fn generators(&self) -> impl Iterator<Item = (u32, &Expr)> {
+        std::iter::once((self.slot, &self.list)).chain(self.nested.iter().map(|g| (g.slot, &g.list)))
+    }
 }
 
 /// The kinds of typed expression.

@@ -247,9 +247,10 @@ fn expr_spans(source: &str) -> Vec<(usize, usize)> {
             ExprKind::If(c, t, o) => vec![c, t, o],
             ExprKind::Let(_, value, body) => vec![value, body],
             ExprKind::Match(s, arms) => std::iter::once(&**s).chain(arms.iter().map(|a| &a.body)).collect(),
-            ExprKind::Quant { list, filter, body, default, .. } => {
-                std::iter::once(&**list).chain([filter, body, default].into_iter().flatten().map(|b| &**b)).collect()
-            }
+            ExprKind::Quant { list, nested, filter, body, default, .. } => std::iter::once(&**list)
+                .chain(nested.iter().map(|g| &g.list))
+                .chain([filter, body, default].into_iter().flatten().map(|b| &**b))
+                .collect(),
             ExprKind::Record(_, fields) => fields.iter().map(|f| &f.value).collect(),
             _ => vec![],
         };
@@ -349,7 +350,8 @@ fn respace(source: &str, rng: &mut Rng) -> String {
             out.push_str(gap);
             continue;
         }
-        let quiet = ["not", "all", "any", "count", "sum", "max", "min"].contains(&word(k)) || word(k + 1) == "in";
+        let quiet =
+            ["not", "all", "any", "count", "sum", "max", "min", "distinct"].contains(&word(k)) || word(k + 1) == "in";
         counter += 1;
         let choice = rng.below(if quiet { 3 } else { 6 });
         let text = match (item_next, choice) {

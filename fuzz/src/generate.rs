@@ -420,7 +420,15 @@ impl Gen<'_, '_> {
         }
         match t {
             T::Bool => forms.extend([Form::Not, Form::Logic, Form::Logic, Form::Compare, Form::Compare, Form::Member]),
-            T::Int => forms.extend([Form::Arith, Form::Arith, Form::Neg, Form::Count, Form::Sum, Form::DatePart]),
+            T::Int => forms.extend([
+                Form::Arith,
+                Form::Arith,
+                Form::Neg,
+                Form::Count,
+                Form::Sum,
+                Form::DatePart,
+                Form::Distinct,
+            ]),
             T::Date => forms.push(Form::Shift),
             _ => {}
         }
@@ -488,17 +496,24 @@ impl Gen<'_, '_> {
             }
             Form::Neg => format!("(-{})", self.expr(&T::Int, d, true)?),
             Form::Count => {
-                let (var, list, elem) = self.quant_source(d)?;
-                let filter = self.quant_where(&var, &elem, d)?;
-                format!("(count {var} in {list}{filter})")
+                let (gens, vars) = self.quant_gens(d)?;
+                let filter = self.quant_where(&vars, d)?;
+                format!("(count {gens}{filter})")
             }
             Form::Sum => {
-                let (var, list, elem) = self.quant_source(d)?;
-                let filter = self.quant_where(&var, &elem, d)?;
-                self.locals.push((var.clone(), elem));
-                let body = self.expr(&T::Int, d, true);
-                self.locals.pop();
-                format!("(sum {var} in {list}{filter}: {})", body?)
+                let (gens, vars) = self.quant_gens(d)?;
+                let filter = self.quant_where(&vars, d)?;
+                let body = self.with_locals(vars, |g| g.expr(&T::Int, d, true))?;
+                format!("(sum {gens}{filter}: {body})")
+            }
+            Form::Distinct => {
+                let (gens, vars) = self.quant_gens(d)?;
+                let filter = self.quant_where(&vars, d)?;
+                let mut kinds = vec![T::Int, T::Str, T::Date, T::Bool];
+                kinds.extend((0..self.enums.len()).map(T::Enum));
+                let vt = self.u.choose(&kinds)?.clone();
+                let body = self.with_locals(vars, |g| g.expr(&vt, d, true))?;
+                format!("(count distinct {gens}{filter}: {body})")
             }
             Form::DatePart => {
                 let part = *self.u.choose(&["year", "quarter", "month", "day"])?;
@@ -519,20 +534,18 @@ impl Gen<'_, '_> {
             }
             Form::Quant => {
                 let kind = if self.u.arbitrary::<bool>()? { "all" } else { "any" };
-                let (var, list, elem) = self.quant_source(d)?;
-                let filter = self.quant_where(&var, &elem, d)?;
+                let (gens, vars) = self.quant_gens(d)?;
+                let filter = self.quant_where(&vars, d)?;
                 // Without a body the elements themselves (bools) or the filter decide.
-                let bare = (elem == T::Bool && self.u.arbitrary::<bool>()?)
+                let innermost_bool = vars.last().is_some_and(|(_, elem)| *elem == T::Bool);
+                let bare = (innermost_bool && self.u.arbitrary::<bool>()?)
                     || (!filter.is_empty() && crate::chance(self.u, 1, 4)?);
                 let body = if bare {
                     String::new()
                 } else {
-                    self.locals.push((var.clone(), elem));
-                    let body = self.expr(&T::Bool, d, true);
-                    self.locals.pop();
-                    format!(": {}", body?)
+                    format!(": {}", self.with_locals(vars, |g| g.expr(&T::Bool, d, true))?)
                 };
-                format!("({kind} {var} in {list}{filter}{body})")
+                format!("({kind} {gens}{filter}{body})")
             }
             Form::Present => {
                 let opts = self.refs(|rt| matches!(rt, T::Opt(_)));
@@ -710,13 +723,36 @@ impl Gen<'_, '_> {
     /// `max`/`min` over a list, with the `else` value.
     fn extreme(&mut self, t: &T, d: u32) -> Result<String> {
         let kind = if self.u.arbitrary::<bool>()? { "max" } else { "min" };
-        let (var, list, elem) = self.quant_source(d)?;
-        let filter = self.quant_where(&var, &elem, d)?;
-        self.locals.push((var.clone(), elem));
-        let body = self.expr(t, d, true);
-        self.locals.pop();
+        let (gens, vars) = self.quant_gens(d)?;
+        let filter = self.quant_where(&vars, d)?;
+        let body = self.with_locals(vars, |g| g.expr(t, d, true))?;
         let default = self.expr(t, d, true)?;
-        Ok(format!("({kind} {var} in {list}{filter}: {} else {default})", body?))
+        Ok(format!("({kind} {gens}{filter}: {body} else {default})"))
+    }
+
+    /// The generators of a list operation: one, or with a chance of one in three a second
+    /// over a list that may belong to the first's element (`x1 in xs, x2 in x1.ys`). Returns
+    /// the source and the variables with their element types, outermost first.
+    fn quant_gens(&mut self, d: u32) -> Result<(String, Vec<(String, T)>)> {
+        let (var, list, elem) = self.quant_source(d)?;
+        let mut source = format!("{var} in {list}");
+        let mut vars = vec![(var, elem)];
+        if crate::chance(self.u, 1, 3)? {
+            let inner = self.with_locals(vars.clone(), |g| g.quant_source(d))?;
+            let (var, list, elem) = inner;
+            source = format!("{source}, {var} in {list}");
+            vars.push((var, elem));
+        }
+        Ok((source, vars))
+    }
+
+    /// Runs `f` with `vars` in scope.
+    fn with_locals<R>(&mut self, vars: Vec<(String, T)>, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        let before = self.locals.len();
+        self.locals.extend(vars);
+        let result = f(self);
+        self.locals.truncate(before);
+        result
     }
 
     /// A fresh variable and a list to range over: preferably a list in scope (the input's
@@ -764,14 +800,12 @@ impl Gen<'_, '_> {
         Some(t)
     }
 
-    fn quant_where(&mut self, var: &str, elem: &T, d: u32) -> Result<String> {
+    fn quant_where(&mut self, vars: &[(String, T)], d: u32) -> Result<String> {
         if !self.u.arbitrary::<bool>()? {
             return Ok(String::new());
         }
-        self.locals.push((var.to_string(), elem.clone()));
-        let cond = self.expr(&T::Bool, d, true);
-        self.locals.pop();
-        Ok(format!(" where {}", cond?))
+        let cond = self.with_locals(vars.to_vec(), |g| g.expr(&T::Bool, d, true))?;
+        Ok(format!(" where {cond}"))
     }
 
     /// A comparison of two values of one type: equality on bools, ints, dates, strings and
@@ -857,6 +891,8 @@ enum Form {
     CaseMap,
     /// `let v = value in body`.
     Let,
+    /// `count distinct x in xs[, y in x.ys] [where f]: v`.
+    Distinct,
 }
 
 fn contains_opt(t: &T) -> bool {

@@ -158,6 +158,10 @@ pub const STATUS_OVERFLOW: u32 = 1;
 pub const STATUS_DATE_RANGE: u32 = 2;
 /// Status word of a record whose evaluation divided by zero.
 pub const STATUS_DIVISION_BY_ZERO: u32 = 3;
+/// Status word of a record that kept more values in one `count distinct` than the language
+/// allows (`MAX_DISTINCT_VALUES` in the compiler's IR, 2^20): a per-record limit, so that one
+/// record cannot take the scratch memory of a batch.
+pub const STATUS_LIMIT: u32 = 4;
 
 /// The message a host reports for a failed record's status word, or `None` if the status is
 /// not one this version of the contract defines (the module is broken).
@@ -166,6 +170,7 @@ pub fn status_message(status: u32) -> Option<&'static str> {
         STATUS_OVERFLOW => Some("integer overflow"),
         STATUS_DATE_RANGE => Some("date out of range"),
         STATUS_DIVISION_BY_ZERO => Some("division by zero"),
+        STATUS_LIMIT => Some("too many values for a distinct count"),
         _ => None,
     }
 }

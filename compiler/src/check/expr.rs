@@ -4,6 +4,7 @@
 //! literal, the other side of `==`, a parameter), it passes it down, which is how a bare
 //! variant name such as `active` finds its enum and `null` finds its optional type.
 
+use super::forms::QuantForm;
 use super::*;
 use crate::ir::{DatePart, ExprKind as K};
 use crate::syntax::ast::ExprKind as A;
@@ -276,8 +277,19 @@ impl<'a> Cx<'a> {
             }
             A::Match(scrutinee, arms) => self.match_expr(scrutinee, arms, e.span, want, scope),
             A::Let(name, value, body) => self.let_in(name, value, body, want, scope),
-            A::Quant { kind, var, list, filter, body, default } => {
-                self.quant(*kind, var, list, filter.as_deref(), body.as_deref(), default.as_deref(), e.span, scope)
+            A::Quant { kind, distinct, var, list, nested, filter, body, default } => {
+                let generators =
+                    std::iter::once((var, &**list)).chain(nested.iter().map(|g| (&g.var, &g.list))).collect();
+                let form = QuantForm {
+                    kind: *kind,
+                    distinct: *distinct,
+                    generators,
+                    filter: filter.as_deref(),
+                    body: body.as_deref(),
+                    default: default.as_deref(),
+                    span: e.span,
+                };
+                self.quant(form, scope)
             }
             A::Record(name, fields) => {
                 let Some((Ty::Record(r), declared)) = self.types.get(&name.text).cloned() else {

@@ -5,6 +5,10 @@ use super::*;
 use crate::ir::{ExprKind as K, TextOp};
 use crate::syntax::ast::QuantKind;
 
+/// The most generators (`x in xs, y in x.ys, ...`) one list operation may have: each is one
+/// nested loop in both back ends.
+const MAX_GENERATORS: usize = 16;
+
 /// Built-in functions, for "did you mean" and the unknown-function message.
 const BUILTINS: &[&str] = &[
     "min",
@@ -354,90 +358,82 @@ impl<'a> Cx<'a> {
         self.branches(&bodies, want, scope, |exprs| K::Match(Box::new(scrutinee), table, exprs, id))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn quant(
-        &mut self,
-        kind: QuantKind,
-        var: &ast::Name,
-        list: &ast::Expr,
-        filter: Option<&ast::Expr>,
-        body: Option<&ast::Expr>,
-        default: Option<&ast::Expr>,
-        span: Span,
-        scope: &mut Scope,
-    ) -> Typed {
-        let l = self.expr(list, None, scope);
-        let elem = match &l.t {
-            T::V(Ty::List(elem)) => (**elem).clone(),
-            T::Error => return Typed::error(),
-            t => {
-                let found = self.t_name(t);
-                self.error(CheckError::TypeMismatch { expected: "a list".into(), found, span: list.span, help: None });
-                return Typed::error();
-            }
-        };
-        let kw = kind.keyword();
-        let form_error =
-            |message: String, help: &str| CheckError::InvalidOperation { message, span, help: Some(help.to_string()) };
-        match kind {
-            QuantKind::Count if body.is_some() => {
-                self.error(form_error("`count` takes no `:` value".into(), "put the condition after `where`"));
-                return Typed::error();
-            }
-            QuantKind::Sum | QuantKind::Max | QuantKind::Min if body.is_none() => {
-                self.error(form_error(format!("`{kw}` needs a value after `:`"), "write `sum x in xs: x.amount`"));
-                return Typed::error();
-            }
-            QuantKind::Max | QuantKind::Min if default.is_none() => {
-                self.error(form_error(
-                    format!("`{kw}` needs an `else` value for when no element is kept"),
-                    "end it with `else some_value`",
-                ));
-                return Typed::error();
-            }
-            QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Sum if default.is_some() => {
-                self.error(form_error(format!("`{kw}` takes no `else` value"), "only `max` and `min` need one"));
-                return Typed::error();
-            }
-            _ => {}
+    /// Checks a list operation: its generators in order (each list in the scope of the
+    /// variables before it), then the filter and the value in the scope of all of them.
+    pub(super) fn quant(&mut self, form: QuantForm<'_>, scope: &mut Scope) -> Typed {
+        let QuantForm { kind, distinct, generators, filter, body, default, span } = form;
+        if let Some(written) = distinct.filter(|w| *w != QuantKind::Count) {
+            self.error(CheckError::InvalidOperation {
+                message: format!("`{} distinct` is not a list operation", written.keyword()),
+                span,
+                help: Some("only `count` takes `distinct`: write `count distinct a in xs: a.user_id`".into()),
+            });
+            return Typed::error();
         }
-        self.declared_as(var.span, &T::V(elem.clone()));
-        let slot = scope.push(var, elem);
+        if generators.len() > MAX_GENERATORS {
+            self.error(CheckError::Limit {
+                message: format!("a list operation has more than {MAX_GENERATORS} generators"),
+                span,
+            });
+            return Typed::error();
+        }
+        // Each generator's list is checked in the scope of the variables before it.
+        let mut lists = Vec::new();
+        let mut pushed = 0;
+        for (var, list) in &generators {
+            let l = self.expr(list, None, scope);
+            let elem = match &l.t {
+                T::V(Ty::List(elem)) => Some((**elem).clone()),
+                T::Error => None,
+                t => {
+                    let found = self.t_name(t);
+                    let help = (pushed > 0)
+                        .then(|| "every generator after `,` runs over a list: `, a in p.assignments`".into());
+                    self.error(CheckError::TypeMismatch { expected: "a list".into(), found, span: list.span, help });
+                    None
+                }
+            };
+            let Some(elem) = elem else {
+                (0..pushed).for_each(|_| scope.pop());
+                return Typed::error();
+            };
+            self.declared_as(var.span, &T::V(elem.clone()));
+            lists.push((scope.push(var, elem), l.expr));
+            pushed += 1;
+        }
+        let pop_all = |scope: &mut Scope| (0..pushed).for_each(|_| scope.pop());
+        let form_ok = self.quant_form_ok(kind, body.is_some(), default.is_some(), span);
+        if !form_ok {
+            pop_all(scope);
+            return Typed::error();
+        }
         let filter = filter.map(|f| self.expect(f, &Ty::Bool, scope));
         let (body, ty) = match kind {
             QuantKind::All | QuantKind::Any => (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool),
             QuantKind::Count => (None, Ty::Int),
             QuantKind::Sum => (body.map(|b| self.expect(b, &Ty::Int, scope)), Ty::Int),
-            QuantKind::Max | QuantKind::Min => {
+            QuantKind::Max | QuantKind::Min | QuantKind::Distinct => {
                 let Some(b) = body else {
-                    scope.pop();
+                    pop_all(scope);
                     return Typed::error();
                 };
                 let typed = self.expr(b, None, scope);
-                let ty = match &typed.t {
-                    T::V(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => t.clone(),
-                    T::Error => {
-                        scope.pop();
-                        return Typed::error();
-                    }
-                    t => {
-                        let found = self.t_name(t);
-                        self.error(CheckError::InvalidOperation {
-                            message: format!("`{kw}` cannot order {found} values"),
-                            span: b.span,
-                            help: Some("`max` and `min` take ints, dates or enum variants".into()),
-                        });
-                        scope.pop();
-                        return Typed::error();
-                    }
+                let Some(ty) = self.quant_value_type(kind, &typed.t, b.span) else {
+                    pop_all(scope);
+                    return Typed::error();
                 };
+                let ty = if kind == QuantKind::Distinct { Ty::Int } else { ty };
                 (Some(typed.expr), ty)
             }
         };
-        scope.pop();
-        // The default is outside the element's scope.
+        pop_all(scope);
+        // The default is outside the elements' scope.
         let default = default.map(|d| self.expect(d, &ty, scope));
-        let site = (kind == QuantKind::Sum).then(|| self.site(span, scope, "`sum`".into()));
+        let site = match kind {
+            QuantKind::Sum => Some(self.site(span, scope, "`sum`".into())),
+            QuantKind::Distinct => Some(self.site(span, scope, "`count distinct`".into())),
+            _ => None,
+        };
         let kind = match kind {
             QuantKind::All => ir::QuantKind::All,
             QuantKind::Any => ir::QuantKind::Any,
@@ -445,8 +441,95 @@ impl<'a> Cx<'a> {
             QuantKind::Sum => ir::QuantKind::Sum,
             QuantKind::Max => ir::QuantKind::Max,
             QuantKind::Min => ir::QuantKind::Min,
+            QuantKind::Distinct => ir::QuantKind::Distinct,
         };
-        let quant = ir::Quant { kind, slot, list: l.expr, filter, body, default, site };
+        let mut lists = lists.into_iter();
+        let Some((slot, list)) = lists.next() else { return Typed::error() };
+        let nested = lists.map(|(slot, list)| ir::Generator { slot, list }).collect();
+        let quant = ir::Quant { kind, slot, list, nested, filter, body, default, site };
         Typed::of(K::Quant(Box::new(quant)), ty)
     }
+
+    /// Reports a list operation whose parts do not fit its kind (a `count` with a value, a
+    /// `max` without `else`, ...); true when they fit.
+    fn quant_form_ok(&mut self, kind: QuantKind, body: bool, default: bool, span: Span) -> bool {
+        let kw = kind.keyword();
+        let form_error =
+            |message: String, help: &str| CheckError::InvalidOperation { message, span, help: Some(help.to_string()) };
+        let error = match kind {
+            QuantKind::Count if body => {
+                form_error("`count` takes no `:` value".into(), "put the condition after `where`")
+            }
+            QuantKind::Distinct if !body => form_error(
+                "`count distinct` needs the value to count after `:`".into(),
+                "write `count distinct a in assignments: a.user_id`",
+            ),
+            QuantKind::Sum | QuantKind::Max | QuantKind::Min if !body => {
+                form_error(format!("`{kw}` needs a value after `:`"), "write `sum x in xs: x.amount`")
+            }
+            QuantKind::Max | QuantKind::Min if !default => form_error(
+                format!("`{kw}` needs an `else` value for when no element is kept"),
+                "end it with `else some_value`",
+            ),
+            QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Sum | QuantKind::Distinct if default => {
+                form_error(format!("`{kw}` takes no `else` value"), "only `max` and `min` need one")
+            }
+            _ => return true,
+        };
+        self.error(error);
+        false
+    }
+
+    /// The type of a `max`/`min` value (an int, date or enum variant) or of a `count distinct`
+    /// value (those, a bool or a string); reports any other.
+    fn quant_value_type(&mut self, kind: QuantKind, t: &T, span: Span) -> Option<Ty> {
+        let kw = kind.keyword();
+        match (kind, t) {
+            (_, T::V(t @ (Ty::Int | Ty::Date | Ty::Enum(_)))) => Some(t.clone()),
+            (QuantKind::Distinct, T::V(t @ (Ty::String | Ty::Bool))) => Some(t.clone()),
+            (_, T::Error) => None,
+            (QuantKind::Distinct, t) => {
+                let found = self.t_name(t);
+                let help = if matches!(t, T::V(Ty::Optional(_))) {
+                    "give the optional value a default with `??` first: `a.user_id ?? \"\"`"
+                } else {
+                    "`count distinct` counts strings, ints, dates, enum variants or bools: count one field of each element"
+                };
+                self.error(CheckError::InvalidOperation {
+                    message: format!("`count distinct` cannot count {found} values"),
+                    span,
+                    help: Some(help.into()),
+                });
+                None
+            }
+            (_, t) => {
+                let found = self.t_name(t);
+                self.error(CheckError::InvalidOperation {
+                    message: format!("`{kw}` cannot order {found} values"),
+                    span,
+                    help: Some("`max` and `min` take ints, dates or enum variants".into()),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// A list operation as the checker reads it from the tree: the generators in order, then the
+/// optional parts.
+pub(super) struct QuantForm<'a> {
+    /// Which operation.
+    pub(super) kind: QuantKind,
+    /// The keyword written before `distinct`, if any.
+    pub(super) distinct: Option<QuantKind>,
+    /// `(variable, list)` for each generator, outermost first.
+    pub(super) generators: Vec<(&'a ast::Name, &'a ast::Expr)>,
+    /// The `where` filter.
+    pub(super) filter: Option<&'a ast::Expr>,
+    /// The value after `:`.
+    pub(super) body: Option<&'a ast::Expr>,
+    /// The `else` default.
+    pub(super) default: Option<&'a ast::Expr>,
+    /// The whole operation.
+    pub(super) span: Span,
 }

@@ -786,8 +786,11 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         K::If(a, b, c, _) => vec![a, b, c],
         K::Let { value, body, .. } => vec![value, body],
         K::Match(s, _, arms, _) => std::iter::once(&**s).chain(arms.iter()).collect(),
-        K::Quant(q) => {
-            std::iter::once(&q.list).chain(q.filter.as_ref()).chain(q.body.as_ref()).chain(q.default.as_ref()).collect()
-        }
+        K::Quant(q) => std::iter::once(&q.list)
+            .chain(q.nested.iter().map(|g| &g.list))
+            .chain(q.filter.as_ref())
+            .chain(q.body.as_ref())
+            .chain(q.default.as_ref())
+            .collect(),
     }
 }

@@ -37,6 +37,13 @@ pub(super) enum Helper {
     /// `(src: i32, dst: i32, n: i32)`: copies `n` bytes mapping ASCII letters to upper case
     /// (true) or lower case (false).
     CaseMap(bool),
+    /// `(base: i32, n: i32) -> i64`: sorts the `n` 8-byte values at `base` in place and
+    /// returns how many distinct ones there are; packed string references (true) or `i64`s
+    /// (false). See [`super::distinct`].
+    Distinct(bool),
+    /// `(a: i64, b: i64) -> i32`: whether string `a` comes before `b`, shorter first, then by
+    /// bytes: the order `count distinct` sorts strings in.
+    StrBefore,
 }
 
 /// Generates the body of a helper.
@@ -52,6 +59,8 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         }
         Helper::StrChars => Func::new(vec![I64], vec![I64]),
         Helper::CaseMap(_) => Func::new(vec![I32, I32, I32], vec![]),
+        Helper::Distinct(_) => Func::new(vec![I32, I32], vec![I64]),
+        Helper::StrBefore => Func::new(vec![I64, I64], vec![I32]),
     };
     let mut g = Gen { cx, f, var: Var::Global };
     match helper {
@@ -67,6 +76,11 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::StrEqFold => str_eq_fold(&mut g.f),
         Helper::StrChars => str_chars(&mut g.f),
         Helper::CaseMap(upper) => case_map(&mut g.f, *upper),
+        Helper::Distinct(strings) => {
+            let helpers = strings.then(|| (g.cx.helper(Helper::StrBefore), g.cx.helper(Helper::StrEq)));
+            super::distinct::count_distinct(&mut g.f, helpers);
+        }
+        Helper::StrBefore => super::distinct::str_before(&mut g.f),
     }
     Ok(g.f)
 }

@@ -1,14 +1,38 @@
-//! List operations (`all`, `any`, `count`, `sum`, `max`, `min`) as one loop over the list's
-//! elements in place: no copy, the element's slot bound to its address (records) or loaded
-//! value (everything else), `all`/`any` leaving at the first deciding element.
+//! List operations (`all`, `any`, `count`, `sum`, `max`, `min`, `count distinct`) as one loop
+//! per generator over the list's elements in place: no copy, the element's slot bound to its
+//! address (records) or loaded value (everything else), the inner generators' loops inside
+//! the outer ones, `all`/`any` leaving every loop at the first deciding element.
+//!
+//! `count distinct` appends each kept value (8 bytes: the `i64` of an int, the sign-extended
+//! `i32` of a date, enum variant or bool, the packed reference of a string) to a buffer in the
+//! scratch area that doubles when full (copied, the old one left behind: at most twice the
+//! final size in all), then sorts it in place and counts the runs ([`super::distinct`]). The
+//! buffer holds at most [`MAX_DISTINCT_VALUES`] values: one more fails the record with
+//! `STATUS_LIMIT` at the operation's site.
 
 use super::expr::{internal, Emitter};
+use super::func::mem;
+use super::helpers::Helper;
 use super::ops::single;
-use crate::ir::{Quant, QuantKind, Ty};
-use dexp_runtime::abi::STATUS_OVERFLOW;
+use crate::ir::{Expr, Quant, QuantKind, Ty, MAX_DISTINCT_VALUES};
+use dexp_runtime::abi::{STATUS_LIMIT, STATUS_OVERFLOW};
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
 type R = Result<(), super::CodegenError>;
+
+/// The accumulator's locals.
+#[derive(Clone, Copy)]
+struct Acc {
+    /// A bool for all/any, an `i64` for count/sum, the best value for max/min.
+    acc: u32,
+    /// max/min: whether there is a best value.
+    has: u32,
+    /// count distinct: the buffer's address, capacity and length (`i32`s).
+    buf: [u32; 3],
+}
+
+/// The first capacity of a `count distinct` buffer, in values.
+const FIRST_CAPACITY: i32 = 64;
 
 impl Emitter<'_, '_> {
     pub(super) fn quant(&mut self, q: &Quant, ty: &Ty) -> R {
@@ -22,8 +46,9 @@ impl Emitter<'_, '_> {
         f.unpack_ref(l, p, n);
 
         // The accumulator: a bool for all/any, an i64 for count/sum, the best value and
-        // whether there is one for max/min.
+        // whether there is one for max/min, a buffer for count distinct.
         let has = self.g.f.local(ValType::I32);
+        let mut buf = [0; 3];
         let acc = match q.kind {
             QuantKind::All | QuantKind::Any => {
                 let acc = self.g.f.local(ValType::I32);
@@ -45,37 +70,134 @@ impl Emitter<'_, '_> {
                 self.f().set(acc);
                 acc
             }
+            QuantKind::Distinct => {
+                for b in &mut buf {
+                    *b = self.g.f.local(ValType::I32);
+                    self.f().i32(0);
+                    self.f().set(*b);
+                }
+                has
+            }
         };
+        let acc = Acc { acc, has, buf };
 
-        // The element's slot.
-        let slot = if matches!(**elem, Ty::Record(_)) {
-            vec![p]
-        } else {
-            super::repr::vals(elem).into_iter().map(|v| self.g.f.local(v)).collect()
-        };
+        // The first element's slot.
+        let slot = self.element_slot(elem, p);
         self.bind(q.slot, slot.clone())?;
 
         let before = self.state.clone();
-        let inside: Vec<_> = q.filter.iter().chain(q.body.iter()).collect();
+        let inside: Vec<&Expr> = q.nested.iter().map(|g| &g.list).chain(q.filter.iter()).chain(q.body.iter()).collect();
         self.reach_maybe(&inside);
 
         let exit = self.f().block(BlockType::Empty);
+        self.level_loop(q, 0, ty, acc, [exit, exit], (p, n, size), (elem, &slot))?;
+
+        // The body may or may not have run: what it computed is not certain afterwards.
+        let mut after = before;
+        after.merge(&self.state);
+        self.state = after;
+
+        match q.kind {
+            QuantKind::Max | QuantKind::Min => {
+                self.f().get(has);
+                let bt = self.g.block_type(ty);
+                self.f().if_(bt);
+                self.f().get(acc.acc);
+                self.f().else_();
+                let before = self.state.clone();
+                match &q.default {
+                    Some(d) => self.expr(d)?,
+                    None => self.g.zero(ty),
+                }
+                self.state.merge(&before);
+                self.f().end();
+            }
+            QuantKind::Distinct => {
+                let strings = matches!(q.body.as_ref().map(|b| &b.ty), Some(Ty::String));
+                let count = self.g.cx.helper(Helper::Distinct(strings));
+                let f = self.f();
+                f.get(buf[0]);
+                f.get(buf[2]);
+                f.op(I::Call(count));
+            }
+            _ => self.f().get(acc.acc),
+        }
+        Ok(())
+    }
+
+    /// The locals that hold an element of type `elem`: for a record the loop pointer `p`,
+    /// which is its address, else new locals for its value.
+    fn element_slot(&mut self, elem: &Ty, p: u32) -> Vec<u32> {
+        if matches!(elem, Ty::Record(_)) {
+            vec![p]
+        } else {
+            super::repr::vals(elem).into_iter().map(|v| self.g.f.local(v)).collect()
+        }
+    }
+
+    /// The loop of generator `level` over the list whose elements start at `p` (`n` of them,
+    /// `size` bytes apart), inside the block `loop_exit` it leaves when done (and closes):
+    /// the element's slot loaded, then the next generator's loop, or for the innermost the
+    /// filter and the value. `all_exit` leaves every loop.
+    #[allow(clippy::too_many_arguments)]
+    fn level_loop(
+        &mut self,
+        q: &Quant,
+        level: usize,
+        ty: &Ty,
+        acc: Acc,
+        [loop_exit, all_exit]: [u32; 2],
+        (p, n, size): (u32, u32, u32),
+        (elem, slot): (&Ty, &[u32]),
+    ) -> R {
         let top = self.f().loop_(BlockType::Empty);
         self.f().get(n);
         self.f().op(I::I32Eqz);
-        self.f().br_if(exit);
+        self.f().br_if(loop_exit);
         let next = self.f().block(BlockType::Empty);
-        if !matches!(**elem, Ty::Record(_)) {
+        if !matches!(elem, Ty::Record(_)) {
             self.g.load(elem, p, 0)?;
             for l in slot.iter().rev() {
                 self.f().set(*l);
             }
         }
+        match q.nested.get(level) {
+            Some(inner) => {
+                let Ty::List(inner_elem) = &inner.list.ty else {
+                    return Err(internal("list operation over a non-list"));
+                };
+                self.expr(&inner.list)?;
+                let (inner_size, _) = self.g.size_align(inner_elem)?;
+                let (l2, p2, n2) =
+                    (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
+                self.f().unpack_ref(l2, p2, n2);
+                let inner_slot = self.element_slot(inner_elem, p2);
+                self.bind(inner.slot, inner_slot.clone())?;
+                let inner_exit = self.f().block(BlockType::Empty);
+                let exits = [inner_exit, all_exit];
+                self.level_loop(q, level + 1, ty, acc, exits, (p2, n2, inner_size), (inner_elem, &inner_slot))?;
+            }
+            None => self.element(q, ty, acc, all_exit, next)?,
+        }
+        let f = self.f();
+        f.end(); // next
+        f.get(p);
+        f.i32(size as i32);
+        f.op(I::I32Add);
+        f.set(p);
+        f.close_countdown(n, top);
+        Ok(())
+    }
+
+    /// The filter and the value for one element of the innermost list; `exit` leaves every
+    /// loop, `next` goes to the next element.
+    fn element(&mut self, q: &Quant, ty: &Ty, acc: Acc, exit: u32, next: u32) -> R {
         if let Some(filter) = &q.filter {
             self.expr(filter)?;
             self.f().op(I::I32Eqz);
             self.f().br_if(next);
         }
+        let Acc { acc, has, buf } = acc;
         match q.kind {
             QuantKind::All | QuantKind::Any => {
                 let any = q.kind == QuantKind::Any;
@@ -151,37 +273,123 @@ impl Emitter<'_, '_> {
                     f.set(has);
                 }
             }
-        }
-        let f = self.f();
-        f.end(); // next
-        f.get(p);
-        f.i32(size as i32);
-        f.op(I::I32Add);
-        f.set(p);
-        f.close_countdown(n, top);
-
-        // The body may or may not have run: what it computed is not certain afterwards.
-        let mut after = before;
-        after.merge(&self.state);
-        self.state = after;
-
-        match q.kind {
-            QuantKind::Max | QuantKind::Min => {
-                self.f().get(has);
-                let bt = self.g.block_type(ty);
-                self.f().if_(bt);
-                self.f().get(acc);
-                self.f().else_();
-                let before = self.state.clone();
-                match &q.default {
-                    Some(d) => self.expr(d)?,
-                    None => self.g.zero(ty),
+            QuantKind::Distinct => {
+                if let Some(body) = &q.body {
+                    self.expr(body)?;
+                    // A string's packed reference and an int are `i64`s already.
+                    if !matches!(body.ty, Ty::String) && single(&body.ty)? == ValType::I32 {
+                        self.f().op(I::I64ExtendI32S);
+                    }
+                    self.push_distinct(q, buf)?;
                 }
-                self.state.merge(&before);
-                self.f().end();
             }
-            _ => self.f().get(acc),
         }
         Ok(())
+    }
+
+    /// Appends the `i64` on the stack to a `count distinct` buffer (`[address, capacity,
+    /// length]`), doubling it when full and failing the record past the limit.
+    fn push_distinct(&mut self, q: &Quant, [base, cap, len]: [u32; 3]) -> R {
+        let v = self.g.f.local(ValType::I64);
+        self.f().set(v);
+        self.f().get(len);
+        self.f().i32(MAX_DISTINCT_VALUES as i32);
+        self.f().op(I::I32GeU);
+        self.f().if_(BlockType::Empty);
+        self.fail(q.site.unwrap_or(0), STATUS_LIMIT);
+        self.f().end();
+
+        // Full: a buffer twice as large, the values copied over.
+        let f = self.f();
+        f.get(len);
+        f.get(cap);
+        f.op(I::I32Eq);
+        f.if_(BlockType::Empty);
+        f.get(cap);
+        f.op(I::I32Eqz);
+        f.if_(BlockType::Result(ValType::I32));
+        f.i32(FIRST_CAPACITY);
+        f.else_();
+        f.get(cap);
+        f.i32(1);
+        f.op(I::I32Shl);
+        f.end();
+        f.set(cap);
+        let bytes = self.g.f.local(ValType::I32);
+        let f = self.f();
+        f.get(cap);
+        f.i32(3);
+        f.op(I::I32Shl);
+        f.set(bytes);
+        let fresh = self.alloc_aligned(bytes)?;
+        let k = self.g.f.local(ValType::I32);
+        let f = self.f();
+        f.get(len);
+        f.i32(3);
+        f.op(I::I32Shl);
+        f.set(k);
+        let done = f.block(BlockType::Empty);
+        let top = f.loop_(BlockType::Empty);
+        f.get(k);
+        f.op(I::I32Eqz);
+        f.br_if(done);
+        f.add_i32(k, -8);
+        f.get(fresh);
+        f.get(k);
+        f.op(I::I32Add);
+        f.get(base);
+        f.get(k);
+        f.op(I::I32Add);
+        f.op(I::I64Load(mem(0, 8)));
+        f.op(I::I64Store(mem(0, 8)));
+        f.br(top);
+        f.end();
+        f.end();
+        f.get(fresh);
+        f.set(base);
+        f.end();
+
+        let f = self.f();
+        f.get(base);
+        f.get(len);
+        f.i32(3);
+        f.op(I::I32Shl);
+        f.op(I::I32Add);
+        f.get(v);
+        f.op(I::I64Store(mem(0, 8)));
+        f.add_i32(len, 1);
+        Ok(())
+    }
+
+    /// Allocates as many bytes as the `i32` local `n` holds in the scratch area, aligned to
+    /// 8, growing memory when needed; returns a local holding the address.
+    fn alloc_aligned(&mut self, n: u32) -> Result<u32, super::CodegenError> {
+        let super::expr::Regs { heap, mem_end, .. } = self.regs;
+        let grow = self.g.cx.helper(Helper::Grow);
+        let p = self.g.f.local(ValType::I32);
+        let end = self.g.f.local(ValType::I64);
+        let f = self.f();
+        f.get(heap);
+        f.i32(7);
+        f.op(I::I32Add);
+        f.i32(-8);
+        f.op(I::I32And);
+        f.op(I::LocalTee(p));
+        f.op(I::I64ExtendI32U);
+        f.get(n);
+        f.op(I::I64ExtendI32U);
+        f.op(I::I64Add);
+        f.op(I::LocalTee(end));
+        f.get(mem_end);
+        f.op(I::I64GtU);
+        f.if_(BlockType::Empty);
+        f.get(end);
+        f.op(I::Call(grow));
+        f.set(mem_end);
+        f.end();
+        f.get(end);
+        f.op(I::I32WrapI64);
+        f.set(heap);
+        Ok(p)
     }
 }

@@ -127,9 +127,13 @@ fn expr(e: &mut Expr) {
                     }
                 }
             }
-            ExprKind::Quant { var, list, filter, body, default, .. } => {
+            ExprKind::Quant { var, list, nested, filter, body, default, .. } => {
                 name(var);
                 expr(list);
+                for generator in nested {
+                    name(&mut generator.var);
+                    expr(&mut generator.list);
+                }
                 for part in [filter, body, default].into_iter().flatten() {
                     expr(part);
                 }

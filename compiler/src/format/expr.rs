@@ -47,8 +47,16 @@ impl Fmt<'_> {
                 let arms = self.list(arms, arm_span, |f, a| f.arm(a), close_of(e), Style::Block);
                 Doc::cat(vec![Doc::text("match "), scrutinee, Doc::text(" {"), arms, Doc::text("}")])
             }
-            ExprKind::Quant { kind, var, list, filter, body, default } => {
-                let mut docs = vec![Doc::text(format!("{} {} in ", kind.keyword(), var.text)), self.expr(list)];
+            ExprKind::Quant { kind, distinct, var, list, nested, filter, body, default } => {
+                let keyword = match distinct {
+                    Some(written) => format!("{} distinct", written.keyword()),
+                    None => kind.keyword().to_string(),
+                };
+                let mut docs = vec![Doc::text(format!("{keyword} {} in ", var.text)), self.expr(list)];
+                for generator in nested {
+                    docs.push(Doc::text(format!(", {} in ", generator.var.text)));
+                    docs.push(self.expr(&generator.list));
+                }
                 if let Some(filter) = filter {
                     let lead = self.leading(filter.span.start as usize, true);
                     let filter = self.expr(filter);
@@ -206,9 +214,12 @@ pub(super) fn end(e: &Expr) -> usize {
             | ExprKind::Binary(_, _, last)
             | ExprKind::Not(last)
             | ExprKind::Neg(last) => last,
-            ExprKind::Quant { list, filter, body, default, .. } => {
-                default.as_ref().or(body.as_ref()).or(filter.as_ref()).unwrap_or(list)
-            }
+            ExprKind::Quant { list, nested, filter, body, default, .. } => default
+                .as_deref()
+                .or(body.as_deref())
+                .or(filter.as_deref())
+                .or(nested.last().map(|g| &g.list))
+                .unwrap_or(list),
             _ => return e.span.end as usize,
         };
     }

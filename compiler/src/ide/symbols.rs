@@ -176,6 +176,12 @@ impl Builder<'_> {
                 let detail = self.declared(var.span);
                 self.add(var, SymbolKind::Variable, e.span, None, detail);
             }
+            if let ExprKind::Quant { nested, .. } = &e.kind {
+                for generator in nested {
+                    let detail = self.declared(generator.var.span);
+                    self.add(&generator.var, SymbolKind::Variable, e.span, None, detail);
+                }
+            }
         });
     }
 }
@@ -211,8 +217,11 @@ pub(super) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                     walk(&arm.body, f);
                 }
             }
-            ExprKind::Quant { list, filter, body, default, .. } => {
+            ExprKind::Quant { list, nested, filter, body, default, .. } => {
                 walk(list, f);
+                for generator in nested {
+                    walk(&generator.list, f);
+                }
                 for part in [filter, body, default].into_iter().flatten() {
                     walk(part, f);
                 }

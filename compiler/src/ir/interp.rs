@@ -35,6 +35,8 @@ pub enum Failure {
     DateRange,
     /// Division by zero.
     DivisionByZero,
+    /// A `count distinct` kept more than [`MAX_DISTINCT_VALUES`] values.
+    TooManyValues,
 }
 
 impl Failure {
@@ -44,6 +46,7 @@ impl Failure {
             Failure::Overflow => "integer overflow",
             Failure::DateRange => "date out of range",
             Failure::DivisionByZero => "division by zero",
+            Failure::TooManyValues => "too many values for a distinct count",
         }
     }
 }
@@ -477,72 +480,6 @@ impl<'p> Ctx<'p> {
             }
         })
     }
-
-    fn quant(&mut self, q: &Quant, frame: &mut [Value]) -> R {
-        let items = items_of(&self.eval(&q.list, frame)?);
-        let slot = q.slot as usize;
-        let mut count: i64 = 0;
-        let mut best: Option<Value> = None;
-        let list_path = if self.trace.is_some() { self.path_of(&q.list) } else { None };
-        if let Some(path) = &list_path {
-            self.record_read(format!("count({path})"), &Ty::Int, &Value::Int(items.len() as i64));
-        }
-        for (index, item) in items.iter().enumerate() {
-            if let Some(s) = frame.get_mut(slot) {
-                *s = item.clone();
-            }
-            if let (Some(base), Some(trace)) = (&list_path, self.trace.as_mut()) {
-                if let Some(p) = trace.frames.last_mut().and_then(|f| f.get_mut(slot)) {
-                    *p = Some(format!("{base}[{index}]"));
-                }
-            }
-            if let Some(filter) = &q.filter {
-                if !bool_of(&self.eval(filter, frame)?) {
-                    continue;
-                }
-            }
-            match q.kind {
-                QuantKind::All | QuantKind::Any => {
-                    let holds = match &q.body {
-                        Some(body) => bool_of(&self.eval(body, frame)?),
-                        None => true,
-                    };
-                    if holds == (q.kind == QuantKind::Any) {
-                        return Ok(Value::Bool(holds));
-                    }
-                }
-                QuantKind::Count => count += 1,
-                QuantKind::Sum => {
-                    let v = match &q.body {
-                        Some(body) => int_of(&self.eval(body, frame)?),
-                        None => 0,
-                    };
-                    let site = q.site.unwrap_or(0);
-                    count = count.checked_add(v).ok_or(overflow(site))?;
-                }
-                QuantKind::Max | QuantKind::Min => {
-                    let Some(body) = &q.body else { continue };
-                    let v = self.eval(body, frame)?;
-                    best = Some(match best {
-                        None => v,
-                        Some(b) => pick(q.kind == QuantKind::Max, b, v),
-                    });
-                }
-            }
-        }
-        Ok(match q.kind {
-            QuantKind::All => Value::Bool(true),
-            QuantKind::Any => Value::Bool(false),
-            QuantKind::Count | QuantKind::Sum => Value::Int(count),
-            QuantKind::Max | QuantKind::Min => match best {
-                Some(v) => v,
-                None => match &q.default {
-                    Some(d) => self.eval(d, frame)?,
-                    None => Value::Null,
-                },
-            },
-        })
-    }
 }
 
 /// Keeps the first of equal values, so `max`/`min` are stable.
@@ -576,5 +513,6 @@ fn compare(op: CmpOp, x: &Value, y: &Value) -> bool {
     }
 }
 
+mod quant;
 #[cfg(test)]
 mod tests;

@@ -303,21 +303,29 @@ impl Deps {
                 }
             }
             K::Quant(q) => {
-                let list = self.walk(program, &q.list, env);
-                let saved = env.get(q.slot as usize).cloned().flatten();
-                if let Some(list) = list {
-                    self.lists.insert(list.clone());
-                    let mut element = list;
-                    element.push(SchemaStep::Each);
-                    if let Some(slot) = env.get_mut(q.slot as usize) {
-                        *slot = Some(element);
+                // Each generator's list is walked with the slots before it bound, so a nested
+                // list is known by its path through the outer element (`products[].assignments`).
+                let mut saved = Vec::new();
+                for (slot, list) in q.generators() {
+                    let list = self.walk(program, list, env);
+                    saved.push((slot, env.get(slot as usize).cloned().flatten()));
+                    let element = list.map(|list| {
+                        self.lists.insert(list.clone());
+                        let mut element = list;
+                        element.push(SchemaStep::Each);
+                        element
+                    });
+                    if let Some(s) = env.get_mut(slot as usize) {
+                        *s = element;
                     }
                 }
                 for part in [&q.filter, &q.body, &q.default].into_iter().flatten() {
                     self.walk(program, part, env);
                 }
-                if let Some(slot) = env.get_mut(q.slot as usize) {
-                    *slot = saved;
+                for (slot, value) in saved.into_iter().rev() {
+                    if let Some(s) = env.get_mut(slot as usize) {
+                        *s = value;
+                    }
                 }
             }
             K::CodesEmpty(a) | K::HasCode(a, _) | K::Not(a) | K::Neg(a, _) | K::IsPresent(a) | K::DatePart(_, a) => {

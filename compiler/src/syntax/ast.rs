@@ -216,6 +216,8 @@ pub enum QuantKind {
     Max,
     /// `min x in xs [where f]: v else d`: the least `v`, or `d` when none is kept.
     Min,
+    /// `count distinct x in xs [where f]: v`: the number of distinct `v` over kept elements.
+    Distinct,
 }
 
 impl QuantKind {
@@ -228,8 +230,18 @@ impl QuantKind {
             QuantKind::Sum => "sum",
             QuantKind::Max => "max",
             QuantKind::Min => "min",
+            QuantKind::Distinct => "count distinct",
         }
     }
+}
+
+/// A generator after the first of a list operation: `, var in list`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generator {
+    /// The element variable.
+    pub var: Name,
+    /// The list, which may read the variables of earlier generators.
+    pub list: Expr,
 }
 
 /// A pattern in a `match` arm.
@@ -287,10 +299,16 @@ pub enum ExprKind {
     Quant {
         /// Which operation.
         kind: QuantKind,
-        /// The element variable.
+        /// For [`QuantKind::Distinct`], the keyword written before `distinct` (only `count`
+        /// is valid; the checker reports the others); `None` otherwise.
+        distinct: Option<QuantKind>,
+        /// The element variable of the first generator.
         var: Name,
-        /// The list.
+        /// The list of the first generator.
         list: Box<Expr>,
+        /// The further generators, `, a in p.assignments`, outermost first: each list may
+        /// read the variables before it, and the filter and value see all of them.
+        nested: Vec<Generator>,
         /// `where` filter.
         filter: Option<Box<Expr>>,
         /// `: body`.

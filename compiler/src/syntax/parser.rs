@@ -476,7 +476,7 @@ impl Builder {
     fn quant_expr(&self, pair: Pair<Rule>, span: Span, offset: usize) -> Built {
         let mut inner = pair.into_inner();
         let mut head = inner.next().ok_or(())?.into_inner();
-        let kind = match head.next().map(|k| k.as_str().to_string()).as_deref() {
+        let mut kind = match head.next().map(|k| k.as_str().to_string()).as_deref() {
             Some("all") => QuantKind::All,
             Some("any") => QuantKind::Any,
             Some("count") => QuantKind::Count,
@@ -484,11 +484,27 @@ impl Builder {
             Some("max") => QuantKind::Max,
             _ => QuantKind::Min,
         };
-        let var = head.next().map(|p| Self::name(p, offset)).ok_or(())?;
+        let mut distinct = None;
+        let mut var_pair = head.next().ok_or(())?;
+        if var_pair.as_rule() == Rule::quant_distinct {
+            distinct = Some(kind);
+            kind = QuantKind::Distinct;
+            var_pair = head.next().ok_or(())?;
+        }
+        let var = Self::name(var_pair, offset);
         let (list, mut depth) = self.expr(inner.next().ok_or(())?, offset)?;
         let (mut filter, mut body, mut default) = (None, None, None);
+        let mut nested = Vec::new();
         for part in inner {
             let rule = part.as_rule();
+            if rule == Rule::quant_gen {
+                let mut parts = part.into_inner();
+                let var = parts.next().and_then(|v| v.into_inner().next()).map(|p| Self::name(p, offset)).ok_or(())?;
+                let (list, d) = self.expr(parts.next().ok_or(())?, offset)?;
+                depth = depth.max(d);
+                nested.push(Generator { var, list });
+                continue;
+            }
             let (e, d) = self.expr(part.into_inner().next().ok_or(())?, offset)?;
             depth = depth.max(d);
             let slot = match rule {
@@ -498,7 +514,8 @@ impl Builder {
             };
             *slot = Some(Box::new(e));
         }
-        self.node(ExprKind::Quant { kind, var, list: Box::new(list), filter, body, default }, span, depth)
+        let quant = ExprKind::Quant { kind, distinct, var, list: Box::new(list), nested, filter, body, default };
+        self.node(quant, span, depth)
     }
 }
 
@@ -683,6 +700,7 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::quant_where => "`where`",
         Rule::quant_body => "`:`",
         Rule::quant_else => "`else`",
+        Rule::quant_gen | Rule::quant_var => "`, name in list`",
         Rule::group_kind => "`requirements` or `advisories`",
         Rule::EOI => "the end of the declaration",
         Rule::enum_decl

@@ -14,7 +14,12 @@ import { DecisionReader, DecodeError, utf8ValidUpTo } from "./decode.js";
 export const MAX_LINE_BYTES = 16 << 20;
 const PAGE = 1 << 16;
 const UNWRITTEN = 0xffffffff;
-const STATUS_MESSAGES: Record<number, string> = { 1: "integer overflow", 2: "date out of range", 3: "division by zero" };
+const STATUS_MESSAGES: Record<number, string> = {
+  1: "integer overflow",
+  2: "date out of range",
+  3: "division by zero",
+  4: "too many values for a distinct count",
+};
 const NEWLINE = new Uint8Array([0x0a]);
 
 /** Limits of a loaded policy; the defaults are the Rust runtime's. */

@@ -116,7 +116,7 @@ fn metadata_round_trips_and_is_checked() {
 #[test]
 fn status_messages_cover_the_error_statuses() {
     assert_eq!(status_message(STATUS_DECIDED), None);
-    for s in [STATUS_OVERFLOW, STATUS_DATE_RANGE, STATUS_DIVISION_BY_ZERO] {
+    for s in [STATUS_OVERFLOW, STATUS_DATE_RANGE, STATUS_DIVISION_BY_ZERO, STATUS_LIMIT] {
         assert!(status_message(s).is_some());
     }
     assert_eq!(status_message(99), None);
