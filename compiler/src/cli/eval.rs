@@ -213,7 +213,7 @@ fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>
             break;
         }
         saw_any = true;
-        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', buf) {
             Some(i) => (buf.get(..i).unwrap_or(&[]), Some(i + 1)),
             None => (buf, None),
         };

@@ -329,7 +329,7 @@ impl LineReader {
     /// Moves complete lines from `rest` into the chunk, until it is full.
     fn split(&mut self) {
         while self.pending.len() < CHUNK_LINES && self.pending_bytes < CHUNK_BYTES && !self.rest.is_empty() {
-            match self.rest.iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', &self.rest) {
                 Some(i) => {
                     let part = self.rest.split_to(i + 1);
                     self.append(part.get(..i).unwrap_or(&[]));
