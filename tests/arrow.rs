@@ -1,7 +1,7 @@
 //! The Arrow path against the NDJSON path on the reference policy: the golden corpus and the
 //! contract examples, read into Arrow batches with arrow-json, evaluated with
 //! `Evaluator::evaluate_arrow`, and compared field by field with the NDJSON decisions and
-//! error objects.
+//! error objects; `Evaluator::evaluate_arrow_ndjson` must write the NDJSON path's bytes.
 //!
 //! A record whose JSON cannot be held by an Arrow batch of the policy's types (a syntax error,
 //! `"many"` in an int column, an impossible date) has no Arrow counterpart and is left out; a
@@ -107,6 +107,26 @@ fn agree(policy: &Policy, lines: &[&str], batch_records: Option<usize>) -> (usiz
                         assert_eq!(value, &Value::Null, "{name} of rejected line {}", line + 1);
                     }
                 }
+            }
+        }
+    }
+    // The same rows as NDJSON lines straight from the slots: a decided row gives exactly the
+    // bytes of evaluate_ndjson's line, a rejected row its error object, numbered by row.
+    let mut ndjson = String::new();
+    let summary = evaluator.evaluate_arrow_ndjson(&input, 1, &mut ndjson).unwrap();
+    assert_eq!((summary.decided, summary.rejected), (decided, rejected));
+    let got_lines: Vec<&str> = ndjson.lines().collect();
+    let out_lines: Vec<&str> = out.lines().collect();
+    assert_eq!(got_lines.len(), input.num_rows());
+    for (row, got) in got_lines.iter().enumerate() {
+        let (line, _) = kept[row];
+        match expected[line].get("error") {
+            None => assert_eq!(*got, out_lines[line], "line {}: the bytes evaluate_ndjson writes", line + 1),
+            Some(want_error) => {
+                let got: Value = serde_json::from_str(got).unwrap();
+                assert_eq!(got["line"], row + 1, "rejected rows are numbered by row");
+                assert_eq!(got["error"]["path"], want_error["path"], "error path of line {}", line + 1);
+                assert_eq!(got.get("tenant_id"), expected[line].get("tenant_id"), "key of line {}", line + 1);
             }
         }
     }

@@ -286,7 +286,7 @@ impl Writer {
 
 /// Writes decision rows as `dexpc eval` writes NDJSON: the decision, or for a rejected row the
 /// error object with the row's 1-based number as its `line`.
-pub fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
+fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
     let schema = batch.schema();
     let decision: Vec<usize> = (0..schema.fields().len()).filter(|&i| schema.field(i).name() != ERROR_COLUMN).collect();
     let errors = batch.column_by_name(ERROR_COLUMN).and_then(|c| c.as_any().downcast_ref::<StructArray>());

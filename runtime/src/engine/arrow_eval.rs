@@ -1,12 +1,16 @@
 //! [`Evaluator::evaluate_arrow`]: a `RecordBatch` of records in, a `RecordBatch` of decisions
 //! out, through the columnar codec of [`crate::arrow`] and no JSON.
 
-use super::Evaluator;
+use super::{Evaluator, Summary};
+use crate::abi::Shape;
 use crate::arrow::decode::Row;
 use crate::arrow::encode::Strings;
 use crate::arrow::{ArrowEncoder, DecisionColumns};
+use crate::decode::Region;
 use crate::engine::EvalError;
+use crate::json;
 use crate::json::RecordError;
+use crate::schema::Ty;
 use arrow_array::{Array, RecordBatch};
 
 /// What the evaluator keeps between Arrow batches: the encoder and the decision columns.
@@ -46,7 +50,8 @@ impl Evaluator {
                 Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns })
             }
         };
-        let result = self.arrow_batch(batch, &mut state);
+        let ArrowState { encoder, columns } = &mut *state;
+        let result = self.arrow_batch(batch, encoder, columns);
         let result = result.and_then(|()| state.columns.finish().map_err(EvalError::Arrow));
         if result.is_err() {
             // Drop what a failed batch left in the columns.
@@ -56,31 +61,74 @@ impl Evaluator {
         result
     }
 
-    fn arrow_batch(&mut self, batch: &RecordBatch, state: &mut ArrowState) -> Result<(), EvalError> {
+    /// Evaluates a batch of records given as Arrow columns, like [`Self::evaluate_arrow`], and
+    /// appends to `out` the NDJSON lines `dexpc eval` writes for the same records: each
+    /// decision as JSON, or the error object of a rejected row, numbered from `first_line` in
+    /// row order and naming the row's key when the policy has one. No Arrow decision batch is
+    /// built. On an error, `out` is left as it was.
+    pub fn evaluate_arrow_ndjson(
+        &mut self,
+        batch: &RecordBatch,
+        first_line: u64,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
+        let mut state = match self.arrow.take() {
+            Some(state) => state,
+            None => {
+                let shape = self.policy.shape().clone();
+                let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
+                Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns })
+            }
+        };
+        let start = out.len();
+        let shape = self.policy.shape().clone();
+        let mut lines = NdjsonRows { shape: &shape, out, next_line: first_line, summary: Summary::default() };
+        let result = self.arrow_batch(batch, &mut state.encoder, &mut lines);
+        let summary = lines.summary;
+        self.arrow = Some(state);
+        match result {
+            Ok(()) => Ok(summary),
+            Err(e) => {
+                out.truncate(start);
+                Err(e)
+            }
+        }
+    }
+
+    fn arrow_batch(
+        &mut self,
+        batch: &RecordBatch,
+        encoder: &mut ArrowEncoder,
+        sink: &mut dyn RowSink,
+    ) -> Result<(), EvalError> {
         let chunk = self.policy.runtime().limits().batch_records.max(1);
         let n = batch.num_rows();
         let mut start = 0;
         while start < n {
             let len = chunk.min(n - start);
-            self.arrow_chunk(&batch.slice(start, len), state)?;
+            self.arrow_chunk(&batch.slice(start, len), encoder, sink)?;
             start += len;
         }
         Ok(())
     }
 
-    /// Evaluates the rows of `batch` and appends their decisions to the state's columns.
-    fn arrow_chunk(&mut self, batch: &RecordBatch, state: &mut ArrowState) -> Result<(), EvalError> {
+    /// Evaluates the rows of `batch` and appends their outcomes to `sink`, in row order.
+    fn arrow_chunk(
+        &mut self,
+        batch: &RecordBatch,
+        encoder: &mut ArrowEncoder,
+        sink: &mut dyn RowSink,
+    ) -> Result<(), EvalError> {
         let n = batch.num_rows();
-        state.encoder.encode(batch);
+        encoder.encode(batch);
         let limits = self.policy.runtime().limits();
-        if state.encoder.encoded_len() > limits.batch_bytes && n > 1 {
+        if encoder.encoded_len() > limits.batch_bytes && n > 1 {
             let half = n / 2;
-            self.arrow_chunk(&batch.slice(0, half), state)?;
-            return self.arrow_chunk(&batch.slice(half, n - half), state);
+            self.arrow_chunk(&batch.slice(0, half), encoder, sink)?;
+            return self.arrow_chunk(&batch.slice(half, n - half), encoder, sink);
         }
         let keys = key_column(self, batch);
         let key = |row: usize| keys.as_ref().and_then(|(strings, array)| array.is_valid(row).then(|| strings.get(row)));
-        let encoder = &state.encoder;
         let outcome = if encoder.is_empty() {
             None
         } else {
@@ -89,7 +137,7 @@ impl Evaluator {
                 Err(e) if n > 1 && retryable(&e) => {
                     // One record may have sunk the batch: give each its own chance.
                     for row in 0..n {
-                        self.arrow_chunk(&batch.slice(row, 1), state)?;
+                        self.arrow_chunk(&batch.slice(row, 1), encoder, sink)?;
                     }
                     return Ok(());
                 }
@@ -97,7 +145,7 @@ impl Evaluator {
                     let error =
                         RecordError { path: String::new(), message: format!("stopped by the runtime's limits: {e}") };
                     let row = Row { decision: None, key: key(0), error: Some(&error) };
-                    return state.columns.append(&[], &[], &[row]).map_err(EvalError::Arrow);
+                    return sink.append(&[], &[], &[row]).map_err(EvalError::Arrow);
                 }
                 Err(e) => return Err(e),
             }
@@ -133,8 +181,53 @@ impl Evaluator {
             Some(d) => (d.region.fixed, d.region.vars),
             None => (&[][..], &[][..]),
         };
-        let appended = state.columns.append(fixed, vars, &rows);
+        let appended = sink.append(fixed, vars, &rows);
         appended.map_err(|message| EvalError::BadDecision { record: 0, message })
+    }
+}
+
+/// Where the outcomes of evaluated rows go, in row order.
+trait RowSink {
+    /// Appends `rows`, whose decisions lie in `fixed` and refer to `vars`.
+    fn append(&mut self, fixed: &[u8], vars: &[u8], rows: &[Row]) -> Result<(), String>;
+}
+
+impl RowSink for DecisionColumns {
+    fn append(&mut self, fixed: &[u8], vars: &[u8], rows: &[Row]) -> Result<(), String> {
+        DecisionColumns::append(self, fixed, vars, rows)
+    }
+}
+
+/// Rows written as `dexpc eval`'s NDJSON lines.
+struct NdjsonRows<'o> {
+    shape: &'o Shape,
+    out: &'o mut String,
+    next_line: u64,
+    summary: Summary,
+}
+
+impl RowSink for NdjsonRows<'_> {
+    fn append(&mut self, fixed: &[u8], vars: &[u8], rows: &[Row]) -> Result<(), String> {
+        let schema = self.shape.schema();
+        let region = Region { fixed, vars };
+        let output = Ty::Record(schema.output);
+        for row in rows {
+            match (row.decision, row.error) {
+                (Some(at), None) => {
+                    region.write_json(self.shape, &output, at, self.out).map_err(|e| e.0)?;
+                    self.summary.decided += 1;
+                }
+                (_, error) => {
+                    let unknown = RecordError { path: String::new(), message: "not decided".into() };
+                    let key = schema.key_name().zip(row.key);
+                    json::write_error_line(self.out, self.next_line, key, error.unwrap_or(&unknown));
+                    self.summary.rejected += 1;
+                }
+            }
+            self.out.push('\n');
+            self.next_line += 1;
+        }
+        Ok(())
     }
 }
 

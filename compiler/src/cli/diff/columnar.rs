@@ -1,14 +1,15 @@
 //! The behaviour diff over a Parquet or Arrow IPC corpus: `eval`'s columnar reader and workers
 //! ([`stream_batches`]) with a worker that decides each record batch with both versions'
-//! [`Evaluator::evaluate_arrow`] and hands the two outcomes of every row to the same
+//! [`Evaluator::evaluate_arrow_ndjson`] and hands the two outcomes of every row to the same
 //! [`Counter`] the NDJSON path uses.
 //!
-//! The outcomes are compared as the lines `dexpc eval` writes for them ([`write_ndjson`]: a
+//! The outcomes are compared as the lines `dexpc eval` writes for them
+//! ([`Evaluator::evaluate_arrow_ndjson`] writes them straight from the decision slots: a
 //! decision, or an error object for a rejected row), so a corpus gives the same report whether
 //! it is read as NDJSON or as Parquet. Rows stand where NDJSON has lines: an example record
 //! without a key is named `row N`, its 1-based row in the file.
 
-use super::super::columnar::{stream_batches, write_ndjson, BatchWorker, Source};
+use super::super::columnar::{stream_batches, BatchWorker, Source};
 use super::super::CliError;
 use super::behaviour::{Counter, Stats, Versions};
 use arrow_array::cast::AsArray;
@@ -65,12 +66,10 @@ struct ColumnarDiff {
 impl ColumnarDiff {
     fn process(&mut self, first_row: u64, batch: &RecordBatch) -> Result<(), CliError> {
         let fail = |e: &dyn std::fmt::Display| CliError::Other(format!("{}: {e}", self.name));
-        let old = self.old.evaluate_arrow(batch).map_err(|e| fail(&e))?;
-        let new = self.new.evaluate_arrow(batch).map_err(|e| fail(&e))?;
         self.a.clear();
         self.b.clear();
-        write_ndjson(&old, self.old.policy().schema().key_name(), first_row, &mut self.a).map_err(|e| fail(&e))?;
-        write_ndjson(&new, self.new.policy().schema().key_name(), first_row, &mut self.b).map_err(|e| fail(&e))?;
+        self.old.evaluate_arrow_ndjson(batch, first_row, &mut self.a).map_err(|e| fail(&e))?;
+        self.new.evaluate_arrow_ndjson(batch, first_row, &mut self.b).map_err(|e| fail(&e))?;
         let keys = self.versions.key().and_then(|k| batch.column_by_name(k));
         for (i, (a, b)) in self.a.lines().zip(self.b.lines()).enumerate() {
             let row = first_row + i as u64;
