@@ -13,6 +13,7 @@ use super::super::eval::{line_text, Batch, Tally};
 use super::super::workers::Worker;
 use dexp_runtime::json;
 use dexp_runtime::schema::{Schema, Ty};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -236,12 +237,12 @@ fn compare_decisions(
     line: u64,
     label: &dyn Fn() -> String,
 ) -> bool {
-    let (Ok(a), Ok(b)) = (serde_json::from_str::<Json>(a), serde_json::from_str::<Json>(b)) else {
+    let (Ok(a), Ok(b)) = (serde_json::from_str::<&RawValue>(a), serde_json::from_str::<&RawValue>(b)) else {
         return false;
     };
     let mut found = Vec::new();
     let (old, new) = (&versions.old, &versions.new);
-    walk(old, new, "", &Ty::Record(old.output), &Ty::Record(new.output), &a, &b, &mut found);
+    walk_text(old, new, "", &Ty::Record(old.output), &Ty::Record(new.output), a, b, &mut found);
     let changed = !found.is_empty();
     let mut last_field: Option<String> = None;
     for t in found {
@@ -262,6 +263,43 @@ fn compare_decisions(
         stats.transitions.entry(t).or_default().add(line, label);
     }
     changed
+}
+
+/// [`walk`] on the JSON text of two values: records are split into their fields' texts, and
+/// only fields whose texts differ are compared further, so the fields a change leaves alone
+/// (most of them) are never parsed. Both sides are written by the same writer, so equal texts
+/// are equal values; unequal texts may still be equal values (fields in another order), which
+/// [`walk`] decides.
+#[allow(clippy::too_many_arguments)]
+fn walk_text(
+    old: &Schema,
+    new: &Schema,
+    path: &str,
+    old_ty: &Ty,
+    new_ty: &Ty,
+    a: &RawValue,
+    b: &RawValue,
+    out: &mut Vec<Transition>,
+) {
+    if a.get() == b.get() {
+        return;
+    }
+    type Fields<'t> = HashMap<&'t str, &'t RawValue>;
+    if let (Ty::Record(r), Ty::Record(s)) = (old_ty, new_ty) {
+        let fields = (serde_json::from_str::<Fields>(a.get()), serde_json::from_str::<Fields>(b.get()));
+        if let ((Ok(x), Ok(y)), Some(old_rec), Some(new_rec)) = (fields, old.record(*r), new.record(*s)) {
+            for field in &old_rec.fields {
+                let Some(new_field) = new_rec.fields.iter().find(|f| f.name == field.name) else { continue };
+                let (Some(x), Some(y)) = (x.get(field.name.as_str()), y.get(field.name.as_str())) else { continue };
+                let sub = if path.is_empty() { field.name.clone() } else { format!("{path}.{}", field.name) };
+                walk_text(old, new, &sub, &field.ty, &new_field.ty, x, y, out);
+            }
+            return;
+        }
+    }
+    if let (Ok(x), Ok(y)) = (serde_json::from_str::<Json>(a.get()), serde_json::from_str::<Json>(b.get())) {
+        walk(old, new, path, old_ty, new_ty, &x, &y, out);
+    }
 }
 
 /// Collects the transitions between two decision values of the fields both versions have.
