@@ -621,12 +621,24 @@ impl<'c, 'p> Emitter<'c, 'p> {
     /// Allocates as many bytes as the `i32` local `n` holds in the scratch area, unaligned;
     /// returns a local holding the address.
     fn alloc_n(&mut self, n: u32) -> Result<u32, CodegenError> {
+        self.alloc_scratch(n, false)
+    }
+
+    /// Allocates as many bytes as the `i32` local `n` holds in the scratch area, at a multiple
+    /// of 8 when `align8`, growing memory when needed; returns a local holding the address.
+    pub(super) fn alloc_scratch(&mut self, n: u32, align8: bool) -> Result<u32, CodegenError> {
         let Regs { heap, mem_end, .. } = self.regs;
         let grow = self.g.cx.helper(super::helpers::Helper::Grow);
         let p = self.g.f.local(ValType::I32);
         let end = self.g.f.local(ValType::I64);
         let f = self.f();
         f.get(heap);
+        if align8 {
+            f.i32(7);
+            f.op(I::I32Add);
+            f.i32(-8);
+            f.op(I::I32And);
+        }
         f.op(I::LocalTee(p));
         f.op(I::I64ExtendI32U);
         f.get(n);

@@ -364,32 +364,6 @@ impl Emitter<'_, '_> {
     /// Allocates as many bytes as the `i32` local `n` holds in the scratch area, aligned to
     /// 8, growing memory when needed; returns a local holding the address.
     fn alloc_aligned(&mut self, n: u32) -> Result<u32, super::CodegenError> {
-        let super::expr::Regs { heap, mem_end, .. } = self.regs;
-        let grow = self.g.cx.helper(Helper::Grow);
-        let p = self.g.f.local(ValType::I32);
-        let end = self.g.f.local(ValType::I64);
-        let f = self.f();
-        f.get(heap);
-        f.i32(7);
-        f.op(I::I32Add);
-        f.i32(-8);
-        f.op(I::I32And);
-        f.op(I::LocalTee(p));
-        f.op(I::I64ExtendI32U);
-        f.get(n);
-        f.op(I::I64ExtendI32U);
-        f.op(I::I64Add);
-        f.op(I::LocalTee(end));
-        f.get(mem_end);
-        f.op(I::I64GtU);
-        f.if_(BlockType::Empty);
-        f.get(end);
-        f.op(I::Call(grow));
-        f.set(mem_end);
-        f.end();
-        f.get(end);
-        f.op(I::I32WrapI64);
-        f.set(heap);
-        Ok(p)
+        self.alloc_scratch(n, true)
     }
 }

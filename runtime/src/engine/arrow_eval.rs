@@ -42,14 +42,7 @@ impl Evaluator {
     /// Errors: a policy whose types have no Arrow form (a record that contains itself through a
     /// list), an instance that cannot be created, or a module that writes invalid decisions.
     pub fn evaluate_arrow(&mut self, batch: &RecordBatch) -> Result<RecordBatch, EvalError> {
-        let mut state = match self.arrow.take() {
-            Some(state) => state,
-            None => {
-                let shape = self.policy.shape().clone();
-                let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
-                Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns })
-            }
-        };
+        let mut state = self.take_arrow_state()?;
         let ArrowState { encoder, columns } = &mut *state;
         let result = self.arrow_batch(batch, encoder, columns);
         let result = result.and_then(|()| state.columns.finish().map_err(EvalError::Arrow));
@@ -72,14 +65,7 @@ impl Evaluator {
         first_line: u64,
         out: &mut String,
     ) -> Result<Summary, EvalError> {
-        let mut state = match self.arrow.take() {
-            Some(state) => state,
-            None => {
-                let shape = self.policy.shape().clone();
-                let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
-                Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns })
-            }
-        };
+        let mut state = self.take_arrow_state()?;
         let start = out.len();
         let shape = self.policy.shape().clone();
         let mut lines = NdjsonRows { shape: &shape, out, next_line: first_line, summary: Summary::default() };
@@ -93,6 +79,17 @@ impl Evaluator {
                 Err(e)
             }
         }
+    }
+
+    /// The encoder and decision columns kept between Arrow batches, made on first use. Callers
+    /// put them back in `self.arrow` when done.
+    fn take_arrow_state(&mut self) -> Result<Box<ArrowState>, EvalError> {
+        if let Some(state) = self.arrow.take() {
+            return Ok(state);
+        }
+        let shape = self.policy.shape().clone();
+        let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
+        Ok(Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns }))
     }
 
     fn arrow_batch(
