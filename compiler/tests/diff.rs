@@ -145,6 +145,24 @@ fn the_reports_match_their_golden_files() {
 }
 
 #[test]
+fn a_new_version_that_reads_other_input_types_gets_its_own_encoding() {
+    // NEW with `Mode`'s variants declared in another order: another input encoding, the same
+    // behaviour. Deciding OLD's encoding with it would read `active` as `off`.
+    let source = std::fs::read_to_string(repo().join(NEW)).unwrap();
+    let reordered = source.replace("enum Mode { active, passive, off }", "enum Mode { off, passive, active }");
+    assert_ne!(source, reordered);
+    let dir = std::env::temp_dir().join(format!("dexpc-diff-input-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("new.dexp");
+    std::fs::write(&path, reordered).unwrap();
+    let expected = report(&[OLD, NEW, CORPUS]);
+    let actual = report(&[OLD, path.to_str().unwrap(), CORPUS]);
+    assert_eq!(actual["behaviour"], expected["behaviour"]);
+    assert!(expected["behaviour"]["changed"]["count"].as_u64().unwrap() > 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_compiled_module_diffs_like_its_source() {
     let dir = std::env::temp_dir().join(format!("dexpc-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -438,9 +438,57 @@ impl Shape {
         &self.layout
     }
 
+    /// Whether batches encoded for `other` can be decided with this shape: both input records
+    /// are the same types all the way down (record, field, enum and variant names, in order,
+    /// and the same key field), so they have the same layout and the encoders write the same
+    /// bytes and reject the same records with the same errors. The output types may differ:
+    /// this is what lets two versions of a policy decide one encoded batch.
+    pub fn same_input(&self, other: &Shape) -> bool {
+        let (a, b) = (&self.schema, &other.schema);
+        let mut assumed = Vec::new();
+        a.key == b.key && same_ty(a, &Ty::Record(a.input), b, &Ty::Record(b.input), &mut assumed)
+    }
+
     /// The input record's field layouts, in declaration order.
     pub(crate) fn input_fields(&self) -> &[FieldLayout] {
         self.layout.record(self.schema.input).map_or(&[], |r| r.fields.as_slice())
+    }
+}
+
+/// Whether `x` in `a` and `y` in `b` are the same type, names included. Record pairs already
+/// being compared are assumed equal, so records that contain themselves through a list end the
+/// walk; a difference anywhere else still shows.
+fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>) -> bool {
+    match (x, y) {
+        (Ty::Bool, Ty::Bool) | (Ty::Int, Ty::Int) | (Ty::Date, Ty::Date) | (Ty::String, Ty::String) => true,
+        (Ty::Enum(i), Ty::Enum(j)) => a.enum_def(*i).is_some() && a.enum_def(*i) == b.enum_def(*j),
+        (Ty::Codes(i), Ty::Codes(j)) => {
+            a.groups.get(*i as usize).is_some() && a.groups.get(*i as usize) == b.groups.get(*j as usize)
+        }
+        (Ty::List(x), Ty::List(y)) | (Ty::Optional(x), Ty::Optional(y)) => same_ty(a, x, b, y, assumed),
+        (Ty::Record(i), Ty::Record(j)) => {
+            if assumed.contains(&(*i, *j)) {
+                return true;
+            }
+            let (Some(r), Some(s)) = (a.record(*i), b.record(*j)) else { return false };
+            if r.name != s.name || r.fields.len() != s.fields.len() {
+                return false;
+            }
+            assumed.push((*i, *j));
+            r.fields.iter().zip(&s.fields).all(|(f, g)| f.name == g.name && same_ty(a, &f.ty, b, &g.ty, assumed))
+        }
+        (
+            Ty::Bool
+            | Ty::Int
+            | Ty::Date
+            | Ty::String
+            | Ty::Enum(_)
+            | Ty::Codes(_)
+            | Ty::List(_)
+            | Ty::Optional(_)
+            | Ty::Record(_),
+            _,
+        ) => false,
     }
 }
 

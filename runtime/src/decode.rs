@@ -60,6 +60,29 @@ impl<'m> Region<'m> {
         self.reader(shape).value(ty, Buf::Fixed, at)
     }
 
+    /// Whether the value of type `ty` at `at` in this region, read with `shape`, and the value
+    /// of type `other_ty` at `other_at` in `other`, read with `other_shape`, are the same JSON
+    /// value: what [`Self::write_json`] writes for each would parse to equal JSON. So a record's
+    /// fields are matched by name in any order, enum variants compare by name, codes as their
+    /// lists of names in order, and an enum, a date and a string are equal when their text is.
+    /// The two shapes may be different versions of a policy. Nothing is allocated unless a
+    /// date meets a string or an enum; every byte read is checked as [`Self::value`] checks it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn json_eq(
+        &self,
+        shape: &Shape,
+        ty: &Ty,
+        at: usize,
+        other: &Region<'_>,
+        other_shape: &Shape,
+        other_ty: &Ty,
+        other_at: usize,
+    ) -> Result<bool, DecodeError> {
+        let mut a = self.reader(shape);
+        let mut b = other.reader(other_shape);
+        json_eq(&mut a, ty, Buf::Fixed, at, &mut b, other_ty, Buf::Fixed, other_at)
+    }
+
     fn reader<'s>(&self, shape: &'s Shape) -> Reader<'m, 's> {
         Reader { region: *self, shape, depth: 0, budget: self.vars.len().saturating_add(1 << 20) }
     }
@@ -284,6 +307,127 @@ impl<'m> Reader<'m, '_> {
                 Value::Record(fields.into())
             }
         })
+    }
+}
+
+/// A value that JSON writes as a string: a string's or enum variant's text, or a date.
+enum Text<'x> {
+    Str(&'x str),
+    Date(i32),
+}
+
+impl Text<'_> {
+    fn same(&self, other: &Text<'_>) -> bool {
+        match (self, other) {
+            (Text::Date(x), Text::Date(y)) => x == y,
+            (Text::Str(x), Text::Str(y)) => x == y,
+            (Text::Date(d), Text::Str(s)) | (Text::Str(s), Text::Date(d)) => date::format(*d) == *s,
+        }
+    }
+}
+
+/// The text of a string, date or enum value at `at`; `None` for a value of another type.
+fn text<'x>(r: &'x Reader<'_, '_>, ty: &Ty, buf: Buf, at: usize) -> Result<Option<Text<'x>>, DecodeError> {
+    Ok(match ty {
+        Ty::String => Some(Text::Str(r.string(buf, at)?)),
+        Ty::Date => Some(Text::Date(r.date(buf, at)?)),
+        Ty::Enum(e) => Some(Text::Str(r.variant(*e, buf, at)?.1)),
+        _ => None,
+    })
+}
+
+/// [`Region::json_eq`] on two readers, each at a value of its type.
+#[allow(clippy::too_many_arguments)]
+fn json_eq(
+    a: &mut Reader<'_, '_>,
+    ta: &Ty,
+    buf_a: Buf,
+    at_a: usize,
+    b: &mut Reader<'_, '_>,
+    tb: &Ty,
+    buf_b: Buf,
+    at_b: usize,
+) -> Result<bool, DecodeError> {
+    match (ta, tb) {
+        (Ty::Optional(x), Ty::Optional(y)) => match (a.optional(x, buf_a, at_a)?, b.optional(y, buf_b, at_b)?) {
+            (None, None) => Ok(true),
+            (Some(p), Some(q)) => json_eq(a, x, buf_a, p, b, y, buf_b, q),
+            _ => Ok(false),
+        },
+        // A value that is not optional is never null.
+        (Ty::Optional(x), _) => match a.optional(x, buf_a, at_a)? {
+            Some(p) => json_eq(a, x, buf_a, p, b, tb, buf_b, at_b),
+            None => Ok(false),
+        },
+        (_, Ty::Optional(y)) => match b.optional(y, buf_b, at_b)? {
+            Some(q) => json_eq(a, ta, buf_a, at_a, b, y, buf_b, q),
+            None => Ok(false),
+        },
+        (Ty::Bool, Ty::Bool) => Ok(a.bool(buf_a, at_a)? == b.bool(buf_b, at_b)?),
+        (Ty::Int, Ty::Int) => Ok(a.int(buf_a, at_a)? == b.int(buf_b, at_b)?),
+        (Ty::Codes(g), Ty::Codes(h)) => {
+            let (x, y) = (a.codes(*g, buf_a, at_a)?, b.codes(*h, buf_b, at_b)?);
+            fn listed(shape: &Shape, g: u32, bits: u64) -> impl Iterator<Item = &str> {
+                let codes = shape.schema().group(g).map_or(&[][..], |g| g.codes.as_slice());
+                let set = move |i: usize| i < 64 && bits & (1u64 << i) != 0;
+                codes.iter().enumerate().filter(move |(i, _)| set(*i)).map(|(_, c)| c.code.as_str())
+            }
+            Ok(listed(a.shape, *g, x).eq(listed(b.shape, *h, y)))
+        }
+        (Ty::List(x), Ty::List(y)) => {
+            let (offset_a, count_a, size_a) = a.list(x, buf_a, at_a)?;
+            let (offset_b, count_b, size_b) = b.list(y, buf_b, at_b)?;
+            if count_a != count_b {
+                return Ok(false);
+            }
+            a.enter()?;
+            b.enter()?;
+            for i in 0..count_a {
+                if !json_eq(a, x, Buf::Vars, offset_a + i * size_a, b, y, Buf::Vars, offset_b + i * size_b)? {
+                    return Ok(false);
+                }
+            }
+            a.depth -= 1;
+            b.depth -= 1;
+            Ok(true)
+        }
+        (Ty::Record(r), Ty::Record(s)) => {
+            let (shape_a, shape_b) = (a.shape, b.shape);
+            let (Some(def_a), Some(layout_a)) = (shape_a.schema().record(*r), shape_a.layout().record(*r)) else {
+                return err("unknown record");
+            };
+            let (Some(def_b), Some(layout_b)) = (shape_b.schema().record(*s), shape_b.layout().record(*s)) else {
+                return err("unknown record");
+            };
+            if def_a.fields.len() != def_b.fields.len() {
+                return Ok(false);
+            }
+            a.enter()?;
+            b.enter()?;
+            for (i, (field, place)) in def_a.fields.iter().zip(&layout_a.fields).enumerate() {
+                // Fields are usually in the same order in both versions.
+                let j = match def_b.fields.get(i) {
+                    Some(f) if f.name == field.name => Some(i),
+                    _ => def_b.fields.iter().position(|f| f.name == field.name),
+                };
+                let Some((other, other_place)) = j.and_then(|j| def_b.fields.get(j).zip(layout_b.fields.get(j))) else {
+                    return Ok(false);
+                };
+                let p = at_a + place.offset as usize;
+                let q = at_b + other_place.offset as usize;
+                if !json_eq(a, &field.ty, buf_a, p, b, &other.ty, buf_b, q)? {
+                    return Ok(false);
+                }
+            }
+            a.depth -= 1;
+            b.depth -= 1;
+            Ok(true)
+        }
+        _ => match (text(a, ta, buf_a, at_a)?, text(b, tb, buf_b, at_b)?) {
+            (Some(x), Some(y)) => Ok(x.same(&y)),
+            // Values of JSON types that differ (a number and a string, say).
+            _ => Ok(false),
+        },
     }
 }
 

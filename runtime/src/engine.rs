@@ -165,7 +165,7 @@ pub enum EvalError {
     /// The batch's addresses do not fit in a 32-bit memory.
     #[error("the batch is too large for a 32-bit memory")]
     BatchTooLarge,
-    /// The batch was encoded for another schema than the policy's.
+    /// The batch was encoded for a policy whose input types differ from this policy's.
     #[error("the batch was encoded for another policy's schema")]
     ForeignBatch,
     /// No batch was loaded before running.
@@ -185,6 +185,23 @@ pub enum EvalError {
     /// The policy's decisions have no Arrow form, or their Arrow columns cannot be built.
     #[error("the decisions cannot be written as Arrow: {0}")]
     Arrow(String),
+}
+
+impl EvalError {
+    /// Whether the error stopped a batch for a reason one of its records may have caused (a
+    /// deadline, fuel, the memory cap, a trap, the batch's size), so that trying each record
+    /// alone would decide the others; errors of the module or the host are not.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            EvalError::DeadlineExceeded(_)
+                | EvalError::FuelExhausted(_)
+                | EvalError::MemoryLimit(_)
+                | EvalError::StackOverflow
+                | EvalError::Trap(_)
+                | EvalError::BatchTooLarge
+        )
+    }
 }
 
 /// A wasmtime engine with its limits, shared by the policies loaded through it.

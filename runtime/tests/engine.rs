@@ -113,6 +113,21 @@ fn pre_encoded_batches_run_and_rerun() {
     ));
     assert_eq!(ev.load(&other).unwrap_err(), EvalError::ForeignBatch);
     assert!(matches!(ev.run(), Err(EvalError::NothingLoaded)));
+    // A batch for a schema that reads the same input types and decides another output (a
+    // second version of the policy) is accepted and decided as our own.
+    let mut same_input = dexp_runtime::encode::BatchEncoder::new(Arc::new(
+        dexp_runtime::abi::Shape::new({
+            let mut s = policy::schema();
+            s.records[1].fields.pop();
+            s.records[1].name = "Other".into();
+            s
+        })
+        .unwrap(),
+    ));
+    same_input.push_json(r#"{"id":"k7","a":7000,"b":-7007}"#).unwrap();
+    let mut b = String::new();
+    ev.evaluate_encoded(&same_input).unwrap().write_json(0, &mut b).unwrap().unwrap();
+    assert_eq!(b, expected("k7", 7000, -7007).unwrap());
     // An empty batch is fine.
     batch.clear();
     assert!(ev.evaluate_encoded(&batch).unwrap().is_empty());

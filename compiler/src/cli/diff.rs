@@ -19,7 +19,7 @@ pub mod interface;
 
 use super::columnar::Format;
 use super::eval::{open_input, stream};
-use super::workers::{wasm_factory, Worker};
+use super::workers::Worker;
 use super::{print_diagnostics, read_source, CliError};
 use crate::ErrorFormat;
 use behaviour::{Bucket, Counter, DiffWorker, Stats, Transition, Versions};
@@ -121,7 +121,7 @@ fn load(runtime: &Runtime, path: &Path, format: ErrorFormat) -> Result<Policy, C
 
 /// Replays a corpus through both versions on all cores.
 fn replay(old: &Policy, new: &Policy, corpus: &Path, jobs: Option<usize>) -> Result<Stats, CliError> {
-    let versions = Arc::new(Versions { old: old.schema().clone(), new: new.schema().clone() });
+    let versions = Arc::new(Versions::new(old.schema().clone(), new.schema().clone()));
     let sink = Arc::new(Mutex::new(Stats::default()));
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     let format = if corpus.as_os_str() == "-" { Format::Ndjson } else { Format::of(corpus) };
@@ -143,10 +143,12 @@ fn replay_ndjson(
     versions: &Arc<Versions>,
     sink: &Arc<Mutex<Stats>>,
 ) -> Result<(), CliError> {
-    let (old_factory, new_factory) = (wasm_factory(old.clone(), None), wasm_factory(new.clone(), None));
+    let evaluator = |policy: &Policy| {
+        policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))
+    };
     let factory = || -> Result<Box<dyn Worker>, CliError> {
         let counter = Counter::new(versions.clone(), sink.clone());
-        Ok(Box::new(DiffWorker::new(old_factory()?, new_factory()?, counter)))
+        Ok(Box::new(DiffWorker::new(evaluator(old)?, evaluator(new)?, counter)))
     };
     let (reader, progress) = open_input(Some(corpus))?;
     stream(reader, std::io::sink(), jobs, &factory)?;

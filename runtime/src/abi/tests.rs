@@ -123,3 +123,33 @@ fn status_messages_cover_the_error_statuses() {
     assert_eq!(align_up(9, 8), Some(16));
     assert_eq!(align_up(u32::MAX, 8), None);
 }
+
+#[test]
+fn same_input_compares_the_input_types_by_name_and_order_and_ignores_the_output() {
+    use crate::schema::{EnumDef, FieldDef, RecordDef, Schema};
+    let field = |name: &str, ty: Ty| FieldDef { name: name.into(), ty };
+    let schema = |variants: &[&str], key: Option<u32>, out: &str| Schema {
+        enums: vec![EnumDef { name: "Mode".into(), variants: variants.iter().map(|v| (*v).into()).collect() }],
+        records: vec![
+            RecordDef {
+                name: "In".into(),
+                fields: vec![field("id", Ty::String), field("modes", Ty::List(Box::new(Ty::Enum(0))))],
+            },
+            RecordDef { name: "Out".into(), fields: vec![field(out, Ty::Bool)] },
+        ],
+        groups: vec![],
+        input: 0,
+        output: 1,
+        key,
+    };
+    let shape = |s: Schema| Shape::new(s).unwrap();
+    let base = shape(schema(&["on", "off"], Some(0), "ok"));
+    assert!(base.same_input(&base));
+    assert!(base.same_input(&shape(schema(&["on", "off"], Some(0), "fine"))), "outputs may differ");
+    assert!(!base.same_input(&shape(schema(&["off", "on"], Some(0), "ok"))), "variant order is the encoding");
+    assert!(!base.same_input(&shape(schema(&["on", "off", "auto"], Some(0), "ok"))));
+    assert!(!base.same_input(&shape(schema(&["on", "off"], None, "ok"))), "the key names error lines");
+    let mut renamed = schema(&["on", "off"], Some(0), "ok");
+    renamed.records[0].fields[1].name = "mode_list".into();
+    assert!(!base.same_input(&shape(renamed)));
+}

@@ -148,3 +148,74 @@ fn unknown_types_are_errors_not_panics() {
     }
     assert_eq!(region.value(&shape, &Ty::Record(0), 0).unwrap(), Value::Record(Arc::from([])));
 }
+
+/// A one-record input schema: `Mode` with `variants`, and the input's fields in `order`.
+fn versioned(variants: &[&str], order: &[usize], day: Ty) -> Shape {
+    use crate::schema::{EnumDef, FieldDef, RecordDef};
+    let field = |name: &str, ty: Ty| FieldDef { name: name.into(), ty };
+    let all = [
+        field("mode", Ty::Enum(0)),
+        field("day", day),
+        field("tags", Ty::List(Box::new(Ty::String))),
+        field("sub", Ty::Record(1)),
+        field("opt", Ty::Optional(Box::new(Ty::Int))),
+    ];
+    let fields = order.iter().map(|&i| all[i].clone()).collect();
+    Shape::new(Schema {
+        enums: vec![EnumDef { name: "Mode".into(), variants: variants.iter().map(|v| (*v).into()).collect() }],
+        records: vec![
+            RecordDef { name: "In".into(), fields },
+            RecordDef { name: "Sub".into(), fields: vec![field("x", Ty::Int), field("y", Ty::Bool)] },
+            RecordDef { name: "Out".into(), fields: vec![field("ok", Ty::Bool)] },
+        ],
+        groups: vec![],
+        input: 0,
+        output: 2,
+        key: None,
+    })
+    .unwrap()
+}
+
+#[test]
+fn json_eq_compares_values_of_two_schemas_as_their_json() {
+    use crate::encode::BatchEncoder;
+    let old = std::sync::Arc::new(versioned(&["on", "off"], &[0, 1, 2, 3, 4], Ty::Date));
+    // NEW declares the variants and the fields in another order, and `day` as a string.
+    let new = std::sync::Arc::new(versioned(&["off", "on"], &[3, 4, 2, 0, 1], Ty::String));
+    let base = r#"{"mode":"on","day":"2024-01-31","tags":["a","é"],"sub":{"x":1,"y":true},"opt":null}"#;
+    let encode = |shape: &std::sync::Arc<Shape>, text: &str| {
+        let mut batch = BatchEncoder::new(shape.clone());
+        batch.push_json(text).unwrap();
+        (batch.records().to_vec(), batch.vars().to_vec())
+    };
+    let input = |s: &Shape| Ty::Record(s.schema().input);
+    let (a_fixed, a_vars) = encode(&old, base);
+    let a = Region { fixed: &a_fixed, vars: &a_vars };
+    let eq = |text: &str| {
+        let (fixed, vars) = encode(&new, text);
+        let b = Region { fixed: &fixed, vars: &vars };
+        a.json_eq(&old, &input(&old), 0, &b, &new, &input(&new), 0).unwrap()
+    };
+    assert!(eq(base));
+    for changed in [
+        r#"{"mode":"off","day":"2024-01-31","tags":["a","é"],"sub":{"x":1,"y":true},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-02-01","tags":["a","é"],"sub":{"x":1,"y":true},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-01-31","tags":["a"],"sub":{"x":1,"y":true},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-01-31","tags":["é","a"],"sub":{"x":1,"y":true},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-01-31","tags":["a","é"],"sub":{"x":2,"y":true},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-01-31","tags":["a","é"],"sub":{"x":1,"y":false},"opt":null}"#,
+        r#"{"mode":"on","day":"2024-01-31","tags":["a","é"],"sub":{"x":1,"y":true},"opt":0}"#,
+    ] {
+        assert!(!eq(changed), "{changed}");
+    }
+    // A record is never equal to one with another set of fields.
+    let fewer = std::sync::Arc::new(versioned(&["on", "off"], &[0, 1, 2, 3], Ty::Date));
+    let (fixed, vars) = encode(&fewer, r#"{"mode":"on","day":"2024-01-31","tags":["a","é"],"sub":{"x":1,"y":true}}"#);
+    let b = Region { fixed: &fixed, vars: &vars };
+    assert!(!a.json_eq(&old, &input(&old), 0, &b, &fewer, &input(&fewer), 0).unwrap());
+    // Bytes that are not a value of their type are an error, as for `value`.
+    let mut broken = a_fixed.clone();
+    broken[old.layout().record(0).unwrap().fields[0].offset as usize] = 7; // `mode` has 2 variants
+    let b = Region { fixed: &broken, vars: &a_vars };
+    assert!(a.json_eq(&old, &input(&old), 0, &b, &old, &input(&old), 0).is_err());
+}

@@ -1,7 +1,7 @@
 //! [`Evaluator::evaluate_arrow`]: a `RecordBatch` of records in, a `RecordBatch` of decisions
 //! out, through the columnar codec of [`crate::arrow`] and no JSON.
 
-use super::{Evaluator, Summary};
+use super::{Decisions, Evaluator, Summary};
 use crate::abi::Shape;
 use crate::arrow::decode::Row;
 use crate::arrow::encode::Strings;
@@ -81,6 +81,21 @@ impl Evaluator {
         }
     }
 
+    /// Loads and runs rows already encoded by an [`ArrowEncoder`] (for this policy, or for one
+    /// with the same input types: [`Shape::same_input`]). Record `i` of the decisions is row
+    /// `encoder.rows()[i]` of the encoded batch; rows in `encoder.errors()` were not encoded.
+    /// This lets two versions of a policy decide one encoding of a batch; unlike
+    /// [`Self::evaluate_arrow`], the batch is not split to fit the limits, and a batch that
+    /// fails as a whole is the caller's to retry.
+    pub fn evaluate_arrow_encoded(&mut self, encoder: &ArrowEncoder) -> Result<Decisions<'_>, EvalError> {
+        let (ours, theirs) = (self.policy.shape(), encoder.shape());
+        if !std::sync::Arc::ptr_eq(ours, theirs) && !ours.same_input(theirs) {
+            return Err(EvalError::ForeignBatch);
+        }
+        self.load_areas(encoder.len(), encoder.records(), encoder.vars())?;
+        self.run()
+    }
+
     /// The encoder and decision columns kept between Arrow batches, made on first use. Callers
     /// put them back in `self.arrow` when done.
     fn take_arrow_state(&mut self) -> Result<Box<ArrowState>, EvalError> {
@@ -131,14 +146,14 @@ impl Evaluator {
         } else {
             match self.load_areas(encoder.len(), encoder.records(), encoder.vars()).and_then(|()| self.run()) {
                 Ok(decisions) => Some(decisions),
-                Err(e) if n > 1 && retryable(&e) => {
+                Err(e) if n > 1 && e.is_retryable() => {
                     // One record may have sunk the batch: give each its own chance.
                     for row in 0..n {
                         self.arrow_chunk(&batch.slice(row, 1), encoder, sink)?;
                     }
                     return Ok(());
                 }
-                Err(e) if retryable(&e) => {
+                Err(e) if e.is_retryable() => {
                     let error =
                         RecordError { path: String::new(), message: format!("stopped by the runtime's limits: {e}") };
                     let row = Row { decision: None, key: key(0), error: Some(&error) };
@@ -233,17 +248,4 @@ fn key_column<'b>(evaluator: &Evaluator, batch: &'b RecordBatch) -> Option<(Stri
     let name = evaluator.policy.schema().key_name()?;
     let array = batch.column_by_name(name)?.as_ref();
     Some((Strings::of(array)?, array))
-}
-
-/// Whether an error stops a batch for a reason one of its records may have caused.
-fn retryable(e: &EvalError) -> bool {
-    matches!(
-        e,
-        EvalError::DeadlineExceeded(_)
-            | EvalError::FuelExhausted(_)
-            | EvalError::MemoryLimit(_)
-            | EvalError::StackOverflow
-            | EvalError::Trap(_)
-            | EvalError::BatchTooLarge
-    )
 }

@@ -187,11 +187,14 @@ impl Evaluator {
         BatchEncoder::new(self.policy.shape().clone())
     }
 
-    /// Copies `batch` into the instance's memory, ready for [`Self::run`].
+    /// Copies `batch` into the instance's memory, ready for [`Self::run`]. The batch may have
+    /// been encoded for another policy whose input types are the same
+    /// ([`Shape::same_input`](crate::abi::Shape::same_input)), so that two versions of a policy
+    /// can decide records encoded once; any other batch is [`EvalError::ForeignBatch`].
     pub fn load(&mut self, batch: &BatchEncoder) -> Result<(), EvalError> {
         self.loaded = None;
         let (ours, theirs) = (self.policy.shape(), batch.shape());
-        if !Arc::ptr_eq(ours, theirs) && **ours != **theirs {
+        if !Arc::ptr_eq(ours, theirs) && !ours.same_input(theirs) {
             return Err(EvalError::ForeignBatch);
         }
         self.load_areas(batch.len(), batch.records(), batch.vars())
@@ -625,6 +628,22 @@ impl Decisions<'_> {
             return Err(bad(i, &e.0));
         }
         Ok(Ok(()))
+    }
+
+    /// Where record `i`'s decision lies: the region of the instance's memory that holds the
+    /// batch's decisions and the position of record `i`'s output record in it, to be read
+    /// with [`Self::shape`] (for example compared, with [`Region::json_eq`], without building
+    /// any value); or its evaluation error.
+    pub fn decision(&self, i: usize) -> Result<Result<(Region<'_>, usize), RecordError>, EvalError> {
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        Ok(Ok((self.region, self.record_at(i)?)))
+    }
+
+    /// The policy's schema and layout, which the decisions are read with.
+    pub fn shape(&self) -> &Shape {
+        self.shape
     }
 
     /// Record `i`'s decision as a [`Value`], or its evaluation error.
