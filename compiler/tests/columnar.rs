@@ -143,6 +143,59 @@ fn the_golden_corpus_as_parquet_decides_as_ndjson_eval_does() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The number of rows in each row group of a Parquet file.
+fn row_group_rows(path: &Path) -> Vec<i64> {
+    let file = std::fs::File::open(path).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    builder.metadata().row_groups().iter().map(|g| g.num_rows()).collect()
+}
+
+#[test]
+fn parquet_output_is_written_in_whole_row_groups_whatever_the_jobs_or_the_input() {
+    // 45,000 tenants: more than two batches of 16,384 rows.
+    let dir = scratch("row-groups");
+    let schema = input_schema();
+    let text = std::fs::read_to_string(repo().join("tests/golden/corpus-tenants.ndjson")).unwrap();
+    let lines: Vec<String> = representable(&schema, &text).into_iter().cycle().take(45_000).collect();
+    let (ndjson, parquet, arrow) = (dir.join("in.ndjson"), dir.join("in.parquet"), dir.join("in.arrow"));
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let input = batches(&schema, &lines);
+    write_parquet(&parquet, &input);
+    support::write_arrow(&arrow, &input);
+    let eval = |input: &Path, out: &str, jobs: &str| {
+        let out = dir.join(out);
+        dexpc(&["eval", POLICY, input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--jobs", jobs]);
+        out
+    };
+    // From Parquet, the workers encode each batch as a row group: the same bytes on 1 or 2.
+    let one = eval(&parquet, "1.parquet", "1");
+    let two = eval(&parquet, "2.parquet", "2");
+    assert_eq!(row_group_rows(&one), [16_384, 16_384, 12_232]);
+    assert!(std::fs::read(&one).unwrap() == std::fs::read(&two).unwrap(), "--jobs changed the file");
+    let want = rows(&read_parquet(&one));
+    assert_eq!(want.len(), 45_000);
+    // From NDJSON and from an Arrow IPC file of 700-row batches, the writer gathers the
+    // decisions into row groups of at least 16,384 rows.
+    for (input, out) in [(&ndjson, "ndjson.parquet"), (&arrow, "arrow.parquet")] {
+        let written = eval(input, out, "2");
+        let groups = row_group_rows(&written);
+        assert!(groups.len() > 1, "{out}: {groups:?}");
+        assert!(groups[..groups.len() - 1].iter().all(|&n| n >= 16_384), "{out}: {groups:?}");
+        let got = rows(&read_parquet(&written));
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            // A field missing from JSON is a null in Arrow: the same path, another message.
+            if w["error"].is_null() {
+                assert_eq!(g, w, "{out}: row {}", i + 1);
+            } else {
+                assert_eq!(g["error"]["path"], w["error"]["path"], "{out}: row {}", i + 1);
+                assert_eq!(g["tenant_id"], w["tenant_id"], "{out}: row {}", i + 1);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn bad_rows_are_reported_with_their_paths_and_the_rest_decided() {
     let dir = scratch("bad");

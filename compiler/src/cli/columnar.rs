@@ -3,8 +3,9 @@
 //!
 //! Records go through [`Evaluator::evaluate_arrow`] without any JSON: a reader thread yields
 //! record batches (a Parquet file's row groups in batches of [`BATCH_ROWS`], reading only the
-//! columns the policy declares), workers decide them in parallel and a writer appends the
-//! decision batches in input order. Channels are bounded, so memory stays bounded by a few
+//! columns the policy declares), workers decide them in parallel (and, for Parquet output,
+//! encode each decision batch as a row group's column chunks) and a writer appends them in
+//! input order. Channels are bounded, so memory stays bounded by a few
 //! batches per worker. NDJSON input with a columnar output goes through the NDJSON path and
 //! its decision lines are read back into Arrow. Exit codes and the closing count on standard
 //! error are those of the NDJSON path; an error line in NDJSON output names the 1-based row.
@@ -20,6 +21,9 @@ use dexp_runtime::arrow::{decision_schema, enum_dictionaries, input_schema, ERRO
 use dexp_runtime::engine::Policy;
 use dexp_runtime::json;
 use dexp_runtime::schema::Schema;
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
+use parquet::errors::ParquetError;
+use parquet::file::writer::SerializedFileWriter;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -29,10 +33,10 @@ use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
-/// Rows per record batch read from a columnar file.
-pub const BATCH_ROWS: usize = 8192;
-/// Rows per row group of a Parquet file written.
-pub const ROW_GROUP_ROWS: usize = 65536;
+/// Rows per record batch read from a Parquet file, and so per row group of a Parquet file
+/// written from one: large enough for Parquet's column chunks, small enough that the batches
+/// of a few hundred thousand rows share out evenly between workers.
+pub const BATCH_ROWS: usize = 16384;
 
 /// A file format `dexpc eval` reads or writes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
@@ -158,6 +162,8 @@ pub struct Source {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
     /// Rows in the file, when known before reading (Parquet).
     rows: Option<u64>,
+    /// Whether the batches hold [`BATCH_ROWS`] rows each, but the last (Parquet).
+    full_batches: bool,
     name: String,
 }
 
@@ -202,7 +208,7 @@ impl Source {
                     .collect();
                 let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
                 let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(&e))?;
-                Ok(Source { batches: Box::new(reader), rows, name })
+                Ok(Source { batches: Box::new(reader), rows, full_batches: true, name })
             }
             _ => {
                 let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -214,7 +220,7 @@ impl Source {
                 } else {
                     Box::new(arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(&e))?)
                 };
-                Ok(Source { batches, rows: None, name })
+                Ok(Source { batches, rows: None, full_batches: false, name })
             }
         }
     }
@@ -222,9 +228,21 @@ impl Source {
 
 /// Where decision batches go, in order.
 enum Writer {
-    Parquet(Box<parquet::arrow::ArrowWriter<Box<dyn Write + Send>>>),
+    /// One row group per decision batch, its columns encoded by [`RowGroups::encode`] (on a
+    /// worker thread, when the batches come from a columnar file).
+    /// Batches given to [`Writer::write`] are gathered until they hold [`BATCH_ROWS`] rows.
+    Parquet {
+        file: Box<SerializedFileWriter<Box<dyn Write + Send>>>,
+        row_groups: Arc<RowGroups>,
+        pending: Vec<RecordBatch>,
+    },
     Arrow(Box<arrow_ipc::writer::FileWriter<Box<dyn Write + Send>>>),
-    Ndjson { out: Box<dyn Write + Send>, key: Option<String>, next_row: u64, text: String },
+    Ndjson {
+        out: Box<dyn Write + Send>,
+        key: Option<String>,
+        next_row: u64,
+        text: String,
+    },
 }
 
 impl Writer {
@@ -234,15 +252,18 @@ impl Writer {
         Ok(match format {
             Format::Parquet => {
                 let mut props = parquet::file::properties::WriterProperties::builder()
-                    .set_compression(parquet::basic::Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+                    .set_compression(parquet::basic::Compression::SNAPPY);
                 // A key is unique per row: a dictionary of it would only be built to be dropped.
                 if let Some(key) = policy.schema().key_name() {
                     props = props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(key), false);
                 }
                 let props = props.build();
-                let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| bad(&e))?;
-                Writer::Parquet(Box::new(writer))
+                // The Arrow writer stores the Arrow schema in the file's metadata; its file writer
+                // and column writers then take over, so columns can be encoded on any thread.
+                let writer = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props));
+                let (file, factory) = writer.and_then(|w| w.into_serialized_writer()).map_err(|e| bad(&e))?;
+                let row_groups = Arc::new(RowGroups { factory, schema });
+                Writer::Parquet { file: Box::new(file), row_groups, pending: Vec::new() }
             }
             Format::Arrow => {
                 let writer = arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(|e| bad(&e))?;
@@ -255,9 +276,36 @@ impl Writer {
         })
     }
 
+    /// The encoder of row groups, when this writes Parquet.
+    fn row_groups(&self) -> Option<Arc<RowGroups>> {
+        match self {
+            Writer::Parquet { row_groups, .. } => Some(row_groups.clone()),
+            _ => None,
+        }
+    }
+
+    /// Appends a batch's encoded row group (Parquet only).
+    fn append(&mut self, chunks: Vec<ArrowColumnChunk>) -> Result<(), String> {
+        let Writer::Parquet { file, .. } = self else { return Err("not a Parquet writer".into()) };
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let mut row_group = file.next_row_group().map_err(|e| e.to_string())?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group).map_err(|e| e.to_string())?;
+        }
+        row_group.close().map(drop).map_err(|e| e.to_string())
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
         match self {
-            Writer::Parquet(w) => w.write(batch).map_err(|e| e.to_string()),
+            Writer::Parquet { pending, .. } => {
+                pending.push(batch.clone());
+                if pending.iter().map(RecordBatch::num_rows).sum::<usize>() >= BATCH_ROWS {
+                    self.write_pending()?;
+                }
+                Ok(())
+            }
             Writer::Arrow(w) => w.write(batch).map_err(|e| e.to_string()),
             Writer::Ndjson { out, key, next_row, text } => {
                 text.clear();
@@ -268,10 +316,21 @@ impl Writer {
         }
     }
 
-    fn finish(self) -> Result<(), String> {
+    /// Writes the batches gathered so far as one row group.
+    fn write_pending(&mut self) -> Result<(), String> {
+        let Writer::Parquet { row_groups, pending, .. } = self else { return Ok(()) };
+        let Some(first) = pending.first() else { return Ok(()) };
+        let batch = arrow_select::concat::concat_batches(&first.schema(), pending.iter()).map_err(|e| e.to_string())?;
+        pending.clear();
+        let chunks = row_groups.encode(&batch).map_err(|e| e.to_string())?;
+        self.append(chunks)
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        self.write_pending()?;
         match self {
-            Writer::Parquet(w) => {
-                let mut out = w.into_inner().map_err(|e| e.to_string())?;
+            Writer::Parquet { file, .. } => {
+                let mut out = file.into_inner().map_err(|e| e.to_string())?;
                 out.flush().map_err(|e| e.to_string())
             }
             Writer::Arrow(mut w) => {
@@ -281,6 +340,31 @@ impl Writer {
             }
             Writer::Ndjson { mut out, .. } => out.flush().map_err(|e| e.to_string()),
         }
+    }
+}
+
+/// Encodes decision batches as the column chunks of a Parquet row group, on any thread.
+struct RowGroups {
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+}
+
+impl RowGroups {
+    /// The column chunks of one row group holding `batch`; none for an empty batch.
+    fn encode(&self, batch: &RecordBatch) -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+        if batch.num_rows() == 0 {
+            return Ok(Vec::new());
+        }
+        // The row group's index only matters to encrypted files, which are never written here.
+        let mut writers = self.factory.create_column_writers(0)?;
+        let mut next = writers.iter_mut();
+        for (array, field) in batch.columns().iter().zip(self.schema.fields()) {
+            for leaf in compute_leaves(field, array)? {
+                let writer = next.next().ok_or_else(|| ParquetError::General("a column without a writer".into()))?;
+                writer.write(&leaf)?;
+            }
+        }
+        writers.into_iter().map(ArrowColumnWriter::close).collect()
     }
 }
 
@@ -323,23 +407,48 @@ fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mu
     Ok(())
 }
 
+/// What a worker made of a batch: its counts, and its decisions, as a batch or, for Parquet
+/// output, already encoded as a row group.
+enum Decided {
+    Batch(RecordBatch),
+    RowGroup(Tally, Vec<ArrowColumnChunk>),
+}
+
 /// Streams a columnar source through `jobs` evaluators into `writer`, in order.
 fn stream(source: Source, mut writer: Writer, policy: &Policy, jobs: usize) -> Result<Tally, CliError> {
     let name = source.name.clone();
-    let worker = || -> Result<BatchWorker<'_, RecordBatch>, CliError> {
+    // Batches of a Parquet file are row groups' worth: the workers encode them. Other batches
+    // (an Arrow IPC file's, of any size) are gathered by the writer first.
+    let row_groups = writer.row_groups().filter(|_| source.full_batches);
+    let worker = || -> Result<BatchWorker<'_, Decided>, CliError> {
         let mut evaluator = policy
             .evaluator()
             .map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
-        let name = &name;
+        let (name, row_groups) = (&name, row_groups.clone());
         Ok(Box::new(move |_, batch: &RecordBatch| {
-            evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))
+            let decisions = evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))?;
+            match &row_groups {
+                None => Ok(Decided::Batch(decisions)),
+                Some(row_groups) => {
+                    let chunks = row_groups
+                        .encode(&decisions)
+                        .map_err(|e| CliError::Other(format!("cannot write the decisions: {e}")))?;
+                    Ok(Decided::RowGroup(Tally::of(&decisions), chunks))
+                }
+            }
         }))
     };
     let write_err = |e: String| CliError::Other(format!("cannot write the decisions: {e}"));
     let mut total = Tally::default();
-    stream_batches(source, jobs, &worker, &mut |decisions: RecordBatch| {
-        total.add(Tally::of(&decisions));
-        writer.write(&decisions).map_err(write_err)
+    stream_batches(source, jobs, &worker, &mut |decided: Decided| match decided {
+        Decided::Batch(decisions) => {
+            total.add(Tally::of(&decisions));
+            writer.write(&decisions).map_err(write_err)
+        }
+        Decided::RowGroup(tally, chunks) => {
+            total.add(tally);
+            writer.append(chunks).map_err(write_err)
+        }
     })?;
     writer.finish().map_err(write_err)?;
     Ok(total)
@@ -362,7 +471,7 @@ pub fn stream_batches<'w, T: Send>(
     worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
     consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
 ) -> Result<(), CliError> {
-    let Source { batches, rows, name } = source;
+    let Source { batches, rows, name, .. } = source;
     let progress = rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
     let batches = Numbered { batches, name, next_row: 1 };
     let result = if jobs <= 1 {
