@@ -151,6 +151,9 @@ fn interpreter(c: &mut Criterion) {
 /// limits, 1024 records), which encodes, loads, runs and writes every decision as JSON into a
 /// reused `String`. No file I/O.
 ///
+/// `ndjson/j_write/4096`: the output half of (e) alone: `Decisions::write_json` for each of
+/// 4096 decisions already in the instance's memory, into a reused `String`.
+///
 /// (f) `ndjson/f_serde_baseline/4096`: the baseline of the speed goal: parse each of the same
 /// lines into a `serde_json::Value` and append `{"tenant_id":...,"ok":true}` to a reused
 /// buffer (`baseline_line`).
@@ -179,6 +182,24 @@ fn ndjson_pipeline(c: &mut Criterion) {
             black_box(summary)
         });
     });
+    // Writing the decisions alone: the batch is evaluated once, then each record's decision
+    // is written as the JSON line `dexpc eval` prints, straight from the decision slots.
+    batch.clear();
+    for line in lines {
+        batch.push_json(line).unwrap();
+    }
+    let mut writer = f.policy.evaluator().unwrap();
+    let decisions = writer.evaluate_encoded(&batch).unwrap();
+    group.bench_function(BenchmarkId::new("j_write", RECORDS), |b| {
+        b.iter(|| {
+            out.clear();
+            for i in 0..decisions.len() {
+                decisions.write_json(i, &mut out).unwrap().unwrap();
+            }
+            black_box(out.len())
+        });
+    });
+    drop(decisions);
     let mut out = Vec::with_capacity(text.len());
     group.bench_function(BenchmarkId::new("f_serde_baseline", RECORDS), |b| {
         b.iter(|| {

@@ -418,6 +418,35 @@ impl Default for FieldLayout {
 pub struct Shape {
     schema: Schema,
     layout: Layout,
+    fragments: Fragments,
+}
+
+/// JSON text that every decision repeats, written once per policy rather than once per record:
+/// each record field's quoted name and colon, each enum variant and each reason code as a JSON
+/// string, indexed like the schema's records, enums and groups.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Fragments {
+    /// `"name":` for each field of each record.
+    pub fields: Vec<Vec<String>>,
+    /// `"variant"` for each variant of each enum.
+    pub variants: Vec<Vec<String>>,
+    /// `"code"` for each code of each group.
+    pub codes: Vec<Vec<String>>,
+}
+
+impl Fragments {
+    fn of(schema: &Schema) -> Fragments {
+        let quoted = |s: &str| {
+            let mut out = String::with_capacity(s.len() + 2);
+            crate::decode::write_json_str(&mut out, s);
+            out
+        };
+        Fragments {
+            fields: schema.records.iter().map(|r| r.fields.iter().map(|f| quoted(&f.name) + ":").collect()).collect(),
+            variants: schema.enums.iter().map(|e| e.variants.iter().map(|v| quoted(v)).collect()).collect(),
+            codes: schema.groups.iter().map(|g| g.codes.iter().map(|c| quoted(&c.code)).collect()).collect(),
+        }
+    }
 }
 
 impl Shape {
@@ -425,7 +454,8 @@ impl Shape {
     pub fn new(schema: Schema) -> Result<Shape, MetadataError> {
         schema.validate().map_err(MetadataError::Schema)?;
         let layout = Layout::of(&schema).map_err(MetadataError::Layout)?;
-        Ok(Shape { schema, layout })
+        let fragments = Fragments::of(&schema);
+        Ok(Shape { schema, layout, fragments })
     }
 
     /// The schema.
@@ -436,6 +466,11 @@ impl Shape {
     /// The layout of the schema's types.
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// The JSON text of the schema's names, for writing decisions.
+    pub(crate) fn fragments(&self) -> &Fragments {
+        &self.fragments
     }
 
     /// Whether batches encoded for `other` can be decided with this shape: both input records

@@ -207,27 +207,33 @@ impl<'m> Reader<'m, '_> {
         Ok(())
     }
 
+    /// Appends the value at `at` as JSON. Names come from the shape's precomputed fragments
+    /// (quoted and escaped once per policy), so a record costs its values and a few copies.
     fn json(&mut self, ty: &Ty, buf: Buf, at: usize, out: &mut String) -> Result<(), DecodeError> {
+        let fragments = self.shape.fragments();
         match ty {
             Ty::Bool => out.push_str(if self.bool(buf, at)? { "true" } else { "false" }),
             Ty::Int => write_int(out, self.int(buf, at)?),
             Ty::Date => write_date(out, self.date(buf, at)?),
             Ty::String => write_json_str(out, self.string(buf, at)?),
-            Ty::Enum(e) => write_json_str(out, self.variant(*e, buf, at)?.1),
+            Ty::Enum(e) => {
+                let v = self.variant(*e, buf, at)?.0;
+                let name = fragments.variants.get(*e as usize).and_then(|names| names.get(v as usize));
+                out.push_str(name.ok_or_else(|| DecodeError("unknown enum".into()))?);
+            }
             Ty::Codes(g) => {
-                let bits = self.codes(*g, buf, at)?;
+                let mut bits = self.codes(*g, buf, at)?;
+                let codes = fragments.codes.get(*g as usize).map_or(&[][..], Vec::as_slice);
                 out.push('[');
-                let group = self.shape.schema().group(*g);
-                let codes = group.map_or(&[][..], |g| g.codes.as_slice());
                 let mut first = true;
-                for (i, code) in codes.iter().enumerate() {
-                    if bits & (1u64 << i) != 0 {
-                        if !first {
-                            out.push(',');
-                        }
-                        first = false;
-                        write_json_str(out, &code.code);
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if !first {
+                        out.push(',');
                     }
+                    first = false;
+                    out.push_str(codes.get(i).map_or("\"\"", String::as_str));
                 }
                 out.push(']');
             }
@@ -250,17 +256,18 @@ impl<'m> Reader<'m, '_> {
             }
             Ty::Record(r) => {
                 let shape = self.shape;
-                let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
+                let (Some(names), Some(def), Some(layout)) =
+                    (fragments.fields.get(*r as usize), shape.schema().record(*r), shape.layout().record(*r))
+                else {
                     return err("unknown record");
                 };
                 self.enter()?;
                 out.push('{');
-                for (i, (field, place)) in def.fields.iter().zip(&layout.fields).enumerate() {
+                for (i, ((field, place), name)) in def.fields.iter().zip(&layout.fields).zip(names).enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
-                    write_json_str(out, &field.name);
-                    out.push(':');
+                    out.push_str(name);
                     self.json(&field.ty, buf, at + place.offset as usize, out)?;
                 }
                 out.push('}');
@@ -449,9 +456,8 @@ pub(crate) fn write_int(out: &mut String, i: i64) {
     if i < 0 {
         out.push('-');
     }
-    for &d in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
+    // ASCII digits are UTF-8.
+    out.push_str(digits.get(start..).and_then(|d| std::str::from_utf8(d).ok()).unwrap_or_default());
 }
 
 /// Appends a day number as a quoted `YYYY-MM-DD`; the day must be in the dexp date range.
@@ -472,7 +478,8 @@ fn write_date(out: &mut String, days: i32) {
         b'0' + (d % 10) as u8,
         b'"',
     ];
-    out.extend(text.iter().map(|&b| char::from(b)));
+    // ASCII digits, dashes and quotes are UTF-8.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Appends `s` as a JSON string literal, escaped exactly as `serde_json` escapes it.

@@ -1,11 +1,12 @@
 //! The behaviour diff over a Parquet or Arrow IPC corpus: `eval`'s columnar reader and workers
-//! ([`stream_batches`]) with a worker that decides each record batch with both versions'
-//! [`Evaluator::evaluate_arrow_values`] and hands the two outcomes of every row to the same
+//! ([`stream_batches`]) with a worker that encodes each record batch once (an [`ArrowEncoder`];
+//! once per version when their input types differ), decides it with both versions
+//! ([`Evaluator::evaluate_arrow_encoded`]) and hands the two outcomes of every row to the same
 //! [`Counter`] the NDJSON path uses.
 //!
-//! The outcomes are compared as values read straight from the decision slots (a decision, or
-//! a rejection), as the NDJSON path compares them, so a corpus gives the same report whether
-//! it is read as NDJSON or as Parquet. Rows stand where NDJSON has lines: an example record
+//! The outcomes are compared where they lie in the instances' memory (a decision, or a
+//! rejection), as the NDJSON path compares them, so a corpus gives the same report whether it
+//! is read as NDJSON or as Parquet. Rows stand where NDJSON has lines: an example record
 //! without a key is named `row N`, its 1-based row in the file.
 
 use super::super::columnar::{stream_batches, BatchWorker, Source};
