@@ -199,7 +199,6 @@ fn ndjson_pipeline(c: &mut Criterion) {
             black_box(out.len())
         });
     });
-    drop(decisions);
     let mut out = Vec::with_capacity(text.len());
     group.bench_function(BenchmarkId::new("f_serde_baseline", RECORDS), |b| {
         b.iter(|| {
