@@ -41,6 +41,25 @@ fn eval_reproduces_the_contract_decisions() {
 }
 
 #[test]
+fn the_second_reference_policy_bills_its_example_enterprises() {
+    // copilot_seats.dexp: distinct users across organizations, text tests on account names;
+    // two example records are malformed and rejected with their paths.
+    let expected = read("policies/examples/copilot_bills.ndjson");
+    for engine in ["wasm", "interp"] {
+        let out = dexpc(&[
+            "eval",
+            "policies/copilot_seats.dexp",
+            "policies/examples/copilot_enterprises.ndjson",
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "--engine {engine}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("6 record(s): 4 decided, 2 rejected"));
+    }
+}
+
+#[test]
 fn eval_rejects_bad_records_one_line_each_and_exits_1() {
     for engine in ["wasm", "interp"] {
         eval_rejects_bad_records(engine);

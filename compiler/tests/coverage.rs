@@ -136,6 +136,9 @@ fn test_coverage_reports_full_requirement_coverage_for_the_reference_policy() {
     assert!(stdout.contains("requirement coverage: 100.0% of 11 requirements and advisories"), "{stdout}");
     assert!(stdout.contains("requirements: 7 of 7 seen both holding and failing"), "{stdout}");
     assert!(stdout.contains("advisories: 4 of 4 seen both holding and failing"), "{stdout}");
+    // The second reference policy is fully covered too.
+    assert!(stdout.contains("coverage of policies/copilot_seats.dexp\n  requirements: 5 of 5 seen both holding and failing"));
+    assert!(stdout.contains("requirement coverage: 100.0% of 10 requirements and advisories"), "{stdout}");
     let source = read(POLICIES[0]);
     let rule = format!(
         "covered  policies/defender_experts.dexp:{}: requirement `xdr.entra_p1_not_all_users`: held ",
