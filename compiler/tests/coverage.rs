@@ -137,7 +137,8 @@ fn test_coverage_reports_full_requirement_coverage_for_the_reference_policy() {
     assert!(stdout.contains("requirements: 7 of 7 seen both holding and failing"), "{stdout}");
     assert!(stdout.contains("advisories: 4 of 4 seen both holding and failing"), "{stdout}");
     // The second reference policy is fully covered too.
-    assert!(stdout.contains("coverage of policies/copilot_seats.dexp\n  requirements: 5 of 5 seen both holding and failing"));
+    assert!(stdout
+        .contains("coverage of policies/copilot_seats.dexp\n  requirements: 5 of 5 seen both holding and failing"));
     assert!(stdout.contains("requirement coverage: 100.0% of 10 requirements and advisories"), "{stdout}");
     let source = read(POLICIES[0]);
     let rule = format!(

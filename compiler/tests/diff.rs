@@ -163,6 +163,48 @@ fn a_new_version_that_reads_other_input_types_gets_its_own_encoding() {
 }
 
 #[test]
+fn a_batch_over_its_fuel_is_retried_record_by_record_on_both_sides() {
+    // One record sums 60,000 ints, far over 5,000 units of fuel; its four neighbours are
+    // cheap. The batch fails as a whole; retried alone, the neighbours are decided by both
+    // versions (and change), and only the heavy record is rejected, by both.
+    let dir = std::env::temp_dir().join(format!("dexpc-diff-fuel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = |total: &str| {
+        format!(
+            "policy heavy version \"1\"\nrecord R {{ id: string, xs: list of int }}\n\
+             record D {{ id: string, total: int }}\ninput R key id\n\
+             output D {{ id: id, total: {total} }}\n"
+        )
+    };
+    let (old, new) = (dir.join("old.dexp"), dir.join("new.dexp"));
+    std::fs::write(&old, policy("sum x in xs: x")).unwrap();
+    std::fs::write(&new, policy("(sum x in xs: x) + 1")).unwrap();
+    let heavy = format!("{{\"id\":\"heavy\",\"xs\":[{}]}}", vec!["1"; 60_000].join(","));
+    let lines: Vec<String> = (0..4).map(|i| format!("{{\"id\":\"light-{i}\",\"xs\":[{i}]}}")).chain([heavy]).collect();
+    let ndjson = dir.join("corpus.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let parquet = dir.join("corpus.parquet");
+    let schema = support::input_schema(old.to_str().unwrap());
+    support::write_parquet(&parquet, &support::batches(&schema, &lines));
+    for corpus in [&ndjson, &parquet] {
+        let args = [old.to_str().unwrap(), new.to_str().unwrap(), corpus.to_str().unwrap(), "--fuel", "5000"];
+        let r = report(&args);
+        let b = &r["behaviour"];
+        assert_eq!(b["records"], 5, "{}", corpus.display());
+        assert_eq!(b["both_rejected"], 1, "{}", corpus.display());
+        assert_eq!(b["changed"]["count"], 4, "{}", corpus.display());
+        assert_eq!(b["rejected_by_old_only"]["count"], 0, "{}", corpus.display());
+        assert_eq!(b["rejected_by_new_only"]["count"], 0, "{}", corpus.display());
+        assert_eq!(b["fields"][0]["field"], "total", "{}", corpus.display());
+        assert_eq!(b["fields"][0]["changed"], 4, "{}", corpus.display());
+        // With enough fuel, the heavy record is decided too.
+        let enough = report(&[old.to_str().unwrap(), new.to_str().unwrap(), corpus.to_str().unwrap()]);
+        assert_eq!(enough["behaviour"]["changed"]["count"], 5, "{}", corpus.display());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_compiled_module_diffs_like_its_source() {
     let dir = std::env::temp_dir().join(format!("dexpc-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -25,7 +25,7 @@ use crate::ErrorFormat;
 use behaviour::{Bucket, Counter, DiffWorker, Stats, Transition, Versions};
 use clap::ValueEnum;
 use dexp_runtime::abi::Metadata;
-use dexp_runtime::engine::{Limits, Policy, Runtime};
+use dexp_runtime::engine::{Interrupt, Limits, Policy, Runtime};
 use interface::InterfaceDiff;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -70,6 +70,14 @@ pub struct DiffArgs {
     /// How to print diagnostics if a policy does not compile.
     #[arg(long, value_enum, default_value = "human")]
     pub error_format: ErrorFormat,
+    /// Give each batch this much fuel per record (about one unit per Wasm instruction) instead
+    /// of a deadline, as `dexpc eval --fuel` does: a batch over budget is retried record by
+    /// record, and a record over its own budget is that version's rejection.
+    #[arg(long, value_name = "UNITS")]
+    pub fuel: Option<u64>,
+    /// The per-batch deadline in milliseconds (default 1000), as for `dexpc eval`.
+    #[arg(long, value_name = "MS")]
+    pub deadline_ms: Option<u64>,
 }
 
 /// Transitions shown per field in the table (JSON has them all).
@@ -77,8 +85,14 @@ const TABLE_TRANSITIONS: usize = 10;
 
 /// Runs the `diff` command.
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
-    let runtime =
-        Runtime::new(Limits::default()).map_err(|e| CliError::Other(format!("cannot start the runtime: {e}")))?;
+    let mut limits = Limits::default();
+    if let Some(ms) = args.deadline_ms {
+        limits.interrupt = Interrupt::Deadline(std::time::Duration::from_millis(ms));
+    }
+    if let Some(per_record) = args.fuel {
+        limits.interrupt = Interrupt::Fuel { per_record };
+    }
+    let runtime = Runtime::new(limits).map_err(|e| CliError::Other(format!("cannot start the runtime: {e}")))?;
     let old = load(&runtime, &args.old, args.error_format)?;
     let new = load(&runtime, &args.new, args.error_format)?;
     let interface = interface::diff(&old.metadata().schema, &new.metadata().schema);
