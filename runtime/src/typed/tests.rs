@@ -1,0 +1,373 @@
+//! The typed codec against the JSON codec: a value serialized into the layout gives the bytes
+//! and errors of its JSON text; a decision deserialized from the layout gives what serde_json
+//! gives for its JSON; the view reads what `Region::value` reads, and both refuse the same
+//! hostile bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use crate::abi::Shape;
+use crate::encode::BatchEncoder;
+use crate::json::RecordError;
+use crate::testing::{bad_lines, good_line, schema, Rng};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn encoder() -> BatchEncoder {
+    BatchEncoder::new(Arc::new(Shape::new(schema()).unwrap()))
+}
+
+/// The JSON path's outcome for `value`: its JSON text pushed, or serde_json's own refusal.
+fn push_as_json<T: Serialize + ?Sized>(enc: &mut BatchEncoder, value: &T) -> Result<(), RecordError> {
+    match serde_json::to_string(value) {
+        Ok(text) => enc.push_json(&text),
+        Err(e) => Err(RecordError { path: String::new(), message: format!("cannot be written as JSON: {e}") }),
+    }
+}
+
+/// Pushes `value` through both paths into two batches that hold the same records, and checks
+/// that the outcome and every byte of both areas agree.
+fn agree<T: Serialize + ?Sized>(
+    json: &mut BatchEncoder,
+    typed: &mut BatchEncoder,
+    value: &T,
+) -> Result<(), RecordError> {
+    let want = push_as_json(json, value);
+    let got = typed.push_serialize(value);
+    assert_eq!(got, want, "{}", serde_json::to_string(value).unwrap_or_default());
+    assert_eq!(typed.len(), json.len());
+    assert_eq!(typed.records(), json.records());
+    assert_eq!(typed.vars(), json.vars());
+    got
+}
+
+fn err(path: &str, message: &str) -> Result<(), RecordError> {
+    Err(RecordError { path: path.into(), message: message.into() })
+}
+
+#[test]
+fn json_values_serialize_to_the_bytes_of_their_text() {
+    let (mut json, mut typed) = (encoder(), encoder());
+    let mut lines: Vec<String> = (0..200).map(good_line).collect();
+    lines.extend(bad_lines());
+    // Mutations of good lines: a byte changed to another JSON-ish byte.
+    let mut rng = Rng(7);
+    for i in 0..400 {
+        let mut bytes = good_line(i).into_bytes();
+        let at = rng.next() as usize % bytes.len();
+        bytes[at] = b"0123456789-.e\"{}[],:tfn "[rng.next() as usize % 24];
+        lines.extend(String::from_utf8(bytes).ok());
+    }
+    let (mut accepted, mut rejected) = (0, 0);
+    for line in &lines {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        match agree(&mut json, &mut typed, &value) {
+            Ok(()) => accepted += 1,
+            Err(_) => rejected += 1,
+        }
+    }
+    assert!(accepted >= 200 && rejected >= 100, "{accepted} accepted, {rejected} rejected");
+}
+
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Mode {
+    Active,
+    Passive,
+    Off,
+    Semi,
+}
+
+#[derive(Serialize, Clone)]
+struct Inner {
+    a: i64,
+    b: bool,
+    label: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct Item {
+    name: &'static str,
+    mode: Mode,
+    subs: Vec<Inner>,
+    when: Option<&'static str>,
+}
+
+#[derive(Serialize, Clone)]
+struct Tree {
+    v: i32,
+    kids: Vec<Tree>,
+}
+
+/// The test schema's input record as a host type, with the int and date fields generic so
+/// that every width and representation can be tried.
+#[derive(Serialize, Clone)]
+struct Input<N, W> {
+    id: String,
+    when: W,
+    mode: Mode,
+    flag: bool,
+    n: N,
+    big: String,
+    opt_n: Option<u8>,
+    opt_date: Option<String>,
+    opt_s: Option<char>,
+    inner: Inner,
+    opt_inner: Option<Inner>,
+    items: Vec<Item>,
+    tags: Vec<String>,
+    grid: Vec<Vec<i16>>,
+    tree: Option<Tree>,
+    undeclared: Failing,
+}
+
+/// A value whose `Serialize` fails: serde_json refuses the whole record.
+#[derive(Clone)]
+struct Failing;
+
+impl Serialize for Failing {
+    fn serialize<S: Serializer>(&self, _s: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("boom"))
+    }
+}
+
+fn input<N, W>(n: N, when: W) -> Input<N, W> {
+    let inner = Inner { a: -4, b: true, label: Some("l\u{e9}".into()) };
+    Input {
+        id: "rec ✓".into(),
+        when,
+        mode: Mode::Passive,
+        flag: true,
+        n,
+        big: "v299".into(),
+        opt_n: Some(200),
+        opt_date: None,
+        opt_s: Some('ß'),
+        inner: inner.clone(),
+        opt_inner: None,
+        items: vec![
+            Item { name: "a", mode: Mode::Off, subs: vec![inner.clone(), inner], when: Some("2024-02-29") },
+            Item { name: "", mode: Mode::Active, subs: vec![], when: None },
+        ],
+        tags: vec!["x".into(), String::new(), "y\"".into()],
+        grid: vec![vec![], vec![1, -2], vec![i16::MIN]],
+        tree: Some(Tree { v: 1, kids: vec![Tree { v: 2, kids: vec![] }, Tree { v: i32::MAX, kids: vec![] }] }),
+        undeclared: Failing,
+    }
+}
+
+/// `input` without its undeclared field, which serde_json cannot write, as a JSON tree (`None`
+/// when the tree cannot hold one of its numbers).
+fn json_safe<N: Serialize, W: Serialize>(value: &Input<N, W>) -> Option<serde_json::Value> {
+    serde_json::to_value(WithoutUndeclared(value)).ok()
+}
+
+/// Serializes an `Input` with its `undeclared` field left out.
+struct WithoutUndeclared<'a, N, W>(&'a Input<N, W>);
+
+impl<N: Serialize, W: Serialize> Serialize for WithoutUndeclared<'_, N, W> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let i = self.0;
+        let mut st = s.serialize_struct("Input", 15)?;
+        st.serialize_field("id", &i.id)?;
+        st.serialize_field("when", &i.when)?;
+        st.serialize_field("mode", &i.mode)?;
+        st.serialize_field("flag", &i.flag)?;
+        st.serialize_field("n", &i.n)?;
+        st.serialize_field("big", &i.big)?;
+        st.serialize_field("opt_n", &i.opt_n)?;
+        st.serialize_field("opt_date", &i.opt_date)?;
+        st.serialize_field("opt_s", &i.opt_s)?;
+        st.serialize_field("inner", &i.inner)?;
+        st.serialize_field("opt_inner", &i.opt_inner)?;
+        st.serialize_field("items", &i.items)?;
+        st.serialize_field("tags", &i.tags)?;
+        st.serialize_field("grid", &i.grid)?;
+        st.serialize_field("tree", &i.tree)?;
+        st.end()
+    }
+}
+
+/// Serializes `input(n, when)` and checks it against the JSON of the same record (without the
+/// undeclared field, which is never serialized): same bytes, same error.
+fn check<N: Serialize + Clone, W: Serialize + Clone>(n: N, when: W) -> Result<(), RecordError> {
+    let value = input(n, when);
+    let (mut json, mut typed) = (encoder(), encoder());
+    let want = json.push_json(&serde_json::to_string(&WithoutUndeclared(&value)).unwrap());
+    let got = typed.push_serialize(&value);
+    assert_eq!(got, want);
+    assert_eq!((typed.records(), typed.vars()), (json.records(), json.vars()));
+    // The same record as a JSON tree serializes like the tree's text (which differs from the
+    // struct's text only for an f32, widened without its shortest digits by `to_value`).
+    if let Some(tree) = json_safe(&value) {
+        let (mut json, mut typed) = (encoder(), encoder());
+        agree(&mut json, &mut typed, &tree).ok();
+    }
+    got
+}
+
+#[test]
+fn host_structs_serialize_like_their_json_one_error_at_a_time() {
+    assert_eq!(check(-5i64, "2025-01-31"), Ok(()));
+    for n in [i64::MIN, i64::MAX, 0] {
+        assert_eq!(check(n, "2025-01-31"), Ok(()));
+    }
+    // Every int width, and integers beyond 64 bits.
+    assert_eq!(check(-5i8, "0001-01-01"), Ok(()));
+    assert_eq!(check(-500i16, "9999-12-31"), Ok(()));
+    assert_eq!(check(70_000u32, "2024-02-29"), Ok(()));
+    assert_eq!(check(i64::MAX as u64, "2024-02-29"), Ok(()));
+    assert_eq!(check(-7i128, "2024-02-29"), Ok(()));
+    assert_eq!(check(u64::MAX, "2025-01-31"), err("n", "18446744073709551615 does not fit in a 64-bit int"));
+    assert_eq!(
+        check(u128::from(u64::MAX), "2025-01-31"),
+        err("n", "18446744073709551615 does not fit in a 64-bit int")
+    );
+    assert_eq!(check(-(1i128 << 70), "2025-01-31"), err("n", "number is outside the 64-bit int range"));
+    assert_eq!(check(u128::MAX, "2025-01-31"), err("n", "number is outside the 64-bit int range"));
+    // Floats are read as the doubles serde_json writes.
+    assert_eq!(check(1.5f64, "2025-01-31"), err("n", "expected int, found number 1.5"));
+    assert_eq!(check(2.0f64, "2025-01-31"), err("n", "expected an int written without a fraction or exponent"));
+    assert_eq!(check(0.1f32, "2025-01-31"), err("n", "expected int, found number 0.1"));
+    assert_eq!(check(1e300f64, "2025-01-31"), err("n", "number is outside the 64-bit int range"));
+    assert_eq!(check(f64::NAN, "2025-01-31"), err("n", "expected int, found null"));
+    // Wrong types, null for a non-optional, a list for an int.
+    assert_eq!(check("5", "2025-01-31"), err("n", "expected int, found string"));
+    assert_eq!(check(None::<i64>, "2025-01-31"), err("n", "expected int, found null"));
+    assert_eq!(check(Some(3i64), "2025-01-31"), Ok(()));
+    assert_eq!(check([1i64], "2025-01-31"), err("n", "expected int, found list"));
+    assert_eq!(check(true, "2025-01-31"), err("n", "expected int, found true"));
+    assert_eq!(check((), "2025-01-31"), err("n", "expected int, found null"));
+    // Dates.
+    let bad_date = "\"2026-02-30\" is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)";
+    assert_eq!(check(1i64, "2026-02-30"), err("when", bad_date));
+    assert_eq!(check(1i64, 20_000i32), err("when", "expected date (YYYY-MM-DD), found number 20000"));
+    assert_eq!(
+        check(1i64, 'x'),
+        err("when", "\"x\" is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)")
+    );
+}
+
+#[test]
+fn enums_lists_maps_and_variants_serialize_like_their_json() {
+    let (mut json, mut typed) = (encoder(), encoder());
+    let base = json_safe(&input(1i64, "2025-01-31")).unwrap();
+    let with = |field: &str, value: serde_json::Value| {
+        let mut record = base.clone();
+        record[field] = value;
+        record
+    };
+    // An enum variant the schema does not declare.
+    let mut semi = input(1i64, "2025-01-31");
+    semi.items[1].mode = Mode::Semi;
+    let semi = serde_json::to_value(WithoutUndeclared(&semi)).unwrap();
+    let unknown = "unknown value \"semi\", expected one of active, passive, off";
+    assert_eq!(agree(&mut json, &mut typed, &semi), err("items[1].mode", unknown));
+    // A missing field is reported after the record, the first in declaration order.
+    let mut missing = base.clone();
+    missing.as_object_mut().unwrap().remove("flag");
+    missing.as_object_mut().unwrap().remove("mode");
+    assert_eq!(agree(&mut json, &mut typed, &missing), err("mode", "missing field"));
+    assert_eq!(
+        agree(&mut json, &mut typed, &with("tags", serde_json::json!(["a", 2]))),
+        err("tags[1]", "expected string, found number 2")
+    );
+    // A tuple is a list, not a record.
+    assert_eq!(agree(&mut json, &mut typed, &("x", 1)), err("", "expected object, found list"));
+    assert_eq!(agree(&mut json, &mut typed, &Some(7u8)), err("", "expected object, found number 7"));
+    // Bytes are a list of numbers.
+    struct Bytes(&'static [u8]);
+    impl Serialize for Bytes {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    #[derive(Serialize)]
+    struct Tagged {
+        tags: Bytes,
+    }
+    assert_eq!(
+        agree(&mut json, &mut typed, &Tagged { tags: Bytes(b"hi") }),
+        err("tags[0]", "expected string, found number 104")
+    );
+    // Map keys are matched as serde_json writes them; one it refuses fails the record.
+    let mut numbered = BTreeMap::new();
+    numbered.insert(1, 2);
+    assert_eq!(agree(&mut json, &mut typed, &numbered), err("id", "missing field"));
+    let mut pairs = BTreeMap::new();
+    pairs.insert((1, 2), 3);
+    assert_eq!(agree(&mut json, &mut typed, &pairs), err("", "cannot be written as JSON: key must be a string"));
+    let mut nan_key: Vec<(f64, i32)> = vec![(f64::NAN, 1)];
+    struct Keys<'a>(&'a mut Vec<(f64, i32)>);
+    impl Serialize for Keys<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (*k, *v)))
+        }
+    }
+    assert_eq!(
+        agree(&mut json, &mut typed, &Keys(&mut nan_key)),
+        err("", "cannot be written as JSON: float key must be finite (got NaN or +/-inf)")
+    );
+    // A key given twice.
+    struct Twice;
+    impl Serialize for Twice {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map([("id", "a"), ("id", "b")])
+        }
+    }
+    assert_eq!(agree(&mut json, &mut typed, &Twice), err("id", "duplicate field"));
+    // Variants: a unit variant is its name, the others one-key objects.
+    #[derive(Serialize)]
+    #[allow(non_camel_case_types)]
+    enum Variant {
+        inner { a: i64, b: bool },
+        grid(Vec<i32>, Vec<i32>),
+        tree(i64),
+        other(i64, i64),
+        nothing { x: i64 },
+    }
+    let missing_id = err("id", "missing field");
+    for (v, want) in [
+        (Variant::inner { a: 1, b: true }, missing_id.clone()),
+        (Variant::grid(vec![1], vec![]), missing_id.clone()),
+        (Variant::tree(3), err("tree", "expected object or null, found number 3")),
+        (Variant::other(1, 2), missing_id.clone()),
+        (Variant::nothing { x: 1 }, missing_id),
+    ] {
+        assert_eq!(agree(&mut json, &mut typed, &v), want);
+    }
+    #[derive(Serialize)]
+    struct WithVariant {
+        inner: Variant,
+    }
+    let v = WithVariant { inner: Variant::grid(vec![], vec![]) };
+    assert_eq!(agree(&mut json, &mut typed, &v), err("inner.a", "missing field"));
+    let v = WithVariant { inner: Variant::inner { a: 1, b: false } };
+    assert_eq!(agree(&mut json, &mut typed, &v), err("inner.a", "missing field"));
+    // Limits: a string over 1 MiB, a list over 65,536 elements.
+    let long = "x".repeat(crate::json::MAX_STRING_BYTES + 1);
+    let message = crate::json::string_too_long(long.len());
+    assert_eq!(agree(&mut json, &mut typed, &with("id", long.into())), err("id", &message));
+    let many = vec![""; crate::json::MAX_LIST_ITEMS + 1];
+    let message = crate::json::list_too_long();
+    assert_eq!(agree(&mut json, &mut typed, &with("tags", serde_json::json!(many))), err("tags", &message));
+    // Good records between the failures are still there, byte for byte.
+    assert_eq!(agree(&mut json, &mut typed, &base), Ok(()));
+    assert_eq!(typed.len(), 1);
+}
+
+#[test]
+fn undeclared_fields_are_not_serialized() {
+    // serde_json cannot write `Failing`, but the typed path never asks it to.
+    let mut typed = encoder();
+    assert_eq!(typed.push_serialize(&input(1i64, "2025-01-31")), Ok(()));
+    // A failing value in a declared field fails the record as serde_json fails it.
+    #[derive(Serialize)]
+    struct Declared {
+        id: Failing,
+    }
+    assert_eq!(typed.push_serialize(&Declared { id: Failing }), err("", "cannot be written as JSON: boom"));
+    assert_eq!(typed.len(), 1);
+}
