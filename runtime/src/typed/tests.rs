@@ -5,10 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use crate::abi::Shape;
+use crate::decode::{DecodeError, Region};
 use crate::encode::BatchEncoder;
 use crate::json::RecordError;
+use crate::schema::{Ty, Value};
 use crate::testing::{bad_lines, good_line, schema, Rng};
-use serde::{Serialize, Serializer};
+use crate::typed::de::{from_region, SlotError};
+use crate::typed::view::{DecisionView, FieldView, ViewError};
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -370,4 +374,375 @@ fn undeclared_fields_are_not_serialized() {
     }
     assert_eq!(typed.push_serialize(&Declared { id: Failing }), err("", "cannot be written as JSON: boom"));
     assert_eq!(typed.len(), 1);
+}
+
+/// An output record of the test schema, built by hand: id "ab", total -3, reasons {c1, c3},
+/// flag absent, mode passive, two items (the second with one sub), big v299, when present.
+fn output_bytes(shape: &Shape) -> (Vec<u8>, Vec<u8>) {
+    let layout = shape.layout().record(3).unwrap();
+    let item = shape.layout().record(2).unwrap();
+    let inner = shape.layout().record(1).unwrap();
+    let f = &layout.fields;
+    let mut rec = vec![0u8; layout.size as usize];
+    let put = |buf: &mut Vec<u8>, at: usize, bytes: &[u8]| buf[at..at + bytes.len()].copy_from_slice(bytes);
+    let pair = |offset: u32, len: u32| ((u64::from(len) << 32) | u64::from(offset)).to_le_bytes();
+    // The variable area: "xyab", then two items, then one inner record.
+    let mut vars = b"xyab".to_vec();
+    let items_at = 8usize;
+    let subs_at = items_at + 2 * item.size as usize;
+    vars.resize(subs_at + inner.size as usize, 0);
+    for (k, name) in [(0usize, (0u32, 2u32)), (1, (2, 2))] {
+        let base = items_at + k * item.size as usize;
+        put(&mut vars, base + item.fields[0].offset as usize, &pair(name.0, name.1));
+        put(&mut vars, base + item.fields[1].offset as usize, &[k as u8 * 2]);
+        if k == 1 {
+            put(&mut vars, base + item.fields[2].offset as usize, &pair(subs_at as u32, 1));
+            let when = base + item.fields[3].offset as usize;
+            put(&mut vars, when, &[1, 0, 0, 0]);
+            put(&mut vars, when + 4, &(-1i32).to_le_bytes());
+        }
+    }
+    put(&mut vars, subs_at + inner.fields[0].offset as usize, &i64::MIN.to_le_bytes());
+    put(&mut vars, subs_at + inner.fields[1].offset as usize, &[1]);
+    put(&mut rec, f[0].offset as usize, &pair(2, 2));
+    put(&mut rec, f[1].offset as usize, &(-3i64).to_le_bytes());
+    put(&mut rec, f[2].offset as usize, &0b1010u64.to_le_bytes());
+    put(&mut rec, f[4].offset as usize, &[1]);
+    put(&mut rec, f[5].offset as usize, &pair(items_at as u32, 2));
+    put(&mut rec, f[6].offset as usize, &299u32.to_le_bytes());
+    put(&mut rec, f[7].offset as usize, &[1, 0, 0, 0]);
+    put(&mut rec, f[7].offset as usize + 4, &20_000i32.to_le_bytes());
+    (rec, vars)
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ModeOut {
+    Active,
+    Passive,
+    Off,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct InnerOut {
+    a: i64,
+    b: bool,
+    label: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct ItemOut {
+    name: String,
+    mode: ModeOut,
+    subs: Vec<InnerOut>,
+    when: Option<String>,
+}
+
+/// The test schema's output record as a host type.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Output {
+    id: String,
+    total: i64,
+    reasons: Vec<String>,
+    flag: Option<bool>,
+    mode: ModeOut,
+    items: Vec<ItemOut>,
+    big: String,
+    when: Option<String>,
+}
+
+/// Part of the output, borrowing its strings from the decision and the schema.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Borrowed<'a> {
+    id: &'a str,
+    reasons: Vec<&'a str>,
+    big: &'a str,
+    #[serde(borrow)]
+    items: Vec<BorrowedItem<'a>>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct BorrowedItem<'a> {
+    name: &'a str,
+}
+
+/// The value's JSON as the reference writes it, or the reference's refusal.
+fn reference(region: &Region<'_>, shape: &Shape, ty: &Ty) -> Result<String, DecodeError> {
+    let mut out = String::new();
+    region.write_json(shape, ty, 0, &mut out).map(|()| out)
+}
+
+#[test]
+fn decisions_deserialize_like_their_json() {
+    let shape = Shape::new(schema()).unwrap();
+    let (rec, vars) = output_bytes(&shape);
+    let region = Region { fixed: &rec, vars: &vars };
+    let ty = Ty::Record(3);
+    let json = reference(&region, &shape, &ty).unwrap();
+    assert!(json.contains(r#""when":"1969-12-31""#), "{json}");
+    let want: Output = serde_json::from_str(&json).unwrap();
+    assert_eq!(from_region::<Output>(region, &shape, &ty, 0).unwrap(), want);
+    assert_eq!(want.reasons, ["c1", "c3"]);
+    let tree: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(from_region::<serde_json::Value>(region, &shape, &ty, 0).unwrap(), tree);
+    let borrowed: Borrowed<'_> = from_region(region, &shape, &ty, 0).unwrap();
+    assert_eq!(borrowed, serde_json::from_str::<Borrowed<'_>>(&json).unwrap());
+    // The input records of the good lines, which use every input type, as JSON trees.
+    let mut enc = encoder();
+    for i in 0..100 {
+        enc.push_json(&good_line(i)).unwrap();
+    }
+    let size = shape.layout().input_size as usize;
+    for i in 0..100 {
+        let region = Region { fixed: &enc.records()[i * size..], vars: enc.vars() };
+        let ty = Ty::Record(0);
+        let json: serde_json::Value = serde_json::from_str(&reference(&region, &shape, &ty).unwrap()).unwrap();
+        assert_eq!(from_region::<serde_json::Value>(region, &shape, &ty, 0).unwrap(), json);
+    }
+}
+
+#[test]
+fn decisions_that_do_not_fit_the_host_type_name_the_field() {
+    let shape = Shape::new(schema()).unwrap();
+    let (rec, vars) = output_bytes(&shape);
+    let region = Region { fixed: &rec, vars: &vars };
+    let ty = Ty::Record(3);
+    let json = reference(&region, &shape, &ty).unwrap();
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WrongTotal {
+        total: String,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WrongSub {
+        items: Vec<WrongSubItem>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WrongSubItem {
+        subs: Vec<(i64, bool)>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Missing {
+        nope: i64,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Narrow {
+        total: u8,
+    }
+    type Outcomes = (Result<(), SlotError>, Result<(), serde_json::Error>, &'static str);
+    let cases: [Outcomes; 5] = [
+        (
+            from_region::<WrongTotal>(region, &shape, &ty, 0).map(drop),
+            serde_json::from_str::<WrongTotal>(&json).map(drop),
+            "total",
+        ),
+        (
+            from_region::<WrongSub>(region, &shape, &ty, 0).map(drop),
+            serde_json::from_str::<WrongSub>(&json).map(drop),
+            "items[1].subs[0]",
+        ),
+        (
+            from_region::<Missing>(region, &shape, &ty, 0).map(drop),
+            serde_json::from_str::<Missing>(&json).map(drop),
+            "",
+        ),
+        (
+            from_region::<Narrow>(region, &shape, &ty, 0).map(drop),
+            serde_json::from_str::<Narrow>(&json).map(drop),
+            "total",
+        ),
+        (from_region::<(i64,)>(region, &shape, &ty, 0).map(drop), serde_json::from_str::<(i64,)>(&json).map(drop), ""),
+    ];
+    for (got, want, path) in cases {
+        let want = want.unwrap_err().to_string();
+        match got {
+            Err(SlotError::Fit { path: p, message }) => {
+                assert_eq!(p, path);
+                assert!(want.starts_with(&message), "{message} / {want}");
+            }
+            other => panic!("{other:?}, expected a misfit like {want}"),
+        }
+    }
+}
+
+/// Reads a whole value through the view, with the reference reader's limits.
+fn walk(view: FieldView<'_>, ty: &Ty, shape: &Shape, depth: usize, budget: &mut usize) -> Result<Value, ViewError> {
+    let deeper = |depth: usize| {
+        if depth + 1 > crate::decode::MAX_DEPTH {
+            Err(ViewError::Bad(DecodeError("deep".into())))
+        } else {
+            Ok(depth + 1)
+        }
+    };
+    Ok(match ty {
+        Ty::Bool => Value::Bool(view.bool()?),
+        Ty::Int => Value::Int(view.int()?),
+        Ty::Date => Value::Date(view.date()?),
+        Ty::String => Value::Str(view.str()?.into()),
+        Ty::Enum(_) => {
+            let name = view.str()?;
+            let index = view.variant_index()?;
+            let def = shape.schema().enum_def(match ty {
+                Ty::Enum(e) => *e,
+                _ => unreachable!(),
+            });
+            assert_eq!(def.unwrap().variants[index as usize], name);
+            Value::Enum(index)
+        }
+        Ty::Codes(g) => {
+            let codes = view.codes()?;
+            let names: Vec<&str> = codes.clone().collect();
+            let group = shape.schema().group(*g).unwrap();
+            let want: Vec<&str> = (0..group.codes.len())
+                .filter(|i| codes.bits() & (1 << i) != 0)
+                .map(|i| group.codes[i].code.as_str())
+                .collect();
+            assert_eq!(names, want);
+            assert!(names.iter().all(|n| codes.contains(n)));
+            Value::Codes(codes.bits())
+        }
+        Ty::Optional(inner) => match view.optional()? {
+            Some(v) => {
+                assert!(!view.is_null()?);
+                walk(v, inner, shape, depth, budget)?
+            }
+            None => {
+                assert!(view.is_null()?);
+                Value::Null
+            }
+        },
+        Ty::List(elem) => {
+            let list = view.list()?;
+            if list.len() > *budget {
+                return Err(ViewError::Bad(DecodeError("budget".into())));
+            }
+            *budget -= list.len();
+            let depth = deeper(depth)?;
+            assert_eq!(list.iter().count(), list.len());
+            assert!(list.get(list.len()).is_none());
+            let items = list.iter().map(|v| walk(v, elem, shape, depth, budget)).collect::<Result<Vec<_>, _>>()?;
+            Value::List(items.into())
+        }
+        Ty::Record(r) => {
+            let record = view.record()?;
+            let depth = deeper(depth)?;
+            record_value(&record, *r, shape, depth, budget)?
+        }
+    })
+}
+
+fn record_value(
+    record: &DecisionView<'_>,
+    r: u32,
+    shape: &Shape,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<Value, ViewError> {
+    let def = shape.schema().record(r).unwrap();
+    assert_eq!(record.type_name(), def.name);
+    let mut fields = Vec::new();
+    for (i, field) in def.fields.iter().enumerate() {
+        let view = record.get(&field.name)?;
+        fields.push(walk(view, &field.ty, shape, depth, budget)?);
+        assert_eq!(record.fields().nth(i).map(|(name, _)| name), Some(field.name.as_str()));
+    }
+    assert!(matches!(record.get("no such field"), Err(ViewError::NoField(_))));
+    Ok(Value::Record(fields.into()))
+}
+
+fn view_value(region: Region<'_>, shape: &Shape, r: u32) -> Result<Value, ViewError> {
+    let view = DecisionView::new(region, shape, r, 0);
+    let mut budget = region.vars.len().saturating_add(1 << 20);
+    record_value(&view, r, shape, 1, &mut budget)
+}
+
+#[test]
+fn the_view_reads_what_the_reference_reads() {
+    let shape = Shape::new(schema()).unwrap();
+    let (rec, vars) = output_bytes(&shape);
+    let region = Region { fixed: &rec, vars: &vars };
+    assert_eq!(view_value(region, &shape, 3).unwrap(), region.value(&shape, &Ty::Record(3), 0).unwrap());
+    let view = DecisionView::new(region, &shape, 3, 0);
+    assert_eq!(view.get("id").unwrap().str().unwrap(), "ab");
+    assert_eq!(view.get("reasons").unwrap().codes().unwrap().collect::<Vec<_>>(), ["c1", "c3"]);
+    assert_eq!(view.get("mode").unwrap().str().unwrap(), "passive");
+    assert_eq!(view.get("when").unwrap().date().unwrap(), 20_000);
+    let wrong = view.get("total").unwrap().bool().unwrap_err();
+    assert_eq!(wrong, ViewError::Type { expected: "bool", found: "int" });
+    let null = view.get("flag").unwrap().bool().unwrap_err();
+    assert_eq!(null, ViewError::Type { expected: "bool", found: "null" });
+    let items = view.get("items").unwrap().list().unwrap();
+    let sub = items.get(1).unwrap().record().unwrap().get("subs").unwrap().list().unwrap();
+    assert_eq!(sub.get(0).unwrap().record().unwrap().get("a").unwrap().int().unwrap(), i64::MIN);
+    let mut enc = encoder();
+    for i in 0..100 {
+        enc.push_json(&good_line(i)).unwrap();
+    }
+    let size = shape.layout().input_size as usize;
+    for i in 0..100 {
+        let region = Region { fixed: &enc.records()[i * size..(i + 1) * size], vars: enc.vars() };
+        assert_eq!(view_value(region, &shape, 0).unwrap(), region.value(&shape, &Ty::Record(0), 0).unwrap());
+    }
+}
+
+#[test]
+fn hostile_bytes_are_refused_by_every_typed_reader() {
+    let shape = Shape::new(schema()).unwrap();
+    let (rec, vars) = output_bytes(&shape);
+    let mut enc = encoder();
+    enc.push_json(&good_line(5)).unwrap();
+    let inputs = (enc.records().to_vec(), enc.vars().to_vec());
+    let mut rng = Rng(11);
+    let (mut refused, mut read) = (0, 0);
+    for round in 0..3000 {
+        let (r, (mut fixed, mut vars)) =
+            if round % 2 == 0 { (3, (rec.clone(), vars.clone())) } else { (0, inputs.clone()) };
+        for _ in 0..1 + rng.next() % 3 {
+            let in_vars = rng.next() % 2 == 0 && !vars.is_empty();
+            let buf = if in_vars { &mut vars } else { &mut fixed };
+            let at = rng.next() as usize % buf.len();
+            buf[at] = [0, 1, 2, 0x7f, 0xff, rng.next() as u8][rng.next() as usize % 6];
+        }
+        let region = Region { fixed: &fixed, vars: &vars };
+        let ty = Ty::Record(r);
+        let want = region.value(&shape, &ty, 0);
+        let json = reference(&region, &shape, &ty);
+        assert_eq!(want.is_ok(), json.is_ok());
+        let tree = from_region::<serde_json::Value>(region, &shape, &ty, 0);
+        let ignored = from_region::<serde::de::IgnoredAny>(region, &shape, &ty, 0);
+        let viewed = view_value(region, &shape, r);
+        match (&want, &json) {
+            (Ok(value), Ok(json)) => {
+                read += 1;
+                assert_eq!(tree.unwrap(), serde_json::from_str::<serde_json::Value>(json).unwrap());
+                assert!(ignored.is_ok());
+                assert_eq!(&viewed.unwrap(), value);
+                if r == 3 {
+                    assert_eq!(
+                        from_region::<Output>(region, &shape, &ty, 0).unwrap(),
+                        serde_json::from_str::<Output>(json).unwrap()
+                    );
+                }
+            }
+            _ => {
+                refused += 1;
+                assert!(matches!(tree, Err(SlotError::Bad(_))), "{tree:?}");
+                assert!(matches!(ignored, Err(SlotError::Bad(_))), "{ignored:?}");
+                assert!(matches!(viewed, Err(ViewError::Bad(_))), "{viewed:?}");
+                // A host type that reads only `id` still sees the bad byte elsewhere.
+                #[derive(Debug, Deserialize)]
+                #[allow(dead_code)]
+                struct OnlyId {
+                    id: String,
+                }
+                let only = from_region::<OnlyId>(region, &shape, &ty, 0);
+                assert!(matches!(only, Err(SlotError::Bad(_))), "{only:?}");
+            }
+        }
+    }
+    assert!(refused > 300 && read > 300, "{refused} refused, {read} read");
 }
