@@ -244,7 +244,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     fn deserialize_enum<V: Visitor<'de>>(
         mut self,
         name: &'static str,
-        variants: &'static [&'static str],
+        _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
         let (ty, at) = match self.ty {
@@ -262,10 +262,9 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
                 visitor.visit_enum(de::value::StrDeserializer::new(text))
             }
             None => {
-                let _ = (name, variants);
+                // Not a string: read (and so check) the value, then refuse it.
                 let ty = self.ty;
-                let found = De { st: self.st, ty, buf: self.buf, at: self.at }.deserialize_any(de::IgnoredAny);
-                found?;
+                De { st: self.st, ty, buf: self.buf, at: self.at }.deserialize_any(de::IgnoredAny)?;
                 Err(de::Error::custom(format_args!("invalid type: {}, expected enum {name}", kind(ty))))
             }
         }

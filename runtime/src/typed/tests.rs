@@ -533,6 +533,21 @@ fn decisions_that_do_not_fit_the_host_type_name_the_field() {
     struct Narrow {
         total: u8,
     }
+    // An enum read from a value that is not a string names the field too.
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct EnumTotal {
+        total: ModeOut,
+    }
+    assert!(serde_json::from_str::<EnumTotal>(&json).is_err());
+    match from_region::<EnumTotal>(region, &shape, &ty, 0) {
+        Err(SlotError::Fit { path, message }) => {
+            assert_eq!((path.as_str(), message.as_str()), ("total", "invalid type: integer, expected enum ModeOut"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let mode: ModeOut = from_region::<Output>(region, &shape, &ty, 0).unwrap().mode;
+    assert_eq!(mode, ModeOut::Passive);
     type Outcomes = (Result<(), SlotError>, Result<(), serde_json::Error>, &'static str);
     let cases: [Outcomes; 5] = [
         (
