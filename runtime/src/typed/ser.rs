@@ -155,6 +155,7 @@ impl<'a, 'e> ValueSer<'a, 'e> {
 }
 
 /// Pushes a path step and applies the reader's nesting limit to the value below it.
+#[inline]
 fn enter(enc: &mut Enc<'_>, seg: Seg) -> Result<(), SerError> {
     enc.s.path.push(seg);
     if enc.s.path.len() > MAX_JSON_DEPTH {
@@ -354,7 +355,26 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
         self.serialize_unit()
     }
 
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), SerError> {
+    fn serialize_unit_variant(
+        mut self,
+        _name: &'static str,
+        index: u32,
+        variant: &'static str,
+    ) -> Result<(), SerError> {
+        // A host enum declared in the policy's order names the variant at its own index: one
+        // comparison instead of a search. Anything else is read as the name's string.
+        if let (Ty::Enum(e), false) = (self.ty, variant.is_empty()) {
+            let def = self.enc.schema.enum_def(*e);
+            if def.and_then(|d| d.variants.get(index as usize)).is_some_and(|v| v == variant) {
+                let (_, at) = self.present();
+                if def.is_some_and(|d| d.variants.len() <= 256) {
+                    self.enc.put(at, &[index as u8]);
+                } else {
+                    self.enc.put(at, &index.to_le_bytes());
+                }
+                return Ok(());
+            }
+        }
         self.serialize_str(variant)
     }
 
