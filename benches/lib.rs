@@ -7,6 +7,10 @@
 //! [`BatchEncoder`](dexp_runtime::encode::BatchEncoder) builds, at the field offsets of
 //! [`Layout`], and writes the same decision slots the compiled module writes; a unit test below
 //! checks that byte for byte on generated records, so the comparison is like for like.
+//!
+//! [`host`] holds the policy's input and output as Rust types, for the typed API's benches.
+
+pub mod host;
 
 use dexp_runtime::abi::{Layout, Shape, SlotLayout, STATUS_DATE_RANGE, STATUS_DECIDED, STATUS_OVERFLOW};
 use dexp_runtime::date;

@@ -31,15 +31,17 @@ pub struct Region<'m> {
 }
 
 /// Which of the two buffers a value lies in.
-#[derive(Clone, Copy)]
-enum Buf {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Buf {
     Fixed,
     Vars,
 }
 
-struct Reader<'m, 's> {
+/// Checked reads of values in a region; shared with the typed decoders in `crate::typed`, so
+/// that every reader of guest bytes applies the same checks.
+pub(crate) struct Reader<'m, 's> {
     region: Region<'m>,
-    shape: &'s Shape,
+    pub(crate) shape: &'s Shape,
     depth: usize,
     /// List elements that may still be visited.
     budget: usize,
@@ -83,13 +85,13 @@ impl<'m> Region<'m> {
         json_eq(&mut a, ty, Buf::Fixed, at, &mut b, other_ty, Buf::Fixed, other_at)
     }
 
-    fn reader<'s>(&self, shape: &'s Shape) -> Reader<'m, 's> {
+    pub(crate) fn reader<'s>(&self, shape: &'s Shape) -> Reader<'m, 's> {
         Reader { region: *self, shape, depth: 0, budget: self.vars.len().saturating_add(1 << 20) }
     }
 }
 
-impl<'m> Reader<'m, '_> {
-    fn bytes(&self, buf: Buf, at: usize, len: usize) -> Result<&'m [u8], DecodeError> {
+impl<'m, 's> Reader<'m, 's> {
+    pub(crate) fn bytes(&self, buf: Buf, at: usize, len: usize) -> Result<&'m [u8], DecodeError> {
         let area = match buf {
             Buf::Fixed => self.region.fixed,
             Buf::Vars => self.region.vars,
@@ -100,16 +102,16 @@ impl<'m> Reader<'m, '_> {
         }
     }
 
-    fn array<const N: usize>(&self, buf: Buf, at: usize) -> Result<[u8; N], DecodeError> {
+    pub(crate) fn array<const N: usize>(&self, buf: Buf, at: usize) -> Result<[u8; N], DecodeError> {
         let bytes = self.bytes(buf, at, N)?;
         bytes.try_into().map_err(|_| DecodeError("short read".into()))
     }
 
-    fn byte(&self, buf: Buf, at: usize) -> Result<u8, DecodeError> {
+    pub(crate) fn byte(&self, buf: Buf, at: usize) -> Result<u8, DecodeError> {
         Ok(u8::from_le_bytes(self.array(buf, at)?))
     }
 
-    fn bool(&self, buf: Buf, at: usize) -> Result<bool, DecodeError> {
+    pub(crate) fn bool(&self, buf: Buf, at: usize) -> Result<bool, DecodeError> {
         match self.byte(buf, at)? {
             0 => Ok(false),
             1 => Ok(true),
@@ -117,11 +119,11 @@ impl<'m> Reader<'m, '_> {
         }
     }
 
-    fn int(&self, buf: Buf, at: usize) -> Result<i64, DecodeError> {
+    pub(crate) fn int(&self, buf: Buf, at: usize) -> Result<i64, DecodeError> {
         Ok(i64::from_le_bytes(self.array(buf, at)?))
     }
 
-    fn date(&self, buf: Buf, at: usize) -> Result<i32, DecodeError> {
+    pub(crate) fn date(&self, buf: Buf, at: usize) -> Result<i32, DecodeError> {
         let d = i32::from_le_bytes(self.array(buf, at)?);
         if (date::MIN_DAY..=date::MAX_DAY).contains(&d) {
             Ok(d)
@@ -130,12 +132,12 @@ impl<'m> Reader<'m, '_> {
         }
     }
 
-    fn reference(&self, buf: Buf, at: usize) -> Result<(usize, usize), DecodeError> {
+    pub(crate) fn reference(&self, buf: Buf, at: usize) -> Result<(usize, usize), DecodeError> {
         let pair = u64::from_le_bytes(self.array(buf, at)?);
         Ok(((pair & 0xffff_ffff) as usize, (pair >> 32) as usize))
     }
 
-    fn string(&self, buf: Buf, at: usize) -> Result<&'m str, DecodeError> {
+    pub(crate) fn string(&self, buf: Buf, at: usize) -> Result<&'m str, DecodeError> {
         let (offset, len) = self.reference(buf, at)?;
         if len == 0 {
             return Ok("");
@@ -144,7 +146,7 @@ impl<'m> Reader<'m, '_> {
         std::str::from_utf8(bytes).map_err(|_| DecodeError("string is not UTF-8".into()))
     }
 
-    fn variant(&self, e: u32, buf: Buf, at: usize) -> Result<(u32, &str), DecodeError> {
+    pub(crate) fn variant(&self, e: u32, buf: Buf, at: usize) -> Result<(u32, &'s str), DecodeError> {
         let schema = self.shape.schema();
         let def = schema.enum_def(e).ok_or_else(|| DecodeError("unknown enum".into()))?;
         let v = if def.variants.len() <= 256 {
@@ -158,7 +160,7 @@ impl<'m> Reader<'m, '_> {
         }
     }
 
-    fn codes(&self, g: u32, buf: Buf, at: usize) -> Result<u64, DecodeError> {
+    pub(crate) fn codes(&self, g: u32, buf: Buf, at: usize) -> Result<u64, DecodeError> {
         let bits = u64::from_le_bytes(self.array(buf, at)?);
         let group = self.shape.schema().group(g).ok_or_else(|| DecodeError("unknown group".into()))?;
         let n = group.codes.len();
@@ -169,7 +171,7 @@ impl<'m> Reader<'m, '_> {
     }
 
     /// The optional at `at`: the position of its value when present.
-    fn optional(&self, inner: &Ty, buf: Buf, at: usize) -> Result<Option<usize>, DecodeError> {
+    pub(crate) fn optional(&self, inner: &Ty, buf: Buf, at: usize) -> Result<Option<usize>, DecodeError> {
         match self.byte(buf, at)? {
             0 => Ok(None),
             1 => Ok(Some(at + self.inner_offset(inner)?)),
@@ -177,7 +179,7 @@ impl<'m> Reader<'m, '_> {
         }
     }
 
-    fn inner_offset(&self, inner: &Ty) -> Result<usize, DecodeError> {
+    pub(crate) fn inner_offset(&self, inner: &Ty) -> Result<usize, DecodeError> {
         self.shape
             .layout()
             .optional_value_offset(inner)
@@ -186,7 +188,7 @@ impl<'m> Reader<'m, '_> {
     }
 
     /// The elements of the list at `at`: where they start, their count and their size.
-    fn list(&mut self, elem: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
+    pub(crate) fn list(&mut self, elem: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
         let (offset, count) = self.reference(buf, at)?;
         let size = self.shape.layout().ty(elem).ok_or_else(|| DecodeError("type has no layout".into()))?.size as usize;
         if count > self.budget {
@@ -199,12 +201,17 @@ impl<'m> Reader<'m, '_> {
         Ok((offset, count, size))
     }
 
-    fn enter(&mut self) -> Result<(), DecodeError> {
+    pub(crate) fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return err(format!("nested deeper than {MAX_DEPTH} levels"));
         }
         Ok(())
+    }
+
+    /// Leaves a list or record entered with [`Self::enter`].
+    pub(crate) fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     /// Appends the value at `at` as JSON. Names come from the shape's precomputed fragments

@@ -32,19 +32,20 @@ pub struct BatchEncoder {
 
 /// Buffers reused from record to record.
 #[derive(Debug, Clone, Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     /// Fixed-size parts under construction: the record, then the elements of open lists.
-    stage: Vec<u8>,
+    pub(crate) stage: Vec<u8>,
     /// Where the visitor is, for error paths.
-    path: Vec<Seg>,
+    pub(crate) path: Vec<Seg>,
     /// Which fields of the open records have been read, one flag per field.
-    seen: Vec<bool>,
+    pub(crate) seen: Vec<bool>,
     /// The first error of the record, with its path.
-    error: Option<RecordError>,
+    pub(crate) error: Option<RecordError>,
 }
 
+/// One step of an error path: a record's field, or a list element.
 #[derive(Debug, Clone, Copy)]
-enum Seg {
+pub(crate) enum Seg {
     Field { record: u32, field: u32 },
     Index(usize),
 }
@@ -120,6 +121,22 @@ impl BatchEncoder {
     /// Appends the record in `text`, one JSON object of the input type. On error the batch is
     /// unchanged and the error is the one [`json::decode_input`] gives for the same text.
     pub fn push_json(&mut self, text: &str) -> Result<(), RecordError> {
+        self.push_with(|enc, top| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let result = Seed { ty: top, at: 0, enc }.deserialize(&mut de).and_then(|()| de.end());
+            result.map_err(|e| format!("invalid JSON: {e}"))
+        })
+    }
+
+    /// Appends one record that `write` puts into the stage (its fixed part at 0, lists on the
+    /// stage above it) and the variable area, reporting problems through [`Enc::fail`]. On
+    /// error the batch is unchanged; the error is the first one `write` recorded, else its own
+    /// message at the path `""`. Both the JSON reader and the typed serializer
+    /// (`crate::typed`) write records through this, so they stage and commit alike.
+    pub(crate) fn push_with(
+        &mut self,
+        write: impl for<'e> FnOnce(&mut Enc<'e>, &'e Ty) -> Result<(), String>,
+    ) -> Result<(), RecordError> {
         let vars_len = self.vars.len();
         let size = self.shape.layout().input_size as usize;
         let scratch = &mut self.scratch;
@@ -130,22 +147,19 @@ impl BatchEncoder {
         scratch.error = None;
         let top = Ty::Record(self.shape.schema().input);
         let mut enc = Enc { schema: self.shape.schema(), shape: &self.shape, vars: &mut self.vars, s: scratch };
-        let mut de = serde_json::Deserializer::from_str(text);
-        let result = Seed { ty: &top, at: 0, enc: &mut enc }.deserialize(&mut de).and_then(|()| de.end());
-        match result {
-            Ok(()) => {
+        let result = write(&mut enc, &top);
+        // A recorded error wins even if the writer carried on after it.
+        match (result, self.scratch.error.take()) {
+            (Ok(()), None) => {
                 let fixed = self.scratch.stage.get(..size).unwrap_or_default();
                 self.records.extend_from_slice(fixed);
                 self.count += 1;
                 Ok(())
             }
-            Err(e) => {
+            (result, recorded) => {
                 self.vars.truncate(vars_len);
-                Err(self
-                    .scratch
-                    .error
-                    .take()
-                    .unwrap_or_else(|| RecordError { path: String::new(), message: format!("invalid JSON: {e}") }))
+                Err(recorded
+                    .unwrap_or_else(|| RecordError { path: String::new(), message: result.err().unwrap_or_default() }))
             }
         }
     }
@@ -156,16 +170,16 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.try_into().ok()?))
 }
 
-/// The state one record's visitors share.
-struct Enc<'e> {
-    schema: &'e Schema,
-    shape: &'e Shape,
-    vars: &'e mut Vec<u8>,
-    s: &'e mut Scratch,
+/// The state one record's visitors (or serializers) share.
+pub(crate) struct Enc<'e> {
+    pub(crate) schema: &'e Schema,
+    pub(crate) shape: &'e Shape,
+    pub(crate) vars: &'e mut Vec<u8>,
+    pub(crate) s: &'e mut Scratch,
 }
 
 impl Enc<'_> {
-    fn path_string(&self, extra: Option<&str>) -> String {
+    pub(crate) fn path_string(&self, extra: Option<&str>) -> String {
         let mut out = String::new();
         for seg in &self.s.path {
             match *seg {
@@ -192,31 +206,36 @@ impl Enc<'_> {
 
     /// Records the first error with the current path and returns a serde error to unwind with.
     fn fail<E: de::Error>(&mut self, extra: Option<&str>, message: String) -> E {
-        if self.s.error.is_none() {
-            self.s.error = Some(RecordError { path: self.path_string(extra), message });
-        }
+        self.record_error(extra, message);
         E::custom("")
     }
 
-    fn put(&mut self, at: usize, bytes: &[u8]) {
+    /// Records the record's first error, at the current path (plus the field `extra`).
+    pub(crate) fn record_error(&mut self, extra: Option<&str>, message: String) {
+        if self.s.error.is_none() {
+            self.s.error = Some(RecordError { path: self.path_string(extra), message });
+        }
+    }
+
+    pub(crate) fn put(&mut self, at: usize, bytes: &[u8]) {
         // The stage always holds the slot being written: callers reserve it first.
         if let Some(dst) = self.s.stage.get_mut(at..at + bytes.len()) {
             dst.copy_from_slice(bytes);
         }
     }
 
-    fn put_ref(&mut self, at: usize, offset: u32, len: u32) {
+    pub(crate) fn put_ref(&mut self, at: usize, offset: u32, len: u32) {
         let pair = (u64::from(len) << 32) | u64::from(offset);
         self.put(at, &pair.to_le_bytes());
     }
 
-    fn ty_layout(&self, ty: &Ty) -> TyLayout {
+    pub(crate) fn ty_layout(&self, ty: &Ty) -> TyLayout {
         // A shape's layout covers every type of its schema.
         self.shape.layout().ty(ty).unwrap_or(TyLayout { size: 0, align: 1 })
     }
 
     /// Appends `bytes` to the variable area at a multiple of `align`; returns their offset.
-    fn append_var(&mut self, bytes: &[u8], align: usize) -> Option<u32> {
+    pub(crate) fn append_var(&mut self, bytes: &[u8], align: usize) -> Option<u32> {
         let start = self.vars.len().checked_next_multiple_of(align)?;
         let end = start.checked_add(bytes.len())?;
         u32::try_from(end).ok()?;

@@ -21,6 +21,7 @@ pub mod json;
 pub mod schema;
 #[cfg(test)]
 mod testing;
+pub mod typed;
 
 #[cfg(feature = "engine")]
 pub use engine::{EvalError, Evaluator, Interrupt, Limits, LoadError, Policy, Runtime};

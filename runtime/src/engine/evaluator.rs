@@ -17,8 +17,6 @@ use crate::decode::Region;
 use crate::encode::BatchEncoder;
 use crate::json::{self, RecordError};
 use crate::schema::{Ty, Value};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::sync::Arc;
 use wasmtime::{Memory, ResourceLimiter, Store, Trap, TypedFunc};
 
@@ -123,7 +121,6 @@ pub struct Evaluator {
     live: Option<Live>,
     batch: BatchEncoder,
     pending: Vec<Pending>,
-    text: String,
     loaded: Option<Placement>,
     /// Coverage counts, for an instrumented module only.
     counts: Option<Counts>,
@@ -151,7 +148,6 @@ impl Evaluator {
             live: None,
             batch,
             pending: Vec::new(),
-            text: String::new(),
             loaded: None,
             counts,
             #[cfg(feature = "arrow")]
@@ -446,74 +442,6 @@ impl Evaluator {
         }
         Ok(())
     }
-
-    /// Evaluates host values: each input is serialized to JSON and encoded like an NDJSON line,
-    /// each decision is deserialized into `O`. One result per input, in order; an input that
-    /// does not fit the schema, an evaluation error or a decision that does not fit `O` is a
-    /// [`RecordError`] for that input alone.
-    pub fn evaluate_typed<I: Serialize, O: DeserializeOwned>(
-        &mut self,
-        inputs: &[I],
-    ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
-        let chunk = self.policy.runtime().limits().batch_records.max(1);
-        let empty = self.encoder();
-        let mut batch = std::mem::replace(&mut self.batch, empty);
-        let mut text = std::mem::take(&mut self.text);
-        let mut results = Vec::with_capacity(inputs.len());
-        let outcome =
-            inputs.chunks(chunk).try_for_each(|inputs| self.typed_chunk(inputs, &mut batch, &mut text, &mut results));
-        batch.clear();
-        self.batch = batch;
-        self.text = text;
-        outcome.map(|()| results)
-    }
-
-    fn typed_chunk<I: Serialize, O: DeserializeOwned>(
-        &mut self,
-        inputs: &[I],
-        batch: &mut BatchEncoder,
-        text: &mut String,
-        results: &mut Vec<Result<O, RecordError>>,
-    ) -> Result<(), EvalError> {
-        batch.clear();
-        let mut json = std::mem::take(text).into_bytes();
-        let read: Vec<Result<(), RecordError>> = inputs
-            .iter()
-            .map(|input| {
-                json.clear();
-                let written = serde_json::to_writer(&mut json, input).map_err(|e| e.to_string());
-                // serde_json writes UTF-8 only; the check is for the type system.
-                let line = written.and_then(|()| std::str::from_utf8(&json).map_err(|e| e.to_string()));
-                match line {
-                    Ok(line) => batch.push_json(line),
-                    Err(e) => {
-                        Err(RecordError { path: String::new(), message: format!("cannot be written as JSON: {e}") })
-                    }
-                }
-            })
-            .collect();
-        json.clear();
-        *text = String::from_utf8(json).unwrap_or_default();
-        let decisions = self.evaluate_encoded(batch)?;
-        let mut next = 0;
-        for r in read {
-            results.push(match r {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    text.clear();
-                    let decided = decisions.write_json(next, text)?;
-                    next += 1;
-                    decided.and_then(|()| {
-                        serde_json::from_str(text).map_err(|e| RecordError {
-                            path: String::new(),
-                            message: format!("the decision does not fit the host type: {e}"),
-                        })
-                    })
-                }
-            });
-        }
-        Ok(())
-    }
 }
 
 fn ensure_live<'l>(slot: &'l mut Option<Live>, policy: &Policy) -> Result<&'l mut Live, EvalError> {
@@ -687,3 +615,6 @@ fn bad(record: usize, message: &str) -> EvalError {
 #[cfg(feature = "arrow")]
 #[path = "arrow_eval.rs"]
 mod arrow_eval;
+
+#[path = "typed.rs"]
+mod typed;

@@ -1,0 +1,100 @@
+//! The typed Rust API: [`Evaluator::evaluate_typed`] (host values in, host values out) and the
+//! two ways to read one decision without JSON text, [`Decisions::deserialize`] into an output
+//! type and [`Decisions::view`], borrowed and allocation-free. The codec is `crate::typed`.
+
+use super::{bad, Decisions, Evaluator};
+use crate::encode::BatchEncoder;
+use crate::engine::EvalError;
+use crate::json::RecordError;
+use crate::schema::Ty;
+use crate::typed::de::{self, SlotError};
+use crate::typed::view::DecisionView;
+use serde::de::{Deserialize, DeserializeOwned};
+use serde::Serialize;
+
+impl Evaluator {
+    /// Evaluates host values: each input is serialized straight into the input layout (as its
+    /// JSON would be encoded, with the same errors and paths) and each decision deserialized
+    /// straight from its slot into `O` (as from its JSON). One result per input, in order; an
+    /// input that does not fit the schema, an evaluation error or a decision that does not fit
+    /// `O` is a [`RecordError`] for that input alone. Inputs go to the module in batches of
+    /// [`Limits::batch_records`](crate::Limits::batch_records).
+    pub fn evaluate_typed<I: Serialize, O: DeserializeOwned>(
+        &mut self,
+        inputs: &[I],
+    ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
+        let chunk = self.policy.runtime().limits().batch_records.max(1);
+        let empty = self.encoder();
+        let mut batch = std::mem::replace(&mut self.batch, empty);
+        let mut results = Vec::with_capacity(inputs.len());
+        let mut read = Vec::with_capacity(chunk.min(inputs.len()));
+        let outcome =
+            inputs.chunks(chunk).try_for_each(|inputs| self.typed_chunk(inputs, &mut batch, &mut read, &mut results));
+        batch.clear();
+        self.batch = batch;
+        outcome.map(|()| results)
+    }
+
+    fn typed_chunk<I: Serialize, O: DeserializeOwned>(
+        &mut self,
+        inputs: &[I],
+        batch: &mut BatchEncoder,
+        read: &mut Vec<Result<(), RecordError>>,
+        results: &mut Vec<Result<O, RecordError>>,
+    ) -> Result<(), EvalError> {
+        batch.clear();
+        read.clear();
+        read.extend(inputs.iter().map(|input| batch.push_serialize(input)));
+        let decisions = self.evaluate_encoded(batch)?;
+        let mut next = 0;
+        for r in read.drain(..) {
+            results.push(match r {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let decided = decisions.deserialize(next)?;
+                    next += 1;
+                    decided
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<'e> Decisions<'e> {
+    /// Record `i`'s decision read into `O` straight from its slot, as `serde_json` would read
+    /// it from the decision's JSON (see `crate::typed::de`), or its evaluation error. A decision
+    /// that does not fit `O` is a [`RecordError`] (path `""`, message `the decision does not
+    /// fit the host type: ...`, naming the decision's field); bytes that are not a decision
+    /// are an [`EvalError::BadDecision`]. `O` may borrow strings from the instance's memory.
+    pub fn deserialize<O: Deserialize<'e>>(&self, i: usize) -> Result<Result<O, RecordError>, EvalError> {
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        let ty = Ty::Record(self.shape.schema().output);
+        match de::from_region(self.region, self.shape, &ty, self.record_at(i)?) {
+            Ok(value) => Ok(Ok(value)),
+            Err(SlotError::Bad(e)) => Err(bad(i, &e.0)),
+            Err(SlotError::Fit { path, message }) => {
+                let at = if path.is_empty() { String::new() } else { format!(" (at `{path}`)") };
+                let message = format!("the decision does not fit the host type: {message}{at}");
+                Ok(Err(RecordError { path: String::new(), message }))
+            }
+        }
+    }
+
+    /// Record `i`'s decision as a borrowed view of its fields by name, or its evaluation error.
+    /// Nothing is read or allocated until a field is asked for; each read is checked.
+    pub fn view(&self, i: usize) -> Result<Result<DecisionView<'e>, RecordError>, EvalError> {
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        let output = self.shape.schema().output;
+        let at = self.record_at(i)?;
+        let size = self.shape.layout().record(output).map_or(0, |r| r.size as usize);
+        if at.checked_add(size).is_none_or(|end| end > self.region.fixed.len()) {
+            return Err(bad(i, "the decision lies outside memory"));
+        }
+        Ok(Ok(DecisionView::new(self.region, self.shape, output, at)))
+    }
+}
