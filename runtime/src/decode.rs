@@ -7,7 +7,7 @@
 //! themselves. The JSON written is byte for byte what [`crate::json::write_value`] writes for
 //! the same value: fields in declaration order, codes in declaration order, compact.
 
-use crate::abi::Shape;
+use crate::abi::{Shape, ENTRY_VALUE_OFFSET};
 use crate::date;
 use crate::schema::{Ty, Value};
 use std::sync::Arc;
@@ -176,6 +176,33 @@ impl<'m> Reader<'m, '_> {
         Ok((offset, count, size))
     }
 
+    /// The entries of the map at `at`: where they start, their count and their size. Every key
+    /// is read and must be greater than the one before (sorted, no key twice), so a broken
+    /// module cannot write an object with a key twice.
+    fn map(&mut self, value: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
+        let layout = self.shape.layout();
+        let entry = layout.ty(value).and_then(crate::abi::entry_layout);
+        let entry = entry.ok_or_else(|| DecodeError("type has no layout".into()))?;
+        let (offset, count) = self.reference(buf, at)?;
+        let size = entry.size as usize;
+        if count > self.budget {
+            return err("lists hold more elements than the variable area can");
+        }
+        self.budget -= count;
+        if count > 0 {
+            self.bytes(Buf::Vars, offset, count.saturating_mul(size))?;
+        }
+        let mut previous: Option<&str> = None;
+        for i in 0..count {
+            let key = self.string(Buf::Vars, offset + i * size)?;
+            if previous.is_some_and(|p| p.as_bytes() >= key.as_bytes()) {
+                return err("map keys are not in increasing order");
+            }
+            previous = Some(key);
+        }
+        Ok((offset, count, size))
+    }
+
     fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -225,6 +252,23 @@ impl<'m> Reader<'m, '_> {
                 out.push(']');
                 self.depth -= 1;
             }
+            Ty::Map(value) => {
+                let (offset, count, size) = self.map(value, buf, at)?;
+                self.enter()?;
+                out.push('{');
+                for i in 0..count {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let entry = offset + i * size;
+                    write_json_str(out, self.string(Buf::Vars, entry)?);
+                    out.push(':');
+                    self.json(value, Buf::Vars, entry + ENTRY_VALUE_OFFSET as usize, out)?;
+                }
+                out.push('}');
+                self.depth -= 1;
+            }
+            Ty::Entry(_) => return err("a map entry is not a schema type"),
             Ty::Record(r) => {
                 let shape = self.shape;
                 let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
@@ -268,6 +312,20 @@ impl<'m> Reader<'m, '_> {
                 self.depth -= 1;
                 Value::List(items.into())
             }
+            Ty::Map(value) => {
+                let (offset, count, size) = self.map(value, buf, at)?;
+                self.enter()?;
+                let entries = (0..count)
+                    .map(|i| {
+                        let entry = offset + i * size;
+                        let key = Arc::from(self.string(Buf::Vars, entry)?);
+                        Ok((key, self.value(value, Buf::Vars, entry + ENTRY_VALUE_OFFSET as usize)?))
+                    })
+                    .collect::<Result<Vec<_>, DecodeError>>()?;
+                self.depth -= 1;
+                Value::Map(entries.into())
+            }
+            Ty::Entry(_) => return err("a map entry is not a schema type"),
             Ty::Record(r) => {
                 let shape = self.shape;
                 let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {

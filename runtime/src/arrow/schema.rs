@@ -93,6 +93,15 @@ pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Resul
             let item = Field::new_list_field(data_type(schema, elem, stack)?, nullable);
             DataType::List(Arc::new(item))
         }
+        // Arrow's `Map<Utf8, T>` would fit, but the columnar codec does not read or write it yet:
+        // refuse the whole policy here, before any batch is encoded or decoded.
+        Ty::Map(_) => {
+            return Err(ArrowSchemaError(
+                "the policy has a `map of string to T`, which the Arrow codec does not support yet; use NDJSON"
+                    .into(),
+            ))
+        }
+        Ty::Entry(_) => return Err(ArrowSchemaError("a map entry is not a schema type".into())),
         Ty::Record(r) => {
             let def = schema.record(*r).ok_or_else(|| ArrowSchemaError(format!("record {r} does not exist")))?;
             if stack.contains(r) {
