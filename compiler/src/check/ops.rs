@@ -121,6 +121,10 @@ impl<'a> Cx<'a> {
             let found = self.ty_name(&ty);
             let help = match ty {
                 Ty::Optional(_) => Some("compare after giving a default with `??`, or test `present(...)`".to_string()),
+                Ty::Map(_) => Some(
+                    "maps are not compared: look up keys with `m[key]`, or compare entries with `all e in m: ...`"
+                        .to_string(),
+                ),
                 _ => None,
             };
             self.error(CheckError::InvalidOperation {

@@ -247,7 +247,7 @@ impl Builder {
                 TypeExpr::List(Box::new(self.type_expr(elem, offset)?), base_span)
             }
             Rule::map_type => {
-                let mut parts = base.into_inner();
+                let mut parts = base.into_inner().filter(|p| p.as_rule() != Rule::map_to);
                 let key = self.type_expr(parts.next().ok_or(())?, offset)?;
                 let value = self.type_expr(parts.next().ok_or(())?, offset)?;
                 TypeExpr::Map(Box::new(key), Box::new(value), base_span)
@@ -709,6 +709,7 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::op_days => "`days`",
         Rule::op_field => "`.field`",
         Rule::op_index => "`[key]`",
+        Rule::map_to => "`to`",
         Rule::quant_where => "`where`",
         Rule::quant_body => "`:`",
         Rule::quant_else => "`else`",
