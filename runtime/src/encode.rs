@@ -45,10 +45,16 @@ struct Scratch {
 
 #[derive(Debug, Clone, Copy)]
 enum Seg {
-    Field { record: u32, field: u32 },
+    Field {
+        record: u32,
+        field: u32,
+    },
     Index(usize),
     /// A map entry, by its key's bytes in the variable area.
-    Key { offset: u32, len: u32 },
+    Key {
+        offset: u32,
+        len: u32,
+    },
 }
 
 impl BatchEncoder {
@@ -548,7 +554,12 @@ impl<'de> Visitor<'de> for KeySink<'_> {
 /// are staged like list elements and written to the variable area sorted by their keys' bytes.
 /// While keys arrive in increasing order (as most writers produce them) a duplicate can only be
 /// the previous key; from the first key out of order on, a set of the keys so far decides.
-fn entries<'de, 'e, A: MapAccess<'de>>(enc: &mut Enc<'e>, value_ty: &'e Ty, at: usize, mut map: A) -> Result<(), A::Error> {
+fn entries<'de, 'e, A: MapAccess<'de>>(
+    enc: &mut Enc<'e>,
+    value_ty: &'e Ty,
+    at: usize,
+    mut map: A,
+) -> Result<(), A::Error> {
     let el = crate::abi::entry_layout(enc.ty_layout(value_ty)).unwrap_or(TyLayout { size: 8, align: 4 });
     let size = el.size as usize;
     let start = enc.s.stage.len();
@@ -613,7 +624,9 @@ fn entries<'de, 'e, A: MapAccess<'de>>(enc: &mut Enc<'e>, value_ty: &'e Ty, at: 
             enc.append_var(entries, el.align as usize)
         } else {
             let mut order: Vec<usize> = (0..count).collect();
-            order.sort_by(|&a, &b| enc.staged_key_in(&staged, start + a * size).cmp(enc.staged_key_in(&staged, start + b * size)));
+            order.sort_by(|&a, &b| {
+                enc.staged_key_in(&staged, start + a * size).cmp(enc.staged_key_in(&staged, start + b * size))
+            });
             let mut sorted = Vec::with_capacity(entries.len());
             for i in order {
                 sorted.extend_from_slice(staged.get(start + i * size..start + (i + 1) * size).unwrap_or_default());

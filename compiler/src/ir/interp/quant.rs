@@ -86,7 +86,9 @@ impl Ctx<'_> {
             if let (Some(base), Some(trace)) = (&list_path, self.trace.as_mut()) {
                 if let Some(p) = trace.frames.last_mut().and_then(|f| f.get_mut(slot)) {
                     *p = Some(match &value {
-                        Value::Map(entries) => entries.get(index).map_or_else(String::new, |(k, _)| entry_path(base, k)),
+                        Value::Map(entries) => {
+                            entries.get(index).map_or_else(String::new, |(k, _)| entry_path(base, k))
+                        }
                         _ => format!("{base}[{index}]"),
                     });
                 }
