@@ -113,7 +113,9 @@ fn sign(f: &mut Func, a: u32, b: u32) {
 }
 
 /// The body of [`Helper::MapFind`] for entries `entry_size` bytes apart; `cmp` is the
-/// [`Helper::StrCmp`] function. The search keeps `lo <= found < hi` over entry indices.
+/// [`Helper::StrCmp`] function. The search keeps `lo <= found < hi` over entry indices. `0`
+/// means "absent" because no entry lies at address 0: entries are in the variable area, which
+/// the host places above the (non-empty) input and decision areas of the batch.
 pub(super) fn map_find(g: &mut Gen, entry_size: u32, cmp: u32) {
     let [base, lo, hi, mid, at, c] = [(); 6].map(|()| g.f.local(ValType::I32));
     let f = &mut g.f;
