@@ -47,6 +47,7 @@ fn generated_records_get_the_same_outcomes_from_both_builds() {
         "tests/policies/failures.dexp",
         "tests/policies/text_and_bindings.dexp",
         "tests/policies/nested_and_distinct.dexp",
+        "tests/policies/maps.dexp",
     ] {
         let source = read(path);
         let plain = compile(&source, path);

@@ -250,3 +250,70 @@ output Out {
         }
     }
 }
+
+#[test]
+fn maps_give_the_documented_results() {
+    let source = r#"policy maps
+record In { id: string, seats: map of string to int, keys: list of string }
+record Out { e5: int, has_e3: bool, n: int, total: int, big: int, hits: int, seats: map of string to int }
+input In key id
+output Out {
+    e5: seats["E5"] ?? 0,
+    has_e3: "E3" in seats,
+    n: len(seats),
+    total: sum e in seats: e.value,
+    big: count e in seats where e.value > 1,
+    hits: count k in keys where k in seats and seats[k] ?? 0 == len(k),
+    seats: seats,
+}
+"#;
+    let compiled = compile(source, "maps.dexp");
+    let policy = Policy::load(&compiled.wasm).expect("the compiled policy loads");
+    // 500 keys in reverse order, each key's value its length: lookups at every depth of the
+    // binary search, keys that are prefixes of others, and keys that are absent.
+    let keys: Vec<String> = (0..500).rev().map(|i| "k".repeat(i % 7 + 1) + &i.to_string()).collect();
+    let many = keys.iter().map(|k| format!("\"{k}\":{}", k.len())).collect::<Vec<_>>().join(",");
+    let probes: Vec<String> = keys.iter().step_by(7).cloned().chain(["k".into(), "kk1000".into(), "".into()]).collect();
+    let probes = serde_json::to_string(&probes).expect("JSON");
+    let hits = keys.iter().step_by(7).count();
+    let cases = [
+        (
+            r#"{"id":"a","seats":{"E5":3,"E1":1,"E3":0},"keys":[]}"#.to_string(),
+            r#"{"e5":3,"has_e3":true,"n":3,"total":4,"big":1,"hits":0,"seats":{"E1":1,"E3":0,"E5":3}}"#.to_string(),
+        ),
+        (
+            r#"{"id":"b","seats":{},"keys":["E5"]}"#.to_string(),
+            r#"{"e5":0,"has_e3":false,"n":0,"total":0,"big":0,"hits":0,"seats":{}}"#.to_string(),
+        ),
+        (
+            r#"{"id":"c","seats":{"E5":1,"E3":2,"E5":3},"keys":[]}"#.to_string(),
+            r#"bad input: seats["E5"]: duplicate key"#.to_string(),
+        ),
+        (
+            r#"{"id":"d","seats":{"a":9223372036854775807,"b":1},"keys":[]}"#.to_string(),
+            "error: output at 9:12: integer overflow".to_string(),
+        ),
+        (
+            r#"{"id":"e","seats":{"x":1,"\u00e9\"":"2"},"keys":[]}"#.to_string(),
+            r#"bad input: seats["é\""]: expected int, found string"#.to_string(),
+        ),
+        (format!(r#"{{"id":"f","seats":{{{many}}},"keys":{probes}}}"#), String::new()),
+    ];
+    let lines: Vec<String> = cases.iter().map(|(line, _)| line.clone()).collect();
+    let wasm = run_wasm(&policy, &lines, 2);
+    for ((line, want), got) in cases.iter().zip(&wasm) {
+        let interp = interpret(&compiled.program, line);
+        assert_eq!(&interp, got, "the back ends agree on {}", &line[..40.min(line.len())]);
+        if want.is_empty() {
+            let got: serde_json::Value = serde_json::from_str(got).expect("a decision");
+            assert_eq!(got["n"], 500);
+            assert_eq!(got["hits"], hits as u64);
+            let written: Vec<&String> = got["seats"].as_object().expect("an object").keys().collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert!(written.iter().zip(&sorted).all(|(a, b)| *a == b), "keys written in byte order");
+        } else {
+            assert_eq!(got, want);
+        }
+    }
+}

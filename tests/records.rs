@@ -103,7 +103,34 @@ impl<'s> Generator<'s> {
                 }
             }
             Ty::Codes(_) => Value::Codes(0),
+            Ty::Map(value) => self.map(value, depth),
+            Ty::Entry(_) => Value::Null,
         }
+    }
+
+    /// A map as it may arrive: keys from the shared strings (so lookups hit and miss) in
+    /// random order, and in one map of 40 a key given twice, which both readers must reject
+    /// at the same entry. [`json::write_value`] writes the entries in this order.
+    fn map(&mut self, value: &Ty, depth: usize) -> Value {
+        let len = match self.rng.below(100) {
+            _ if depth > 4 => 0,
+            0..=14 => 0,
+            15..=84 => self.rng.range(1, 5) as usize,
+            _ => self.rng.range(5, if depth > 2 { 8 } else { 30 }) as usize,
+        };
+        let mut entries: Vec<(Arc<str>, Value)> = Vec::with_capacity(len);
+        for _ in 0..len {
+            let key = self.string();
+            if entries.iter().any(|(k, _)| **k == *key) {
+                continue;
+            }
+            entries.push((Arc::from(key), self.value(value, depth + 1)));
+        }
+        if !entries.is_empty() && self.rng.percent(2) {
+            let (key, _) = entries[self.rng.below(entries.len() as u64) as usize].clone();
+            entries.push((key, self.value(value, depth + 1)));
+        }
+        Value::Map(entries.into())
     }
 
     fn int(&mut self) -> i64 {

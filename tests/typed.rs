@@ -181,6 +181,10 @@ fn generated_records_agree_with_ndjson_for_every_policy() {
     for (name, source) in policies {
         let policy = load(&source, &name, Limits::default());
         let schema = policy.schema().clone();
+        if schema.records.iter().flat_map(|r| &r.fields).any(|f| has_map(&f.ty)) {
+            // The typed API refuses maps for now (`a_map_is_refused_by_the_typed_api`).
+            continue;
+        }
         let mut generator = Generator::new(&schema, 0x7e9ed ^ name.len() as u64);
         let mut rng = Rng::new(0x5eed);
         let mut values: Vec<serde_json::Value> =
@@ -191,6 +195,31 @@ fn generated_records_agree_with_ndjson_for_every_policy() {
         let (decided, rejected) = agree::<_, serde_json::Value>(&policy, &values);
         assert!(decided > 100 && rejected > 400, "{name}: {decided} decided, {rejected} rejected");
     }
+}
+
+fn has_map(ty: &Ty) -> bool {
+    match ty {
+        Ty::Map(_) | Ty::Entry(_) => true,
+        Ty::List(inner) | Ty::Optional(inner) => has_map(inner),
+        _ => false,
+    }
+}
+
+#[test]
+fn a_map_is_refused_by_the_typed_api() {
+    let source = "policy m version \"1\"\nrecord T { id: string, seats: map of string to int }\n\
+                  record D { n: int }\ninput T key id\noutput D { n: len(seats) }\n";
+    let policy = load(source, "m", Limits::default());
+    let mut evaluator = policy.evaluator().unwrap();
+    let inputs = vec![serde_json::json!({"id": "a", "seats": {"E5": 3}})];
+    let results: Vec<Result<serde_json::Value, _>> = evaluator.evaluate_typed(&inputs).unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    assert_eq!(error.path, "seats");
+    assert!(error.message.contains("use evaluate_ndjson"), "{error:?}");
+    // The same record as NDJSON is decided.
+    let mut out = String::new();
+    evaluator.evaluate_ndjson(r#"{"id":"a","seats":{"E5":3}}"#, 1, &mut out).unwrap();
+    assert_eq!(out, "{\"n\":1}\n");
 }
 
 /// Reads a whole decision value through the view.
@@ -209,6 +238,7 @@ fn walk(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> Value {
         Ty::Optional(inner) => view.optional().unwrap().map_or(Value::Null, |v| walk(v, inner, schema)),
         Ty::List(elem) => Value::List(view.list().unwrap().iter().map(|v| walk(v, elem, schema)).collect()),
         Ty::Record(r) => record(&view.record().unwrap(), *r, schema),
+        Ty::Map(_) | Ty::Entry(_) => panic!("the view reads no maps; no decision here holds one"),
     }
 }
 

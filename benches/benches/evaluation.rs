@@ -1,8 +1,8 @@
 //! Criterion benches of the reference policy, `policies/defender_experts.dexp`, on generated
 //! tenants (`dexp_benches::TenantGen`, seed `DEFAULT_SEED`): its evaluation loop in every form
 //! (a)-(f), the Arrow path (g)-(h), the typed Rust API (`typed`), and the cost of compiling and
-//! loading it; and (i), a distinct count over 1,000 nested elements (a policy of its own).
-//! Throughput is in records (tenants).
+//! loading it; (i), a distinct count over 1,000 nested elements, and (j), 1,000 map lookups
+//! (policies of their own). Throughput is in records (tenants), or elements for (i) and (j).
 //!
 //! Run with `cargo bench -p dexp-benches`; `benches/README.md` has the latest figures and the
 //! exact command that produced them.
@@ -440,6 +440,62 @@ fn typed_api(c: &mut Criterion) {
     group.finish();
 }
 
+/// The policy of (j): the seats of each of a list of SKUs, looked up in a map of seats per SKU
+/// (absent SKUs count 0), and the number of SKUs present.
+const MAP_POLICY: &str = r#"policy map_bench
+record Tenant { id: string, seats: map of string to int, wanted: list of string }
+record Out { seats: int, present: int }
+input Tenant key id
+output Out { seats: sum k in wanted: seats[k] ?? 0, present: count k in wanted where k in seats }
+"#;
+
+/// One tenant with a map of 1,000 SKUs (`sku-0000` to `sku-1998`, even numbers, written in a
+/// scrambled order, each with its number of seats) and a list of 1,000 SKUs to look up
+/// (`sku-0000` to `sku-0999`: every other one present).
+fn map_tenant() -> String {
+    let seats: Vec<String> = (0..1000).map(|i| i * 7919 % 1000).map(|k| format!(r#""sku-{:04}":{k}"#, 2 * k)).collect();
+    let wanted: Vec<String> = (0..1000).map(|k| format!(r#""sku-{k:04}""#)).collect();
+    format!(r#"{{"id":"t","seats":{{{}}},"wanted":[{}]}}"#, seats.join(","), wanted.join(","))
+}
+
+/// (j) `map/j_wasm_lookup/1000`: the module deciding one pre-loaded record that looks up 1,000
+/// keys (`seats[k] ?? 0` and `k in seats`, each a binary search over 1,000 sorted entries, half
+/// of them misses), plus the fixed cost of one `Evaluator::run`. `map/j_interp_lookup/1000`:
+/// the reference interpreter on the same record (a linear search: the specification, not a
+/// fast path). `map/j_encode/1000`: the batch encoder reading the record's JSON, which sorts
+/// the 1,000 entries and checks their keys for duplicates. Throughput is in lookups (or
+/// entries, for the encoder).
+fn map_lookup(c: &mut Criterion) {
+    let line = map_tenant();
+    let mut group = c.benchmark_group("map");
+    group.throughput(Throughput::Elements(1000));
+    let compiled = dexp_compiler::compile(MAP_POLICY).unwrap();
+    let policy = Policy::load(&compiled.wasm).unwrap();
+    let mut batch = BatchEncoder::new(policy.shape().clone());
+    batch.push_json(&line).unwrap();
+    let mut evaluator = policy.evaluator().unwrap();
+    evaluator.load(&batch).unwrap();
+    let mut out = String::new();
+    evaluator.run().unwrap().write_json(0, &mut out).unwrap().unwrap();
+    // Present: the even SKUs below 1,000, whose seats are their halves: 0 + 1 + ... + 499.
+    assert_eq!(out, r#"{"seats":124750,"present":500}"#, "the module looks every key up");
+    group.bench_function(BenchmarkId::new("j_wasm_lookup", 1000), |b| {
+        b.iter(|| black_box(evaluator.run().unwrap().len()));
+    });
+    let value = json::decode_input(&compiled.program.schema, &line).unwrap();
+    group.bench_function(BenchmarkId::new("j_interp_lookup", 1000), |b| {
+        b.iter(|| black_box(interp::evaluate(&compiled.program, black_box(&value)).unwrap()));
+    });
+    group.bench_function(BenchmarkId::new("j_encode", 1000), |b| {
+        b.iter(|| {
+            batch.clear();
+            batch.push_json(black_box(&line)).unwrap();
+            black_box(batch.len())
+        });
+    });
+    group.finish();
+}
+
 /// Reads every leaf of a decision record through the view; returns how many it read.
 fn read_record(view: &DecisionView<'_>, r: u32, schema: &Schema) -> u64 {
     let fields = &schema.record(r).unwrap().fields;
@@ -456,6 +512,7 @@ fn read_field(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> u64 {
         Ty::Optional(inner) => view.optional().unwrap().map_or(0, |v| read_field(v, inner, schema)),
         Ty::List(elem) => view.list().unwrap().iter().map(|v| read_field(v, elem, schema)).sum(),
         Ty::Record(r) => read_record(&view.record().unwrap(), *r, schema),
+        Ty::Map(_) | Ty::Entry(_) => unreachable!("the reference decision has no map"),
     }
 }
 
@@ -467,6 +524,7 @@ criterion_group!(
     arrow_pipeline,
     compile_and_load,
     distinct_count,
-    typed_api
+    typed_api,
+    map_lookup
 );
 criterion_main!(benches);

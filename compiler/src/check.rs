@@ -270,6 +270,8 @@ impl<'a> Cx<'a> {
             Ty::Enum(i) => self.enums.get(*i as usize).map(|e| e.name.text.clone()).unwrap_or_default(),
             Ty::Record(i) => self.records.get(*i as usize).map(|r| r.name.text.clone()).unwrap_or_default(),
             Ty::List(inner) => format!("list of {}", self.ty_name(inner)),
+            Ty::Map(inner) => format!("map of string to {}", self.ty_name(inner)),
+            Ty::Entry(inner) => format!("entry of map of string to {}", self.ty_name(inner)),
             Ty::Optional(inner) => format!("{}?", self.ty_name(inner)),
             Ty::Codes(g) => {
                 format!("codes({})", self.groups.get(*g as usize).map(|g| g.name.text.as_str()).unwrap_or(""))

@@ -43,6 +43,7 @@ mod entry;
 mod expr;
 mod func;
 mod helpers;
+mod maps;
 mod ops;
 mod quant;
 mod repr;

@@ -242,7 +242,7 @@ pub struct Quant {
     pub kind: QuantKind,
     /// The local slot that holds the current element of the first list.
     pub slot: u32,
-    /// The first list.
+    /// The first list, or a map, whose elements are then its entries in key order.
     pub list: Expr,
     /// The further generators, outermost first: for each element of the previous one, every
     /// element of this list (which may read the earlier slots). The filter and the body run
@@ -294,7 +294,8 @@ pub enum ExprKind {
     CodesEmpty(Box<Expr>),
     /// True when bit `n` of a code bitset is set (`group.code`).
     HasCode(Box<Expr>, u32),
-    /// A record field, by index.
+    /// A record field, by index; on a map entry ([`Ty::Entry`]), field 0 is the key and 1 the
+    /// value.
     Field(Box<Expr>, u32),
     /// Boolean negation.
     Not(Box<Expr>),
@@ -347,8 +348,12 @@ pub enum ExprKind {
         /// The result.
         body: Box<Expr>,
     },
-    /// `len(list)`: the number of elements of a list.
+    /// `len(list)`: the number of elements of a list, or of entries of a map.
     ListLen(Box<Expr>),
+    /// `m[key]`: the value of the map's entry with that key, or absent (an optional).
+    MapGet(Box<Expr>, Box<Expr>),
+    /// `key in m`: whether the map has an entry with that key (the map first, then the key).
+    HasKey(Box<Expr>, Box<Expr>),
     /// A text operation on strings (one or two arguments, see [`TextOp`]).
     Text(TextOp, Vec<Expr>),
 }

@@ -85,9 +85,10 @@ fn dexp_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The reference policy, every UI case that parses, and the commented sample.
+/// The reference policy, the maps test policy, every UI case that parses, and the commented
+/// sample.
 fn corpus() -> Vec<(String, String)> {
-    let mut files = vec![repo().join(POLICY)];
+    let mut files = vec![repo().join(POLICY), repo().join("tests/policies/maps.dexp")];
     dexp_files(&repo().join("tests/ui"), &mut files);
     let mut out: Vec<(String, String)> = files
         .into_iter()

@@ -11,6 +11,9 @@
 //!
 //! Record fields and input lists are where the records from the fuzzer reach the policy, so
 //! references to input fields (and paths through nested records) are preferred to literals.
+//! Maps appear only as input fields (there are no map literals): they are looked up with a
+//! default, tested for keys, counted and iterated like lists, their entries' `.key` and
+//! `.value` read like fields.
 
 use arbitrary::{Result, Unstructured};
 use std::fmt::Write as _;
@@ -30,6 +33,11 @@ enum T {
     Opt(Box<T>),
     /// The codes of a group, by index into `Gen::groups`.
     Codes(usize),
+    /// `map of string to T`: only as a field of the input record, since the language has no
+    /// map literals to build one from.
+    Map(Box<T>),
+    /// An entry of a map of `T`: only as a list operation's variable (`e.key`, `e.value`).
+    Entry(Box<T>),
 }
 
 impl T {
@@ -206,7 +214,10 @@ impl Gen<'_, '_> {
         let count = self.u.int_in_range(1..=7)?;
         let mut fields = Vec::new();
         for k in 0..count {
-            fields.push((format!("in{k}"), self.field_ty(2)?));
+            let t = self.field_ty(2)?;
+            // A map of the field's type instead, unless it is optional (map values are not).
+            let t = if !matches!(t, T::Opt(_)) && crate::chance(self.u, 1, 5)? { T::Map(Box::new(t)) } else { t };
+            fields.push((format!("in{k}"), t));
         }
         self.input = self.recs.len();
         self.input_built = true;
@@ -264,6 +275,9 @@ impl Gen<'_, '_> {
             T::List(t) => format!("list of {}", self.ty_src(t)),
             T::Opt(t) => format!("{}?", self.ty_src(t)),
             T::Codes(g) => format!("codes({})", self.groups[*g].name),
+            T::Map(t) => format!("map of string to {}", self.ty_src(t)),
+            // Never written: entries are only the variables of list operations.
+            T::Entry(t) => format!("entry of {}", self.ty_src(t)),
         }
     }
 
@@ -406,6 +420,12 @@ impl Gen<'_, '_> {
         if !self.refs(|rt| matches!(rt, T::Opt(inner) if **inner == *t)).is_empty() {
             forms.push(Form::Default);
         }
+        if !self.refs(|rt| matches!(rt, T::Map(v) if **v == *t)).is_empty() {
+            forms.push(Form::Lookup);
+        }
+        if matches!(t, T::Bool) && !self.map_refs().is_empty() {
+            forms.push(Form::HasKey);
+        }
         if !matches!(t, T::Codes(_)) {
             forms.extend([Form::If, Form::Field]);
             if !self.enums.is_empty() {
@@ -471,6 +491,18 @@ impl Gen<'_, '_> {
                 format!("(if {c} then {} else {})", self.expr(t, d, known)?, self.expr(t, d, known)?)
             }
             Form::Field => self.field_of(t, d)?,
+            Form::Lookup => {
+                let maps = self.refs(|rt| matches!(rt, T::Map(v) if **v == *t));
+                let map = self.u.choose(&maps)?.clone();
+                let key = self.expr(&T::Str, d, true)?;
+                format!("({map}[{key}] ?? {})", self.expr(t, d, true)?)
+            }
+            Form::HasKey => {
+                let maps = self.map_refs();
+                let map = self.u.choose(&maps)?.clone();
+                let op = if crate::chance(self.u, 1, 4)? { "not in" } else { "in" };
+                format!("({} {op} {map})", self.expr(&T::Str, d, true)?)
+            }
             Form::Match => self.match_expr(t, d, known)?,
             Form::Call => self.call(t, d)?,
             Form::Extreme => self.extreme(t, d)?,
@@ -616,6 +648,8 @@ impl Gen<'_, '_> {
                 }
             }
             T::Codes(g) => self.groups[*g].name.clone(),
+            // Maps and entries are never asked for: only refs have these types.
+            T::Map(_) | T::Entry(_) => "0".into(),
         })
     }
 
@@ -661,6 +695,9 @@ impl Gen<'_, '_> {
                     for (f, ft) in &self.recs[r].fields {
                         next.push((format!("{path}.{f}"), ft.clone()));
                     }
+                } else if let T::Entry(v) = t {
+                    next.push((format!("{path}.key"), T::Str));
+                    next.push((format!("{path}.value"), *v));
                 }
             }
             frontier = next;
@@ -771,12 +808,19 @@ impl Gen<'_, '_> {
 
     fn list_refs(&self) -> Vec<(String, T)> {
         let mut lists = Vec::new();
-        for path in self.refs(|t| matches!(t, T::List(_))) {
-            if let Some(T::List(elem)) = self.type_of_path(&path) {
-                lists.push((path, *elem));
+        for path in self.refs(|t| matches!(t, T::List(_) | T::Map(_))) {
+            match self.type_of_path(&path) {
+                Some(T::List(elem)) => lists.push((path, *elem)),
+                Some(T::Map(value)) => lists.push((path, T::Entry(value))),
+                _ => {}
             }
         }
         lists
+    }
+
+    /// The maps in scope, by path.
+    fn map_refs(&self) -> Vec<String> {
+        self.refs(|t| matches!(t, T::Map(_)))
     }
 
     /// The type of a path that [`Self::refs`] returned.
@@ -794,8 +838,12 @@ impl Gen<'_, '_> {
             .1
             .clone();
         for part in parts {
-            let T::Rec(r) = t else { return None };
-            t = self.recs[r].fields.iter().find(|(n, _)| n == part)?.1.clone();
+            t = match (t, part) {
+                (T::Rec(r), _) => self.recs[r].fields.iter().find(|(n, _)| n == part)?.1.clone(),
+                (T::Entry(_), "key") => T::Str,
+                (T::Entry(v), "value") => *v,
+                _ => return None,
+            };
         }
         Some(t)
     }
@@ -893,6 +941,10 @@ enum Form {
     Let,
     /// `count distinct x in xs[, y in x.ys] [where f]: v`.
     Distinct,
+    /// `(m[key] ?? default)`.
+    Lookup,
+    /// `key in m`, `key not in m`.
+    HasKey,
 }
 
 fn contains_opt(t: &T) -> bool {
@@ -933,11 +985,15 @@ mod tests {
         let inputs = seeds::random_inputs(11, 300, 2048);
         let mut accepted = 0;
         let mut shown = 0;
+        let mut with_maps = 0;
         for input in &inputs {
             let mut u = Unstructured::new(input);
             let source = policy(&mut u).unwrap();
             match dexp_compiler::frontend(&source) {
-                Ok(_) => accepted += 1,
+                Ok(_) => {
+                    accepted += 1;
+                    with_maps += usize::from(source.contains("map of string to") && source.contains("] ??"));
+                }
                 Err(diags) => {
                     let diags: Vec<_> = diags.into_iter().filter(|d| d.severity() == Severity::Error).collect();
                     if shown < 3 {
@@ -952,6 +1008,8 @@ mod tests {
         }
         eprintln!("{accepted} of {} generated policies pass the checker", inputs.len());
         assert!(accepted * 100 >= inputs.len() * 95, "only {accepted} of {} generated policies pass", inputs.len());
+        // Maps are generated, looked up and accepted, not just declared.
+        assert!(with_maps * 20 >= inputs.len(), "only {with_maps} accepted policies look up maps");
     }
 
     #[test]

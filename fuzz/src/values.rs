@@ -96,7 +96,22 @@ impl Values<'_, '_> {
                 }
             }
             // Codes are output only; an input never holds them.
-            Ty::Codes(_) => out.push_str("[]"),
+            Ty::Codes(_) | Ty::Entry(_) => out.push_str("[]"),
+            Ty::Map(inner) => {
+                // Keys from the shared strings, so some repeat: a key given twice is a rejected
+                // record, which both back ends must report alike.
+                out.push('{');
+                let n = if depth >= MAX_DEPTH { 0 } else { self.u.int_in_range(0..=4)? };
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(out, self.u.choose(STRINGS)?);
+                    out.push(':');
+                    self.value(out, inner, depth + 1)?;
+                }
+                out.push('}');
+            }
         }
         Ok(())
     }

@@ -70,6 +70,8 @@
 //! | `string` | 8 | 4 | `u32` offset from `var_ptr`, `u32` length in bytes of UTF-8 |
 //! | `list of T` | 8 | 4 | `u32` offset from `var_ptr` (a multiple of T's alignment), `u32` element count; the elements lie contiguously there, each `size(T)` bytes in T's layout |
 //! | `codes(G)` | 8 | 8 | `u64` bitset: bit `i` set means code `i` of the group applies |
+//! | `map of string to T` | 8 | 4 | `u32` offset from `var_ptr` (a multiple of the entry's alignment), `u32` entry count; the entries lie contiguously there, sorted by the bytes of their keys, no key twice |
+//! | map entry of `T` | `align_up(8 + size(T), a)` with `a` = `max(4, align(T))` | `a` | the key (a `string`) at 0, the value at [`ENTRY_VALUE_OFFSET`] (8) |
 //! | `T?` | `o + size(T)` with `o` = `align(T)` | `align(T)` | `u8` tag at 0 (`0` absent, `1` present), the value at `o` |
 //! | record | see below | largest field alignment, at least 1 | fields inline |
 //!
@@ -175,6 +177,18 @@ pub fn status_message(status: u32) -> Option<&'static str> {
     }
 }
 
+/// Where the value of a map entry lies, relative to the entry: after its key, a `string` of 8
+/// bytes at offset 0 (8 is a multiple of every alignment, so no padding).
+pub const ENTRY_VALUE_OFFSET: u32 = 8;
+
+/// The size and alignment of one entry of a map whose values have layout `value`: the key at
+/// 0, the value at [`ENTRY_VALUE_OFFSET`], the size rounded up to the alignment.
+pub fn entry_layout(value: TyLayout) -> Option<TyLayout> {
+    let align = value.align.max(4);
+    let size = align_up(ENTRY_VALUE_OFFSET.checked_add(value.size)?, align)?;
+    Some(TyLayout { size, align })
+}
+
 /// Rounds `value` up to a multiple of `align` (a power of two), or `None` on overflow.
 pub fn align_up(value: u32, align: u32) -> Option<u32> {
     let mask = align.checked_sub(1)?;
@@ -205,7 +219,8 @@ pub struct TyLayout {
 }
 
 impl TyLayout {
-    const fn new(size: u32, align: u32) -> TyLayout {
+    /// A layout of `size` bytes aligned to `align`.
+    pub const fn new(size: u32, align: u32) -> TyLayout {
         TyLayout { size, align }
     }
 }
@@ -311,7 +326,8 @@ impl Layout {
             Ty::Bool => TyLayout::new(1, 1),
             Ty::Int | Ty::Codes(_) => TyLayout::new(8, 8),
             Ty::Date => TyLayout::new(4, 4),
-            Ty::String | Ty::List(_) => TyLayout::new(8, 4),
+            Ty::String | Ty::List(_) | Ty::Map(_) => TyLayout::new(8, 4),
+            Ty::Entry(value) => entry_layout(self.ty(value)?)?,
             Ty::Enum(i) => {
                 let size = *self.enums.get(*i as usize)?;
                 TyLayout::new(size, size)
@@ -387,8 +403,12 @@ impl Builder<'_> {
             Ty::Int | Ty::Codes(_) => TyLayout::new(8, 8),
             Ty::Date => TyLayout::new(4, 4),
             Ty::String => TyLayout::new(8, 4),
-            // A list is a reference: its element type's layout is computed on its own.
-            Ty::List(_) => TyLayout::new(8, 4),
+            // A list or a map is a reference: its elements' layout is computed on its own.
+            Ty::List(_) | Ty::Map(_) => TyLayout::new(8, 4),
+            Ty::Entry(value) => {
+                let value = self.ty(value)?;
+                entry_layout(value).ok_or_else(|| LayoutError::TooLarge("map entry".into()))?
+            }
             Ty::Enum(i) => {
                 let size = *self.enums.get(*i as usize).ok_or(LayoutError::Dangling("enum"))?;
                 TyLayout::new(size, size)
@@ -500,7 +520,10 @@ fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>
         (Ty::Codes(i), Ty::Codes(j)) => {
             a.groups.get(*i as usize).is_some() && a.groups.get(*i as usize) == b.groups.get(*j as usize)
         }
-        (Ty::List(x), Ty::List(y)) | (Ty::Optional(x), Ty::Optional(y)) => same_ty(a, x, b, y, assumed),
+        (Ty::List(x), Ty::List(y))
+        | (Ty::Optional(x), Ty::Optional(y))
+        | (Ty::Map(x), Ty::Map(y))
+        | (Ty::Entry(x), Ty::Entry(y)) => same_ty(a, x, b, y, assumed),
         (Ty::Record(i), Ty::Record(j)) => {
             if assumed.contains(&(*i, *j)) {
                 return true;
@@ -521,7 +544,9 @@ fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>
             | Ty::Codes(_)
             | Ty::List(_)
             | Ty::Optional(_)
-            | Ty::Record(_),
+            | Ty::Record(_)
+            | Ty::Map(_)
+            | Ty::Entry(_),
             _,
         ) => false,
     }

@@ -45,7 +45,7 @@
 
 pub(crate) mod decode;
 pub(crate) mod encode;
-mod schema;
+pub(crate) mod schema;
 
 pub(crate) use decode::DecisionColumns;
 pub use encode::ArrowEncoder;

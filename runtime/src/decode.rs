@@ -7,7 +7,7 @@
 //! themselves. The JSON written is byte for byte what [`crate::json::write_value`] writes for
 //! the same value: fields in declaration order, codes in declaration order, compact.
 
-use crate::abi::Shape;
+use crate::abi::{Shape, ENTRY_VALUE_OFFSET};
 use crate::date;
 use crate::schema::{Ty, Value};
 use std::sync::Arc;
@@ -201,6 +201,33 @@ impl<'m, 's> Reader<'m, 's> {
         Ok((offset, count, size))
     }
 
+    /// The entries of the map at `at`: where they start, their count and their size. Every key
+    /// is read and must be greater than the one before (sorted, no key twice), so a broken
+    /// module cannot write an object with a key twice.
+    pub(crate) fn map(&mut self, value: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
+        let layout = self.shape.layout();
+        let entry = layout.ty(value).and_then(crate::abi::entry_layout);
+        let entry = entry.ok_or_else(|| DecodeError("type has no layout".into()))?;
+        let (offset, count) = self.reference(buf, at)?;
+        let size = entry.size as usize;
+        if count > self.budget {
+            return err("lists hold more elements than the variable area can");
+        }
+        self.budget -= count;
+        if count > 0 {
+            self.bytes(Buf::Vars, offset, count.saturating_mul(size))?;
+        }
+        let mut previous: Option<&str> = None;
+        for i in 0..count {
+            let key = self.string(Buf::Vars, offset + i * size)?;
+            if previous.is_some_and(|p| p.as_bytes() >= key.as_bytes()) {
+                return err("map keys are not in increasing order");
+            }
+            previous = Some(key);
+        }
+        Ok((offset, count, size))
+    }
+
     pub(crate) fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -261,6 +288,23 @@ impl<'m, 's> Reader<'m, 's> {
                 out.push(']');
                 self.depth -= 1;
             }
+            Ty::Map(value) => {
+                let (offset, count, size) = self.map(value, buf, at)?;
+                self.enter()?;
+                out.push('{');
+                for i in 0..count {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let entry = offset + i * size;
+                    write_json_str(out, self.string(Buf::Vars, entry)?);
+                    out.push(':');
+                    self.json(value, Buf::Vars, entry + ENTRY_VALUE_OFFSET as usize, out)?;
+                }
+                out.push('}');
+                self.depth -= 1;
+            }
+            Ty::Entry(_) => return err("a map entry is not a schema type"),
             Ty::Record(r) => {
                 let shape = self.shape;
                 let (Some(names), Some(def), Some(layout)) =
@@ -305,6 +349,20 @@ impl<'m, 's> Reader<'m, 's> {
                 self.depth -= 1;
                 Value::List(items.into())
             }
+            Ty::Map(value) => {
+                let (offset, count, size) = self.map(value, buf, at)?;
+                self.enter()?;
+                let entries = (0..count)
+                    .map(|i| {
+                        let entry = offset + i * size;
+                        let key = Arc::from(self.string(Buf::Vars, entry)?);
+                        Ok((key, self.value(value, Buf::Vars, entry + ENTRY_VALUE_OFFSET as usize)?))
+                    })
+                    .collect::<Result<Vec<_>, DecodeError>>()?;
+                self.depth -= 1;
+                Value::Map(entries.into())
+            }
+            Ty::Entry(_) => return err("a map entry is not a schema type"),
             Ty::Record(r) => {
                 let shape = self.shape;
                 let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
@@ -398,6 +456,28 @@ fn json_eq(
             b.enter()?;
             for i in 0..count_a {
                 if !json_eq(a, x, Buf::Vars, offset_a + i * size_a, b, y, Buf::Vars, offset_b + i * size_b)? {
+                    return Ok(false);
+                }
+            }
+            a.depth -= 1;
+            b.depth -= 1;
+            Ok(true)
+        }
+        (Ty::Map(x), Ty::Map(y)) => {
+            // Both hold their entries sorted by key bytes: equal objects have equal entries in order.
+            let (offset_a, count_a, size_a) = a.map(x, buf_a, at_a)?;
+            let (offset_b, count_b, size_b) = b.map(y, buf_b, at_b)?;
+            if count_a != count_b {
+                return Ok(false);
+            }
+            a.enter()?;
+            b.enter()?;
+            let value = ENTRY_VALUE_OFFSET as usize;
+            for i in 0..count_a {
+                let (p, q) = (offset_a + i * size_a, offset_b + i * size_b);
+                if a.string(Buf::Vars, p)? != b.string(Buf::Vars, q)?
+                    || !json_eq(a, x, Buf::Vars, p + value, b, y, Buf::Vars, q + value)?
+                {
                     return Ok(false);
                 }
             }

@@ -13,7 +13,7 @@
 //!
 //! [`Value`]: crate::schema::Value
 
-use crate::abi::{Shape, TyLayout};
+use crate::abi::{Shape, TyLayout, ENTRY_VALUE_OFFSET};
 use crate::json::{self, KeySeed, RecordError, MAX_JSON_DEPTH};
 use crate::schema::{Schema, Ty};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -46,8 +46,16 @@ pub(crate) struct Scratch {
 /// One step of an error path: a record's field, or a list element.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Seg {
-    Field { record: u32, field: u32 },
+    Field {
+        record: u32,
+        field: u32,
+    },
     Index(usize),
+    /// A map entry, by its key's bytes in the variable area.
+    Key {
+        offset: u32,
+        len: u32,
+    },
 }
 
 impl BatchEncoder {
@@ -193,6 +201,10 @@ impl Enc<'_> {
                 Seg::Index(i) => {
                     let _ = write!(out, "[{i}]");
                 }
+                Seg::Key { offset, len } => {
+                    let key = self.var_bytes(offset, len).and_then(|b| std::str::from_utf8(b).ok());
+                    json::push_key_segment(&mut out, key.unwrap_or_default());
+                }
             }
         }
         if let Some(name) = extra {
@@ -215,6 +227,23 @@ impl Enc<'_> {
         if self.s.error.is_none() {
             self.s.error = Some(RecordError { path: self.path_string(extra), message });
         }
+    }
+
+    /// The `len` bytes at `offset` of the variable area.
+    fn var_bytes(&self, offset: u32, len: u32) -> Option<&[u8]> {
+        let start = offset as usize;
+        self.vars.get(start..start.checked_add(len as usize)?)
+    }
+
+    /// The key of the map entry staged at `pos`.
+    fn staged_key(&self, pos: usize) -> &[u8] {
+        self.staged_key_in(&self.s.stage, pos)
+    }
+
+    /// The key of the map entry at `pos` of `stage`, its bytes in the variable area.
+    fn staged_key_in<'b>(&'b self, stage: &[u8], pos: usize) -> &'b [u8] {
+        let key = read_u32(stage, pos).zip(read_u32(stage, pos + 4));
+        key.and_then(|(offset, len)| self.var_bytes(offset, len)).unwrap_or_default()
     }
 
     pub(crate) fn put(&mut self, at: usize, bytes: &[u8]) {
@@ -454,7 +483,11 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let schema = self.enc.schema;
-        let (Ty::Record(r), at) = self.present() else {
+        let (ty, at) = self.present();
+        if let Ty::Map(value_ty) = ty {
+            return entries(self.enc, value_ty, at, map);
+        }
+        let Ty::Record(r) = ty else {
             return Err(self.mismatch("object"));
         };
         let (Some(def), Some(layout)) = (schema.record(*r), self.enc.shape.layout().record(*r)) else {
@@ -488,6 +521,146 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
         }
         enc.s.seen.truncate(seen);
         Ok(())
+    }
+}
+
+/// A map key read by [`KeySink`].
+enum KeyRead {
+    /// The key's bytes, appended to the variable area (`(0, 0)` for the empty key).
+    At(u32, u32),
+    /// A key over the string limit, by its length; nothing was appended.
+    TooLong(usize),
+    /// The variable area would pass 4 GiB.
+    TooLarge,
+}
+
+/// Appends a map key's bytes to the variable area as it is read.
+struct KeySink<'v>(&'v mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for KeySink<'_> {
+    type Value = KeyRead;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<KeyRead, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySink<'_> {
+    type Value = KeyRead;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyRead, E> {
+        if v.len() > json::MAX_STRING_BYTES {
+            return Ok(KeyRead::TooLong(v.len()));
+        }
+        if v.is_empty() {
+            return Ok(KeyRead::At(0, 0));
+        }
+        let start = self.0.len();
+        match (u32::try_from(start), u32::try_from(start + v.len())) {
+            (Ok(offset), Ok(_)) => {
+                self.0.extend_from_slice(v.as_bytes());
+                Ok(KeyRead::At(offset, v.len() as u32))
+            }
+            _ => Ok(KeyRead::TooLarge),
+        }
+    }
+}
+
+/// Reads a JSON object as a map of `value_ty` whose reference goes at `at`, with the checks and
+/// error order of the reference decoder: a key over the limit fails at the map, a key given
+/// twice at its entry, then the value is read, then the number of entries is checked. Entries
+/// are staged like list elements and written to the variable area sorted by their keys' bytes.
+/// While keys arrive in increasing order (as most writers produce them) a duplicate can only be
+/// the previous key; from the first key out of order on, a set of the keys so far decides.
+fn entries<'de, 'e, A: MapAccess<'de>>(
+    enc: &mut Enc<'e>,
+    value_ty: &'e Ty,
+    at: usize,
+    mut map: A,
+) -> Result<(), A::Error> {
+    let el = crate::abi::entry_layout(enc.ty_layout(value_ty)).unwrap_or(TyLayout { size: 8, align: 4 });
+    let size = el.size as usize;
+    let start = enc.s.stage.len();
+    let mut count = 0usize;
+    let mut seen: Option<std::collections::HashSet<Box<[u8]>>> = None;
+    while let Some(key) = map.next_key_seed(KeySink(&mut *enc.vars))? {
+        let (offset, len) = match key {
+            KeyRead::At(offset, len) => (offset, len),
+            KeyRead::TooLong(len) => {
+                enc.s.stage.truncate(start);
+                return Err(enc.fail(None, json::key_too_long(len)));
+            }
+            KeyRead::TooLarge => {
+                enc.s.stage.truncate(start);
+                return Err(enc.fail(None, "does not fit in a batch (4 GiB of strings and lists)".into()));
+            }
+        };
+        let key = enc.var_bytes(offset, len).unwrap_or_default();
+        let duplicate = match &mut seen {
+            Some(set) => !set.insert(key.into()),
+            None if count == 0 => false,
+            None => match enc.staged_key(start + (count - 1) * size).cmp(key) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => true,
+                std::cmp::Ordering::Greater => {
+                    let mut set: std::collections::HashSet<Box<[u8]>> =
+                        (0..count).map(|i| enc.staged_key(start + i * size).into()).collect();
+                    let duplicate = !set.insert(key.into());
+                    seen = Some(set);
+                    duplicate
+                }
+            },
+        };
+        enc.s.path.push(Seg::Key { offset, len });
+        if duplicate {
+            let error = enc.fail(None, json::DUPLICATE_KEY.into());
+            enc.s.stage.truncate(start);
+            return Err(error);
+        }
+        let pos = enc.s.stage.len();
+        enc.s.stage.resize(pos + size, 0);
+        enc.put_ref(pos, offset, len);
+        let value = map.next_value_seed(Seed { ty: value_ty, at: pos + ENTRY_VALUE_OFFSET as usize, enc: &mut *enc });
+        enc.s.path.pop();
+        if let Err(e) = value {
+            enc.s.stage.truncate(start);
+            return Err(e);
+        }
+        if count == json::MAX_LIST_ITEMS {
+            enc.s.stage.truncate(start);
+            return Err(enc.fail(None, json::map_too_long()));
+        }
+        count += 1;
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    let staged = std::mem::take(&mut enc.s.stage);
+    let offset = {
+        let entries = staged.get(start..).unwrap_or_default();
+        if seen.is_none() {
+            enc.append_var(entries, el.align as usize)
+        } else {
+            let mut order: Vec<usize> = (0..count).collect();
+            order.sort_by(|&a, &b| {
+                enc.staged_key_in(&staged, start + a * size).cmp(enc.staged_key_in(&staged, start + b * size))
+            });
+            let mut sorted = Vec::with_capacity(entries.len());
+            for i in order {
+                sorted.extend_from_slice(staged.get(start + i * size..start + (i + 1) * size).unwrap_or_default());
+            }
+            enc.append_var(&sorted, el.align as usize)
+        }
+    };
+    enc.s.stage = staged;
+    enc.s.stage.truncate(start);
+    match (offset, u32::try_from(count)) {
+        (Some(offset), Ok(count)) => {
+            enc.put_ref(at, offset, count);
+            Ok(())
+        }
+        _ => Err(enc.fail(None, "does not fit in a batch (4 GiB of strings and lists)".into())),
     }
 }
 

@@ -33,6 +33,26 @@ pub(crate) fn string_too_long(len: usize) -> String {
     format!("string of {len} bytes is longer than the limit of {MAX_STRING_BYTES} bytes")
 }
 
+/// The message for a map with more than [`MAX_LIST_ITEMS`] entries.
+pub(crate) fn map_too_long() -> String {
+    format!("map has more than the limit of {MAX_LIST_ITEMS} entries")
+}
+
+/// The message for a map key over [`MAX_STRING_BYTES`].
+pub(crate) fn key_too_long(len: usize) -> String {
+    format!("key of {len} bytes is longer than the limit of {MAX_STRING_BYTES} bytes")
+}
+
+/// The message for a key given twice in one map.
+pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
+
+/// Appends the path segment of a map entry, `["KEY"]`, the key written as a JSON string.
+pub(crate) fn push_key_segment(out: &mut String, key: &str) {
+    out.push('[');
+    crate::decode::write_json_str(out, key);
+    out.push(']');
+}
+
 /// The message for a list over [`MAX_LIST_ITEMS`].
 pub(crate) fn list_too_long() -> String {
     format!("list has more than the limit of {MAX_LIST_ITEMS} elements")
@@ -111,6 +131,7 @@ fn json_syntax_message(e: &serde_json::Error) -> String {
 enum Seg<'a> {
     Field(&'a str),
     Index(usize),
+    Key(Arc<str>),
 }
 
 struct Ctx<'s> {
@@ -133,6 +154,7 @@ impl<'s> Ctx<'s> {
                 Seg::Index(i) => {
                     let _ = write!(out, "[{i}]");
                 }
+                Seg::Key(key) => push_key_segment(&mut out, key),
             }
         }
         if let Some(name) = extra {
@@ -169,8 +191,9 @@ pub(crate) fn describe(schema: &Schema, ty: &Ty) -> String {
             Some(e) => format!("one of {}", e.variants.join(", ")),
             None => "enum".into(),
         },
-        Ty::Record(_) => "object".into(),
+        Ty::Record(_) | Ty::Map(_) => "object".into(),
         Ty::List(_) => "list".into(),
+        Ty::Entry(_) => "map entry".into(),
         Ty::Optional(inner) => format!("{} or null", describe(schema, inner)),
         Ty::Codes(_) => "list of codes".into(),
     }
@@ -319,6 +342,9 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let ctx = self.ctx;
+        if let Ty::Map(value_ty) = self.base() {
+            return visit_entries(ctx, value_ty, map);
+        }
         let Ty::Record(r) = self.base() else {
             return Err(self.mismatch("object"));
         };
@@ -355,6 +381,37 @@ impl<'de> Visitor<'de> for TyVisitor<'_, '_> {
         }
         Ok(Value::Record(values.into()))
     }
+}
+
+/// Reads the entries of a JSON object as a map of `value_ty`, left to right: a key over the
+/// string limit fails at the map, a key given twice at its entry, then the value is read,
+/// then the number of entries is checked. The entries are sorted by the bytes of their keys.
+fn visit_entries<'de, A: MapAccess<'de>>(ctx: &Ctx<'_>, value_ty: &Ty, mut map: A) -> Result<Value, A::Error> {
+    let mut entries: Vec<(Arc<str>, Value)> = Vec::new();
+    let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        if key.len() > MAX_STRING_BYTES {
+            return Err(ctx.fail(None, key_too_long(key.len())));
+        }
+        let key: Arc<str> = Arc::from(key.as_ref());
+        if !seen.insert(key.clone()) {
+            ctx.path.borrow_mut().push(Seg::Key(key));
+            let error = ctx.fail(None, DUPLICATE_KEY.into());
+            ctx.path.borrow_mut().pop();
+            return Err(error);
+        }
+        ctx.path.borrow_mut().push(Seg::Key(key.clone()));
+        let value = map.next_value_seed(TySeed { ty: value_ty, ctx });
+        ctx.path.borrow_mut().pop();
+        let value = value?;
+        if entries.len() == MAX_LIST_ITEMS {
+            return Err(ctx.fail(None, map_too_long()));
+        }
+        entries.push((key, value));
+    }
+    // `str`'s order is the order of its bytes.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Value::Map(entries.into()))
 }
 
 /// Matches an object key against a record's field names without allocating.
@@ -431,6 +488,18 @@ pub fn write_value(out: &mut String, schema: &Schema, ty: &Ty, value: &Value) {
                     out.push(':');
                     write_value(out, schema, &field.ty, v);
                 }
+            }
+            out.push('}');
+        }
+        (Ty::Map(value_ty), Value::Map(entries)) => {
+            out.push('{');
+            for (i, (key, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, key);
+                out.push(':');
+                write_value(out, schema, value_ty, v);
             }
             out.push('}');
         }

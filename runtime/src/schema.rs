@@ -33,6 +33,15 @@ pub enum Ty {
     Optional(Box<Ty>),
     /// `codes(G)`: the codes of reason group `G` that apply, by index into [`Schema::groups`].
     Codes(u32),
+    /// `map of string to T`: a JSON object whose keys are data, entries sorted by the bytes of
+    /// their keys, no key twice.
+    Map(Box<Ty>),
+    /// One entry of a map of `T` (`.key`, a string, and `.value`, a `T`): the type of a list
+    /// operation's variable over a map. Only the compiler's IR has it; it is never part of a
+    /// schema (it cannot be written to or read from the metadata, and [`Schema::validate`]
+    /// refuses it).
+    #[serde(skip)]
+    Entry(Box<Ty>),
 }
 
 /// A declared enum: its name and its variants in declaration order.
@@ -182,7 +191,8 @@ impl Schema {
             Ty::Enum(i) => self.enum_def(*i).map(|_| ()).ok_or_else(|| format!("unknown enum {i}")),
             Ty::Record(i) => self.record(*i).map(|_| ()).ok_or_else(|| format!("unknown record {i}")),
             Ty::Codes(i) => self.group(*i).map(|_| ()).ok_or_else(|| format!("unknown group {i}")),
-            Ty::List(inner) | Ty::Optional(inner) => self.check_ty(inner),
+            Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) => self.check_ty(inner),
+            Ty::Entry(_) => Err("a map entry is not a schema type".into()),
         }
     }
 
@@ -232,6 +242,8 @@ pub enum Value {
     Record(Arc<[Value]>),
     /// A reason-code bitset: bit `i` set means code `i` of the group is listed.
     Codes(u64),
+    /// A map: its entries sorted by the bytes of their keys, each key once.
+    Map(Arc<[(Arc<str>, Value)]>),
 }
 
 impl Value {

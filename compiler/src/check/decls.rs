@@ -329,6 +329,32 @@ impl<'a> Cx<'a> {
                 None
             }
             ast::TypeExpr::List(inner, _) => Some(Ty::List(Box::new(self.resolve_type(inner)?))),
+            ast::TypeExpr::Map(key, value, _) => {
+                let key_ty = self.resolve_type(key);
+                let value_ty = self.resolve_type(value);
+                let (key_ty, value_ty) = (key_ty?, value_ty?);
+                if key_ty != Ty::String {
+                    self.error(CheckError::MapType {
+                        message: format!("map keys are strings, not `{}`", self.ty_name(&key_ty)),
+                        span: key.span(),
+                        help: "a map is read from a JSON object, whose keys are text: write `map of string to ...`"
+                            .into(),
+                    });
+                    return None;
+                }
+                if let Ty::Optional(inner) = &value_ty {
+                    self.error(CheckError::MapType {
+                        message: "a map's values cannot be optional".into(),
+                        span: value.span(),
+                        help: format!(
+                            "a lookup is already absent when the key is: write `map of string to {}` and `m[key] ?? default`",
+                            self.ty_name(inner)
+                        ),
+                    });
+                    return None;
+                }
+                Some(Ty::Map(Box::new(value_ty)))
+            }
             ast::TypeExpr::Optional(inner, span) => {
                 let inner = self.resolve_type(inner)?;
                 if matches!(inner, Ty::Optional(_)) {

@@ -281,6 +281,32 @@ pub enum CheckError {
         #[label("unreachable")]
         span: Span,
     },
+    /// A map type whose key or value type is not allowed.
+    #[error("{message}")]
+    #[diagnostic(code(dexp::check::map_type))]
+    MapType {
+        /// What is wrong.
+        message: String,
+        /// The key or value type.
+        #[label("not allowed here")]
+        span: Span,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+    /// `x[key]` on a value that is not a map.
+    #[error("{found} has no keys to look up")]
+    #[diagnostic(code(dexp::check::not_a_map))]
+    NotAMap {
+        /// The type of the value, as written.
+        found: String,
+        /// The indexed value.
+        #[label("not a map")]
+        span: Span,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
 }
 
 impl CheckError {

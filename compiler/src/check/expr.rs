@@ -249,6 +249,7 @@ impl<'a> Cx<'a> {
             A::Paren(inner) => self.expr(inner, want, scope),
             A::Name(name) => self.name(name, want, scope),
             A::Field(base, field) => self.field(base, field, scope),
+            A::Index(base, key) => self.lookup(base, key, scope),
             A::Not(inner) => {
                 let x = self.expect(inner, &Ty::Bool, scope);
                 Typed::of(K::Not(Box::new(x)), Ty::Bool)
@@ -591,6 +592,32 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// `m[key]`: the value of a map's key, absent when the map does not have it.
+    fn lookup(&mut self, base: &ast::Expr, key: &ast::Expr, scope: &mut Scope) -> Typed {
+        let m = self.expr(base, None, scope);
+        let value = match &m.t {
+            T::V(Ty::Map(value)) => (**value).clone(),
+            T::Error => {
+                let _ = self.expect(key, &Ty::String, scope);
+                return Typed::error();
+            }
+            other => {
+                let found = self.t_name(other);
+                let help = match other {
+                    T::V(Ty::List(_)) => {
+                        "lists have no keys: use a list operation, such as `any x in xs: ...`".to_string()
+                    }
+                    _ => "only a `map of string to T` is looked up with `[key]`".to_string(),
+                };
+                self.error(CheckError::NotAMap { found, span: base.span, help });
+                let _ = self.expect(key, &Ty::String, scope);
+                return Typed::error();
+            }
+        };
+        let k = self.expect(key, &Ty::String, scope);
+        Typed::of(K::MapGet(Box::new(m.expr), Box::new(k)), Ty::Optional(Box::new(value)))
+    }
+
     fn field(&mut self, base: &ast::Expr, field: &ast::Name, scope: &mut Scope) -> Typed {
         // `Enum.variant`, when the base names an enum type and no value.
         if let A::Name(n) = &base.kind {
@@ -619,6 +646,21 @@ impl<'a> Cx<'a> {
             }
         };
         match &ty {
+            Ty::Entry(value) => match field.text.as_str() {
+                "key" => Typed::of(K::Field(Box::new(b.expr), 0), Ty::String),
+                "value" => Typed::of(K::Field(Box::new(b.expr), 1), (**value).clone()),
+                _ => {
+                    let help = did_you_mean(&field.text, ["key", "value"])
+                        .or_else(|| Some("a map entry has two fields, `key` and `value`".into()));
+                    self.error(CheckError::UnknownField {
+                        record: "map entry".into(),
+                        field: field.text.clone(),
+                        span: field.span,
+                        help,
+                    });
+                    Typed::error()
+                }
+            },
             Ty::Record(r) => {
                 let Some(info) = self.records.get(*r as usize) else {
                     return Typed::error();

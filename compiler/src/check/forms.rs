@@ -145,7 +145,7 @@ impl<'a> Cx<'a> {
         };
         let a = self.expr(arg, None, scope);
         match a.t {
-            T::V(Ty::List(_)) => Typed::of(K::ListLen(Box::new(a.expr)), Ty::Int),
+            T::V(Ty::List(_) | Ty::Map(_)) => Typed::of(K::ListLen(Box::new(a.expr)), Ty::Int),
             T::V(Ty::String) => Typed::of(K::Text(TextOp::Length, vec![a.expr]), Ty::Int),
             T::Error => Typed::error(),
             ref t => {
@@ -154,10 +154,10 @@ impl<'a> Cx<'a> {
                     T::V(Ty::Optional(inner)) if matches!(**inner, Ty::List(_) | Ty::String) => {
                         "this value may be absent: give a default with `??` first"
                     }
-                    _ => "`len` counts the elements of a list or the characters of a string",
+                    _ => "`len` counts the elements of a list, the entries of a map or the characters of a string",
                 };
                 self.error(CheckError::TypeMismatch {
-                    expected: "a list or a string".into(),
+                    expected: "a list, a map or a string".into(),
                     found,
                     span: arg.span,
                     help: Some(help.into()),
@@ -384,12 +384,15 @@ impl<'a> Cx<'a> {
             let l = self.expr(list, None, scope);
             let elem = match &l.t {
                 T::V(Ty::List(elem)) => Some((**elem).clone()),
+                // Over a map, the variable is an entry: `e.key` and `e.value`.
+                T::V(Ty::Map(value)) => Some(Ty::Entry(value.clone())),
                 T::Error => None,
                 t => {
                     let found = self.t_name(t);
                     let help = (pushed > 0)
-                        .then(|| "every generator after `,` runs over a list: `, a in p.assignments`".into());
-                    self.error(CheckError::TypeMismatch { expected: "a list".into(), found, span: list.span, help });
+                        .then(|| "every generator after `,` runs over a list or a map: `, a in p.assignments`".into());
+                    let expected = "a list or a map".into();
+                    self.error(CheckError::TypeMismatch { expected, found, span: list.span, help });
                     None
                 }
             };

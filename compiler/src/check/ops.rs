@@ -121,6 +121,10 @@ impl<'a> Cx<'a> {
             let found = self.ty_name(&ty);
             let help = match ty {
                 Ty::Optional(_) => Some("compare after giving a default with `??`, or test `present(...)`".to_string()),
+                Ty::Map(_) => Some(
+                    "maps are not compared: look up keys with `m[key]`, or compare entries with `all e in m: ...`"
+                        .to_string(),
+                ),
                 _ => None,
             };
             self.error(CheckError::InvalidOperation {
@@ -172,7 +176,27 @@ impl<'a> Cx<'a> {
             return Typed::error();
         }
         let list_ty = Ty::List(Box::new(ty.clone()));
-        let b = self.expect(r, &list_ty, scope);
+        let typed = self.expr(r, Some(&list_ty), scope);
+        // `key in m`: whether a map has a key.
+        if let T::V(Ty::Map(_)) = &typed.t {
+            if ty != Ty::String {
+                let found = format!("`{}`", self.ty_name(&ty));
+                let help = Some("a map's keys are strings".to_string());
+                self.error(CheckError::TypeMismatch { expected: "`string`".into(), found, span: l.span, help });
+                return Typed::error();
+            }
+            return Typed::of(K::HasKey(Box::new(typed.expr), Box::new(a.expr)), Ty::Bool);
+        }
+        if contains_map(&ty, &self.records) {
+            let found = self.ty_name(&ty);
+            self.error(CheckError::InvalidOperation {
+                message: format!("`{found}` values cannot be tested for membership"),
+                span: l.span,
+                help: Some("maps are not compared: test their keys with `key in m` or their entries with `any`".into()),
+            });
+            return Typed::error();
+        }
+        let b = self.coerce(typed, &list_ty, r.span);
         Typed::of(K::InList(Box::new(a.expr), Box::new(b)), Ty::Bool)
     }
 
@@ -211,4 +235,25 @@ impl<'a> Cx<'a> {
             }
         }
     }
+}
+
+/// Whether values of `ty` hold a map or a map entry anywhere (in a field of a record, an element
+/// of a list): such values have no equality.
+fn contains_map(ty: &Ty, records: &[RecordInfo]) -> bool {
+    let mut stack = vec![ty];
+    let mut seen = Vec::new();
+    while let Some(t) = stack.pop() {
+        match t {
+            Ty::Map(_) | Ty::Entry(_) => return true,
+            Ty::List(inner) | Ty::Optional(inner) => stack.push(inner),
+            Ty::Record(r) if !seen.contains(r) => {
+                seen.push(*r);
+                if let Some(info) = records.get(*r as usize) {
+                    stack.extend(info.fields.iter().map(|(_, t)| t));
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }

@@ -116,6 +116,8 @@ fn ty_name(s: &Schema, ty: &Ty) -> String {
         Ty::Enum(e) => s.enum_def(*e).map(|d| format!("{} ({})", d.name, d.variants.join(" | "))).unwrap_or_default(),
         Ty::Record(r) => s.record(*r).map(|d| d.name.clone()).unwrap_or_default(),
         Ty::List(t) => format!("list of {}", ty_name(s, t)),
+        Ty::Map(t) => format!("map of string to {}", ty_name(s, t)),
+        Ty::Entry(t) => format!("entry of {}", ty_name(s, t)),
         Ty::Optional(t) => format!("{}?", ty_name(s, t)),
         Ty::Codes(g) => format!("codes({})", s.group(*g).map(|g| g.name.as_str()).unwrap_or("")),
     }

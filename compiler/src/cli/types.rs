@@ -208,6 +208,9 @@ impl Names {
                 }
             }
             Ty::Optional(inner) => format!("{} | null", self.ty(inner)),
+            // A JSON object whose keys are data.
+            Ty::Map(inner) => format!("Record<string, {}>", self.ty(inner)),
+            Ty::Entry(inner) => format!("{{ key: string; value: {} }}", self.ty(inner)),
         }
     }
 }

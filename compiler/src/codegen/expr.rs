@@ -310,6 +310,14 @@ impl<'c, 'p> Emitter<'c, 'p> {
                 Ok(())
             }
             K::Text(op, args) => self.text(*op, args),
+            K::MapGet(map, key) => self.map_get(map, key),
+            K::HasKey(map, key) => {
+                self.map_find(map, key)?;
+                let f = self.f();
+                f.i32(0);
+                f.op(I::I32Ne);
+                Ok(())
+            }
             K::Record(_) => {
                 let (size, align) = self.g.size_align(&e.ty)?;
                 let p = self.alloc(size, align)?;
@@ -429,7 +437,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
     pub(super) fn place(&mut self, e: &Expr) -> Result<(u32, u32), CodegenError> {
         match &e.kind {
             K::Input => return Ok((self.regs.rec, 0)),
-            K::Local(s) if matches!(e.ty, Ty::Record(_)) => {
+            K::Local(s) if matches!(e.ty, Ty::Record(_) | Ty::Entry(_)) => {
                 if let [one] = self.slot(*s)?.as_slice() {
                     return Ok((*one, 0));
                 }
@@ -451,10 +459,13 @@ impl<'c, 'p> Emitter<'c, 'p> {
     }
 
     fn field(&mut self, r: &Expr, i: u32) -> R {
-        let Ty::Record(rid) = r.ty else {
-            return Err(internal("field of a non-record"));
+        let (off, ty) = match &r.ty {
+            Ty::Record(rid) => self.g.field(*rid, i)?,
+            // A map entry: the key at 0, the value after it.
+            Ty::Entry(value) if i == 0 => (0, Ty::String),
+            Ty::Entry(value) => (dexp_runtime::abi::ENTRY_VALUE_OFFSET, (**value).clone()),
+            _ => return Err(internal("field of a non-record")),
         };
-        let (off, ty) = self.g.field(rid, i)?;
         let (addr, base) = self.place(r)?;
         let off = base.checked_add(off).ok_or_else(|| internal("offset"))?;
         self.g.load(&ty, addr, off)
@@ -792,6 +803,8 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::Arith(_, a, b, _)
         | K::Compare(_, a, b)
         | K::InList(a, b)
+        | K::MapGet(a, b)
+        | K::HasKey(a, b)
         | K::Coalesce(a, b)
         | K::DateShift(a, b, _, _)
         | K::DateDiff(a, b) => vec![a, b],

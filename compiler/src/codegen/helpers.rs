@@ -44,6 +44,13 @@ pub(super) enum Helper {
     /// `(a: i64, b: i64) -> i32`: whether string `a` comes before `b`, shorter first, then by
     /// bytes: the order `count distinct` sorts strings in.
     StrBefore,
+    /// `(a: i64, b: i64) -> i32`: `-1`, `0` or `1` as string `a` comes before, equals or comes
+    /// after `b` in the order of their bytes (a prefix first): the order of a map's keys.
+    StrCmp,
+    /// `(map: i64, key: i64) -> i32`: the address of the entry of `key` in a map whose entries
+    /// are this many bytes apart, or `0` when it has none; a binary search. See
+    /// [`super::maps`].
+    MapFind(u32),
 }
 
 /// Generates the body of a helper.
@@ -60,7 +67,8 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::StrChars => Func::new(vec![I64], vec![I64]),
         Helper::CaseMap(_) => Func::new(vec![I32, I32, I32], vec![]),
         Helper::Distinct(_) => Func::new(vec![I32, I32], vec![I64]),
-        Helper::StrBefore => Func::new(vec![I64, I64], vec![I32]),
+        Helper::StrBefore | Helper::StrCmp => Func::new(vec![I64, I64], vec![I32]),
+        Helper::MapFind(_) => Func::new(vec![I64, I64], vec![I32]),
     };
     let mut g = Gen { cx, f, var: Var::Global };
     match helper {
@@ -81,6 +89,11 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
             super::distinct::count_distinct(&mut g.f, helpers);
         }
         Helper::StrBefore => super::distinct::str_before(&mut g.f),
+        Helper::StrCmp => super::maps::str_cmp(&mut g.f),
+        Helper::MapFind(entry_size) => {
+            let cmp = g.cx.helper(Helper::StrCmp);
+            super::maps::map_find(&mut g, *entry_size, cmp);
+        }
     }
     Ok(g.f)
 }

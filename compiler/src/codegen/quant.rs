@@ -20,6 +20,16 @@ use wasm_encoder::{BlockType, Instruction as I, ValType};
 
 type R = Result<(), super::CodegenError>;
 
+/// The type of the elements a generator runs over: a list's elements, or a map's entries (laid
+/// out like the elements of a list, key first: the slot holds an entry's address).
+fn element_ty(ty: &Ty) -> Result<Ty, super::CodegenError> {
+    match ty {
+        Ty::List(elem) => Ok((**elem).clone()),
+        Ty::Map(value) => Ok(Ty::Entry(value.clone())),
+        _ => Err(internal("list operation over a non-list")),
+    }
+}
+
 /// The accumulator's locals.
 #[derive(Clone, Copy)]
 struct Acc {
@@ -36,9 +46,7 @@ const FIRST_CAPACITY: i32 = 64;
 
 impl Emitter<'_, '_> {
     pub(super) fn quant(&mut self, q: &Quant, ty: &Ty) -> R {
-        let Ty::List(elem) = &q.list.ty else {
-            return Err(internal("list operation over a non-list"));
-        };
+        let elem = &element_ty(&q.list.ty)?;
         self.expr(&q.list)?;
         let (size, _) = self.g.size_align(elem)?;
         let (l, p, n) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
@@ -128,7 +136,7 @@ impl Emitter<'_, '_> {
     /// The locals that hold an element of type `elem`: for a record the loop pointer `p`,
     /// which is its address, else new locals for its value.
     fn element_slot(&mut self, elem: &Ty, p: u32) -> Vec<u32> {
-        if matches!(elem, Ty::Record(_)) {
+        if matches!(elem, Ty::Record(_) | Ty::Entry(_)) {
             vec![p]
         } else {
             super::repr::vals(elem).into_iter().map(|v| self.g.f.local(v)).collect()
@@ -155,7 +163,7 @@ impl Emitter<'_, '_> {
         self.f().op(I::I32Eqz);
         self.f().br_if(loop_exit);
         let next = self.f().block(BlockType::Empty);
-        if !matches!(elem, Ty::Record(_)) {
+        if !matches!(elem, Ty::Record(_) | Ty::Entry(_)) {
             self.g.load(elem, p, 0)?;
             for l in slot.iter().rev() {
                 self.f().set(*l);
@@ -163,9 +171,7 @@ impl Emitter<'_, '_> {
         }
         match q.nested.get(level) {
             Some(inner) => {
-                let Ty::List(inner_elem) = &inner.list.ty else {
-                    return Err(internal("list operation over a non-list"));
-                };
+                let inner_elem = &element_ty(&inner.list.ty)?;
                 self.expr(&inner.list)?;
                 let (inner_size, _) = self.g.size_align(inner_elem)?;
                 let (l2, p2, n2) =

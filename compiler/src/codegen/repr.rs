@@ -27,8 +27,8 @@ pub(super) fn vals(ty: &Ty) -> Vec<ValType> {
 
 fn push_vals(ty: &Ty, out: &mut Vec<ValType>) {
     match ty {
-        Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) => out.push(ValType::I32),
-        Ty::Int | Ty::Codes(_) | Ty::String | Ty::List(_) => out.push(ValType::I64),
+        Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) | Ty::Entry(_) => out.push(ValType::I32),
+        Ty::Int | Ty::Codes(_) | Ty::String | Ty::List(_) | Ty::Map(_) => out.push(ValType::I64),
         Ty::Optional(inner) => {
             out.push(ValType::I32);
             push_vals(inner, out);
@@ -39,7 +39,7 @@ fn push_vals(ty: &Ty, out: &mut Vec<ValType>) {
 /// Whether a value of `ty` may refer to the variable or scratch area.
 pub(super) fn has_refs(cx: &Ctx, ty: &Ty, depth: usize) -> bool {
     match ty {
-        Ty::String | Ty::List(_) => true,
+        Ty::String | Ty::List(_) | Ty::Map(_) | Ty::Entry(_) => true,
         Ty::Optional(inner) => has_refs(cx, inner, depth),
         Ty::Record(r) => {
             depth > cx.program.schema.records.len()
@@ -102,9 +102,9 @@ impl Gen<'_, '_> {
     /// Pushes the value an absent optional holds: zero, or an empty string or list.
     pub(super) fn zero(&mut self, ty: &Ty) {
         match ty {
-            Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) => self.f.i32(0),
+            Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) | Ty::Entry(_) => self.f.i32(0),
             Ty::Int | Ty::Codes(_) => self.f.i64(0),
-            Ty::String | Ty::List(_) => self.var_ptr(),
+            Ty::String | Ty::List(_) | Ty::Map(_) => self.var_ptr(),
             Ty::Optional(inner) => {
                 self.f.i32(0);
                 self.zero(inner);
@@ -170,13 +170,13 @@ impl Gen<'_, '_> {
                 self.f.get(addr);
                 self.f.op(I::I64Load(mem(off, 8)));
             }
-            Ty::String | Ty::List(_) => {
+            Ty::String | Ty::List(_) | Ty::Map(_) => {
                 self.f.get(addr);
                 self.f.op(I::I64Load(mem(off, 4)));
                 self.var_ptr();
                 self.f.op(I::I64Add);
             }
-            Ty::Record(_) => {
+            Ty::Record(_) | Ty::Entry(_) => {
                 self.f.get(addr);
                 if off != 0 {
                     self.f.i32(off as i32);
@@ -208,19 +208,19 @@ impl Gen<'_, '_> {
             }
             Ty::Date => self.f.op(I::I32Store(mem(off, 4))),
             Ty::Int | Ty::Codes(_) => self.f.op(I::I64Store(mem(off, 8))),
-            Ty::String | Ty::List(_) => {
+            Ty::String | Ty::List(_) | Ty::Map(_) => {
                 self.var_ptr();
                 self.f.op(I::I64Sub);
                 self.f.op(I::I64Store(mem(off, 4)));
             }
-            Ty::Record(_) | Ty::Optional(_) => return Err(internal("not a scalar")),
+            Ty::Record(_) | Ty::Optional(_) | Ty::Entry(_) => return Err(internal("not a scalar")),
         }
         Ok(())
     }
 
     /// Whether [`Self::store_scalar`] handles `ty`.
     pub(super) fn is_scalar(ty: &Ty) -> bool {
-        !matches!(ty, Ty::Record(_) | Ty::Optional(_))
+        !matches!(ty, Ty::Record(_) | Ty::Optional(_) | Ty::Entry(_))
     }
 
     /// Stores the value of `ty` on top of the stack at `addr + off`.
@@ -231,7 +231,7 @@ impl Gen<'_, '_> {
 
     fn store_locals(&mut self, ty: &Ty, value: &[u32], addr: u32, off: u32) -> Result<(), CodegenError> {
         match ty {
-            Ty::Record(_) => {
+            Ty::Record(_) | Ty::Entry(_) => {
                 let (size, _) = self.size_align(ty)?;
                 self.f.get(addr);
                 if off != 0 {
@@ -280,6 +280,8 @@ impl Gen<'_, '_> {
                 let f = self.cx.helper(Helper::RecordEq(*r));
                 self.f.op(I::Call(f));
             }
+            // The checker compares no value that holds a map.
+            Ty::Map(_) | Ty::Entry(_) => return Err(internal("maps have no equality")),
             Ty::Optional(inner) => {
                 let b = self.stash(ty);
                 let a = self.stash(ty);

@@ -74,6 +74,11 @@ fn ty(t: &mut TypeExpr) {
             name(n);
             *span = Span::default();
         }
+        TypeExpr::Map(key, value, span) => {
+            ty(key);
+            ty(value);
+            *span = Span::default();
+        }
     }
 }
 
@@ -93,7 +98,7 @@ fn expr(e: &mut Expr) {
                 name(n);
             }
             ExprKind::Not(inner) | ExprKind::Neg(inner) | ExprKind::Days(inner) | ExprKind::Paren(inner) => expr(inner),
-            ExprKind::Binary(_, lhs, rhs) => {
+            ExprKind::Binary(_, lhs, rhs) | ExprKind::Index(lhs, rhs) => {
                 expr(lhs);
                 expr(rhs);
             }

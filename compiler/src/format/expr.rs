@@ -24,6 +24,9 @@ impl Fmt<'_> {
             ExprKind::Null => Doc::text("null"),
             ExprKind::Name(n) => Doc::text(n.text.clone()),
             ExprKind::Field(base, name) => Doc::cat(vec![self.expr(base), Doc::text("."), self.name(name)]),
+            ExprKind::Index(base, key) => {
+                Doc::cat(vec![self.expr(base), Doc::text("["), self.expr(key), Doc::text("]")])
+            }
             ExprKind::Not(inner) => Doc::cat(vec![Doc::text("not "), self.expr(inner)]),
             ExprKind::Neg(inner) => Doc::cat(vec![Doc::text("-"), self.expr(inner)]),
             // A comment after the operand keeps `days` or `)` on the next line, so that the

@@ -422,6 +422,7 @@ fn type_text(ty: &TypeExpr) -> String {
     match ty {
         TypeExpr::Named(n) => n.text.clone(),
         TypeExpr::List(inner, _) => format!("list of {}", type_text(inner)),
+        TypeExpr::Map(key, value, _) => format!("map of {} to {}", type_text(key), type_text(value)),
         TypeExpr::Codes(group, _) => format!("codes({})", group.text),
         TypeExpr::Optional(inner, _) => format!("{}?", type_text(inner)),
     }

@@ -197,7 +197,7 @@ pub(super) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             | ExprKind::Neg(inner)
             | ExprKind::Days(inner)
             | ExprKind::Paren(inner) => walk(inner, f),
-            ExprKind::Binary(_, l, r) | ExprKind::Let(_, l, r) => {
+            ExprKind::Binary(_, l, r) | ExprKind::Let(_, l, r) | ExprKind::Index(l, r) => {
                 walk(l, f);
                 walk(r, f);
             }

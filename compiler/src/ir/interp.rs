@@ -163,11 +163,35 @@ fn int_of(v: &Value) -> i64 {
     }
 }
 
+/// The elements a list operation runs over: a list's, or a map's entries in key order, each as
+/// a record of its key and its value (what `.key` and `.value` read).
 fn items_of(v: &Value) -> Arc<[Value]> {
     match v {
         Value::List(items) => items.clone(),
+        Value::Map(entries) => {
+            entries.iter().map(|(k, v)| Value::Record(Arc::from([Value::Str(k.clone()), v.clone()]))).collect()
+        }
         _ => Arc::from(Vec::new()),
     }
+}
+
+/// The value of `key` in a map, or `Null` when the map has no such key.
+fn map_get(map: &Value, key: &Value) -> Value {
+    match (map, key) {
+        (Value::Map(entries), Value::Str(key)) => {
+            entries.iter().find(|(k, _)| k == key).map_or(Value::Null, |(_, v)| v.clone())
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The path of a map's entry, `m["key"]`, for explanations.
+fn entry_path(base: &str, key: &str) -> String {
+    let mut out = base.to_string();
+    out.push('[');
+    dexp_runtime::decode::write_json_str(&mut out, key);
+    out.push(']');
+    out
 }
 
 impl<'p> Ctx<'p> {
@@ -190,6 +214,8 @@ impl<'p> Ctx<'p> {
         match &e.kind {
             ExprKind::Input => Some(String::new()),
             ExprKind::Local(slot) => trace.frames.last()?.get(*slot as usize)?.clone(),
+            // An entry's path (`m["k"]`) names its value; its key is not an input place.
+            ExprKind::Field(inner, 1) if matches!(inner.ty, Ty::Entry(_)) => self.path_of(inner),
             ExprKind::Field(inner, i) => {
                 let base = self.path_of(inner)?;
                 let Ty::Record(r) = &inner.ty else { return None };
@@ -201,7 +227,7 @@ impl<'p> Ctx<'p> {
     }
 
     fn record_read(&mut self, name: String, ty: &Ty, value: &Value) {
-        if matches!(value, Value::Record(_) | Value::List(_)) {
+        if matches!(value, Value::Record(_) | Value::List(_) | Value::Map(_)) {
             return;
         }
         if let Some(trace) = self.trace.as_mut() {
@@ -443,6 +469,22 @@ impl<'p> Ctx<'p> {
                     }
                 }
                 Value::Int(items_of(&v).len() as i64)
+            }
+            K::MapGet(map, key) => {
+                let m = self.eval(map, frame)?;
+                let k = self.eval(key, frame)?;
+                let v = map_get(&m, &k);
+                if self.trace.is_some() {
+                    if let (Some(path), Value::Str(k)) = (self.path_of(map), &k) {
+                        self.record_read(entry_path(&path, k), &e.ty, &v);
+                    }
+                }
+                v
+            }
+            K::HasKey(map, key) => {
+                let m = self.eval(map, frame)?;
+                let k = self.eval(key, frame)?;
+                Value::Bool(map_get(&m, &k) != Value::Null)
             }
             K::Text(op, args) => {
                 let mut strs = Vec::with_capacity(args.len());

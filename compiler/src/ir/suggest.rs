@@ -269,6 +269,10 @@ impl Deps {
                     self.strings.push(v.clone());
                 }
             }
+            // Map entries are not places the search edits (it knows lists and records only).
+            K::Field(inner, _) if matches!(inner.ty, Ty::Entry(_)) => {
+                self.walk(program, inner, env);
+            }
             K::Field(inner, i) => {
                 let mut path = self.walk(program, inner, env)?;
                 path.push(SchemaStep::Field(*i));
@@ -307,7 +311,8 @@ impl Deps {
                 // list is known by its path through the outer element (`products[].assignments`).
                 let mut saved = Vec::new();
                 for (slot, list) in q.generators() {
-                    let list = self.walk(program, list, env);
+                    let is_map = matches!(list.ty, Ty::Map(_));
+                    let list = self.walk(program, list, env).filter(|_| !is_map);
                     saved.push((slot, env.get(slot as usize).cloned().flatten()));
                     let element = list.map(|list| {
                         self.lists.insert(list.clone());
@@ -336,6 +341,8 @@ impl Deps {
             | K::Arith(_, a, b, _)
             | K::Compare(_, a, b)
             | K::InList(a, b)
+            | K::MapGet(a, b)
+            | K::HasKey(a, b)
             | K::Coalesce(a, b)
             | K::DateShift(a, b, _, _)
             | K::DateDiff(a, b) => {
@@ -457,6 +464,8 @@ fn default_value(schema: &Schema, ty: &Ty, depth: usize) -> Value {
         Ty::List(_) | Ty::Record(_) => Value::List(Arc::from(Vec::new())),
         Ty::Optional(_) => Value::Null,
         Ty::Codes(_) => Value::Codes(0),
+        Ty::Map(_) => Value::Map(Arc::from(Vec::new())),
+        Ty::Entry(_) => Value::Null,
     }
 }
 

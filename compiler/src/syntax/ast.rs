@@ -118,6 +118,8 @@ pub enum TypeExpr {
     Named(Name),
     /// `list of T`
     List(Box<TypeExpr>, Span),
+    /// `map of K to V` (the checker accepts only `string` keys)
+    Map(Box<TypeExpr>, Box<TypeExpr>, Span),
     /// `codes(group)`
     Codes(Name, Span),
     /// `T?`
@@ -129,7 +131,7 @@ impl TypeExpr {
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(n) => n.span,
-            TypeExpr::List(_, s) | TypeExpr::Codes(_, s) | TypeExpr::Optional(_, s) => *s,
+            TypeExpr::List(_, s) | TypeExpr::Map(_, _, s) | TypeExpr::Codes(_, s) | TypeExpr::Optional(_, s) => *s,
         }
     }
 }
@@ -279,6 +281,8 @@ pub enum ExprKind {
     Name(Name),
     /// `e.field` (also date parts and `group.ok`).
     Field(Box<Expr>, Name),
+    /// `m[key]`: a map's value for a key, an optional.
+    Index(Box<Expr>, Box<Expr>),
     /// `not e`
     Not(Box<Expr>),
     /// `-e`

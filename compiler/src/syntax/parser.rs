@@ -62,7 +62,7 @@ fn pratt() -> PrattParser<Rule> {
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::infix(Rule::op_coalesce, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
-        .op(Op::postfix(Rule::op_days) | Op::postfix(Rule::op_field))
+        .op(Op::postfix(Rule::op_days) | Op::postfix(Rule::op_field) | Op::postfix(Rule::op_index))
 }
 
 /// The byte offsets at which top-level items start: lines that begin, unindented, with a
@@ -246,6 +246,12 @@ impl Builder {
                 let elem = base.into_inner().next().ok_or(())?;
                 TypeExpr::List(Box::new(self.type_expr(elem, offset)?), base_span)
             }
+            Rule::map_type => {
+                let mut parts = base.into_inner().filter(|p| p.as_rule() != Rule::map_to);
+                let key = self.type_expr(parts.next().ok_or(())?, offset)?;
+                let value = self.type_expr(parts.next().ok_or(())?, offset)?;
+                TypeExpr::Map(Box::new(key), Box::new(value), base_span)
+            }
             Rule::codes_type => {
                 let group = base.into_inner().next().ok_or(())?;
                 TypeExpr::Codes(Self::name(group, offset), base_span)
@@ -313,10 +319,15 @@ impl Builder {
                 self.node(kind, span, depth)
             })
             .map_postfix(|lhs, op| {
-                let (lhs, depth) = lhs?;
+                let (lhs, mut depth) = lhs?;
                 let span = lhs.span.to(Self::span(&op, offset));
                 let kind = match op.as_rule() {
                     Rule::op_days => ExprKind::Days(Box::new(lhs)),
+                    Rule::op_index => {
+                        let (key, d) = self.expr(op.into_inner().next().ok_or(())?, offset)?;
+                        depth = depth.max(d);
+                        ExprKind::Index(Box::new(lhs), Box::new(key))
+                    }
                     _ => {
                         let name = op.into_inner().next().map(|p| Self::name(p, offset)).ok_or(())?;
                         ExprKind::Field(Box::new(lhs), name)
@@ -697,6 +708,8 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
         Rule::op_coalesce => "`??`",
         Rule::op_days => "`days`",
         Rule::op_field => "`.field`",
+        Rule::op_index => "`[key]`",
+        Rule::map_to => "`to`",
         Rule::quant_where => "`where`",
         Rule::quant_body => "`:`",
         Rule::quant_else => "`else`",

@@ -4,8 +4,9 @@
 // date and string is checked, and a bad one is a `DecodeError` that fails the batch.
 
 import type { Ty } from "./metadata.js";
+import { ENTRY_VALUE_OFFSET, entryLayout } from "./metadata.js";
 import type { Shape } from "./shape.js";
-import { Bytes, jsonString } from "./json.js";
+import { Bytes, compareBytes, jsonString } from "./json.js";
 import { MAX_DAY, MIN_DAY, toCivil } from "./date.js";
 
 /** The most nested value read from a decision, counting records and lists. */
@@ -21,6 +22,7 @@ const enum K {
   Opt,
   List,
   Rec,
+  Map,
 }
 
 interface Field {
@@ -72,6 +74,10 @@ function compile(shape: Shape, ty: Ty, cache: Map<number, Node>): Node {
     return { k: K.Opt, size, inner: compile(shape, ty.optional, cache), innerOffset: shape.align(ty.optional) };
   }
   if ("list" in ty) return { k: K.List, size, inner: compile(shape, ty.list, cache) };
+  if ("map" in ty) {
+    const inner = compile(shape, ty.map, cache);
+    return { k: K.Map, size, inner, innerOffset: entryLayout({ size: inner.size, align: shape.align(ty.map) }).size };
+  }
   const cached = cache.get(ty.record);
   if (cached) return cached;
   const node: Node = { k: K.Rec, size, fields: [] };
@@ -148,6 +154,35 @@ export class DecisionReader {
     if (count > 0 && offset + count * size > this.varLen) this.bad(`bytes ${offset}..+${count * size} lie outside their area`);
     if (++this.depth > MAX_DEPTH) this.bad(`nested deeper than ${MAX_DEPTH} levels`);
     return [this.varBase + offset, count, size];
+  }
+
+  /** The entries of the map at `at` (where they start, their count, their size), after
+   * checking that every key is greater than the one before (sorted, no key twice). */
+  private mapRange(node: Node, at: number): [number, number, number] {
+    const offset = this.dv.getUint32(at, true);
+    const count = this.dv.getUint32(at + 4, true);
+    const size = node.innerOffset as number;
+    if (count > this.budget) this.bad("lists hold more elements than the variable area can");
+    this.budget -= count;
+    if (count > 0 && offset + count * size > this.varLen) this.bad(`bytes ${offset}..+${count * size} lie outside their area`);
+    const base = this.varBase + offset;
+    for (let i = 0; i < count; i++) {
+      const at = base + i * size;
+      this.text(at);
+      if (i > 0) {
+        const prev = at - size;
+        const c = compareBytes(
+          this.mem,
+          this.varBase + this.dv.getUint32(prev, true),
+          this.dv.getUint32(prev + 4, true),
+          this.varBase + this.dv.getUint32(at, true),
+          this.dv.getUint32(at + 4, true),
+        );
+        if (c >= 0) this.bad("map keys are not in increasing order");
+      }
+    }
+    if (++this.depth > MAX_DEPTH) this.bad(`nested deeper than ${MAX_DEPTH} levels`);
+    return [base, count, size];
   }
 
   private codesBits(node: Node, at: number): [number, number] {
@@ -254,6 +289,19 @@ export class DecisionReader {
           this.json(node.inner as Node, base + i * size);
         }
         this.byte(0x5d);
+        this.depth--;
+        return;
+      }
+      case K.Map: {
+        const [base, count, size] = this.mapRange(node, at);
+        this.byte(0x7b);
+        for (let i = 0; i < count; i++) {
+          if (i > 0) this.byte(0x2c);
+          this.writeStr(base + i * size);
+          this.byte(0x3a);
+          this.json(node.inner as Node, base + i * size + ENTRY_VALUE_OFFSET);
+        }
+        this.byte(0x7d);
         this.depth--;
         return;
       }
@@ -389,6 +437,22 @@ export class DecisionReader {
         for (let i = 0; i < count; i++) items[i] = this.val(node.inner as Node, base + i * size);
         this.depth--;
         return items;
+      }
+      case K.Map: {
+        const [base, count, size] = this.mapRange(node, at);
+        // Keys are data: defined as own properties, so `__proto__` is a key like any other.
+        const obj: Record<string, unknown> = {};
+        for (let i = 0; i < count; i++) {
+          const value = this.val(node.inner as Node, base + i * size + ENTRY_VALUE_OFFSET);
+          Object.defineProperty(obj, this.text(base + i * size), {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        this.depth--;
+        return obj;
       }
       case K.Rec: {
         if (++this.depth > MAX_DEPTH) this.bad(`nested deeper than ${MAX_DEPTH} levels`);

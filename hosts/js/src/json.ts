@@ -8,6 +8,7 @@ import type { RecordError } from "./errors.js";
 import type { Schema, Ty } from "./metadata.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDate } from "./date.js";
+import { ENTRY_VALUE_OFFSET } from "./metadata.js";
 
 /** The most nested JSON a record may have, along the policy's types. */
 export const MAX_JSON_DEPTH = 64;
@@ -102,7 +103,7 @@ export function describe(schema: Schema, ty: Ty): string {
     const e = schema.enums[ty.enum];
     return e ? `one of ${e.variants.join(", ")}` : "enum";
   }
-  if ("record" in ty) return "object";
+  if ("record" in ty || "map" in ty) return "object";
   if ("list" in ty) return "list";
   if ("codes" in ty) return "list of codes";
   return `${describe(schema, ty.optional)} or null`;
@@ -154,14 +155,22 @@ export class Bytes {
   }
 }
 
-/** Per-record path segments: a field name or a list index. */
-export type Seg = string | number;
+/** A map entry in a path, by its key. */
+export interface KeySeg {
+  /** The key. */
+  key: string;
+}
 
-/** A path such as `products[1].mode` from its segments, with `extra` (a field) appended. */
+/** Per-record path segments: a field name, a list index or a map entry. */
+export type Seg = string | number | KeySeg;
+
+/** A path such as `products[1].mode` or `seats["E5"]` from its segments, with `extra` (a
+ * field) appended. */
 export function pathString(path: Seg[], extra: string | null): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "object") out += `[${jsonString(seg.key)}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
   if (extra !== null) out += out === "" ? extra : `.${extra}`;
@@ -860,9 +869,113 @@ export class BatchEncoder {
     this.pos++;
   }
 
+  /** A JSON object read as a map (see `docs/abi.md`): for each member, a key over the limit
+   * fails at the map and a key given twice at its entry, both before the colon; then the value,
+   * then the count. While keys arrive in increasing order a duplicate can only be the previous
+   * key; from the first one out of order, a set of the keys so far decides. */
+  private visitEntries(t: TyInfo, at: number): void {
+    const value = t.inner as TyInfo;
+    const size = t.index;
+    const stage = this.stage;
+    const start = stage.len;
+    let count = 0;
+    let seen: Set<string> | null = null;
+    let first = true;
+    while (this.nextKey(first)) {
+      first = false;
+      this.pos++; // the quote
+      this.string();
+      const len = this.strEnd - this.strStart;
+      if (len > MAX_STRING_BYTES) {
+        stage.len = start;
+        this.fail(null, `key of ${len} bytes is longer than the limit of ${MAX_STRING_BYTES} bytes`);
+      }
+      let offset = 0;
+      if (len > 0) {
+        offset = this.vars.len;
+        this.vars.push(this.strBuf, this.strStart, this.strEnd);
+      }
+      const key = utf8.decode(this.vars.buf.subarray(offset, offset + len));
+      let duplicate = false;
+      if (seen !== null) {
+        duplicate = seen.has(key);
+        seen.add(key);
+      } else if (count > 0) {
+        const c = this.compareKeys(stage.buf, start + (count - 1) * size, offset, len);
+        if (c === 0) duplicate = true;
+        else if (c > 0) {
+          seen = new Set<string>();
+          for (let i = 0; i < count; i++) seen.add(this.stagedKey(stage.buf, start + i * size));
+          duplicate = seen.has(key);
+          seen.add(key);
+        }
+      }
+      this.path.push({ key });
+      if (duplicate) {
+        stage.len = start;
+        this.fail(null, "duplicate key");
+      }
+      this.colon();
+      const pos = stage.zeros(size);
+      writeU32(stage.buf, pos, offset);
+      writeU32(stage.buf, pos + 4, len);
+      this.seed(value, pos + ENTRY_VALUE_OFFSET);
+      this.path.pop();
+      if (count === MAX_LIST_ITEMS) {
+        stage.len = start;
+        this.fail(null, `map has more than the limit of ${MAX_LIST_ITEMS} entries`);
+      }
+      count++;
+    }
+    this.finishEntries(t, at, start, count, seen !== null);
+  }
+
+  /** The key of the entry staged at `pos`, as text. */
+  protected stagedKey(stage: Uint8Array, pos: number): string {
+    const dv = new DataView(stage.buffer, stage.byteOffset);
+    const off = dv.getUint32(pos, true);
+    const len = dv.getUint32(pos + 4, true);
+    return utf8.decode(this.vars.buf.subarray(off, off + len));
+  }
+
+  /** Compares the key of the entry staged at `pos` with the key at `vars[off..off+len]` by
+   * their bytes: negative, zero or positive. */
+  protected compareKeys(stage: Uint8Array, pos: number, off: number, len: number): number {
+    const dv = new DataView(stage.buffer, stage.byteOffset);
+    return compareBytes(this.vars.buf, dv.getUint32(pos, true), dv.getUint32(pos + 4, true), off, len);
+  }
+
+  /** Moves the `count` entries staged from `start` to the variable area, sorted by their keys'
+   * bytes when `unsorted`, and writes the map's reference at `at`. */
+  protected finishEntries(t: TyInfo, at: number, start: number, count: number, unsorted: boolean): void {
+    const stage = this.stage;
+    if (count === 0) return;
+    const size = t.index;
+    const align = Math.max(4, (t.inner as TyInfo).align);
+    const vars = this.vars;
+    let entries = stage.buf.subarray(start, start + count * size);
+    if (unsorted) {
+      const dv = new DataView(stage.buf.buffer, stage.buf.byteOffset);
+      const order = Array.from({ length: count }, (_, i) => i);
+      const off = (i: number): number => dv.getUint32(start + i * size, true);
+      const len = (i: number): number => dv.getUint32(start + i * size + 4, true);
+      order.sort((a, b) => compareBytes(vars.buf, off(a), len(a), off(b), len(b)));
+      const sorted = new Uint8Array(count * size);
+      order.forEach((from, to) => sorted.set(stage.buf.subarray(start + from * size, start + (from + 1) * size), to * size));
+      entries = sorted;
+    }
+    vars.zeros((align - (vars.len % align)) % align);
+    const offset = vars.len;
+    vars.push(entries, 0, entries.length);
+    stage.len = start;
+    writeU32(stage.buf, at, offset);
+    writeU32(stage.buf, at + 4, count);
+  }
+
   private visitMap(ty: TyInfo, at0: number): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
+    if (t.kind === Kind.Map) return this.visitEntries(t, at);
     if (t.kind !== Kind.Record) this.mismatch(ty, "object");
     const rec = this.shape.recordInfo[t.index];
     if (rec === undefined) this.mismatch(ty, "object");
@@ -1082,3 +1195,14 @@ export function findBytes(list: Uint8Array[], b: Uint8Array, start: number, end:
 
 /** UTF-8 bytes of `s`. */
 export const encodeUtf8 = (s: string): Uint8Array => utf8Encoder.encode(s);
+
+/** Compares `b[ao..ao+al]` with `b[bo..bo+bl]` byte by byte, a prefix first: the order of a
+ * map's keys. */
+export function compareBytes(b: Uint8Array, ao: number, al: number, bo: number, bl: number): number {
+  const n = Math.min(al, bl);
+  for (let i = 0; i < n; i++) {
+    const d = (b[ao + i] as number) - (b[bo + i] as number);
+    if (d !== 0) return d;
+  }
+  return al - bl;
+}

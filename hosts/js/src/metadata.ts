@@ -19,7 +19,8 @@ export type Ty =
   | { record: number }
   | { list: Ty }
   | { optional: Ty }
-  | { codes: number };
+  | { codes: number }
+  | { map: Ty };
 
 /** A declared enum. */
 export interface EnumDef {
@@ -171,6 +172,7 @@ function ty(v: unknown, what: string, depth = 0): Ty {
       if (k === "enum" || k === "record" || k === "codes") return { [k]: u32(v[k], what) } as Ty;
       if (k === "list") return { list: ty(v.list, what, depth + 1) };
       if (k === "optional") return { optional: ty(v.optional, what, depth + 1) };
+      if (k === "map") return { map: ty(v.map, what, depth + 1) };
     }
   }
   throw jsonError(`${what} is not a type`);
@@ -275,7 +277,7 @@ export function validateSchema(s: Schema): string | null {
     if ("enum" in t) return t.enum < s.enums.length ? null : `unknown enum ${t.enum}`;
     if ("record" in t) return t.record < s.records.length ? null : `unknown record ${t.record}`;
     if ("codes" in t) return t.codes < s.groups.length ? null : `unknown group ${t.codes}`;
-    return check("list" in t ? t.list : t.optional);
+    return check("list" in t ? t.list : "map" in t ? t.map : t.optional);
   };
   for (const r of s.records) {
     for (const f of r.fields) {
@@ -317,7 +319,7 @@ export function tyLayout(t: Ty, enums: number[], records: RecordLayout[]): { siz
   if (t === "date") return { size: 4, align: 4 };
   if (t === "string") return { size: 8, align: 4 };
   if ("codes" in t) return { size: 8, align: 8 };
-  if ("list" in t) return { size: 8, align: 4 };
+  if ("list" in t || "map" in t) return { size: 8, align: 4 };
   if ("enum" in t) {
     const n = enums[t.enum] ?? 1;
     return { size: n, align: n };
@@ -328,6 +330,16 @@ export function tyLayout(t: Ty, enums: number[], records: RecordLayout[]): { siz
   }
   const inner = tyLayout(t.optional, enums, records);
   return { size: inner.align + inner.size, align: inner.align };
+}
+
+/** Where a map entry's value lies: after its key, a string of 8 bytes at offset 0. */
+export const ENTRY_VALUE_OFFSET = 8;
+
+/** The size and alignment of one entry of a map whose values have layout `value`: the key at
+ * 0, the value at 8, the alignment the larger of 4 and the value's, the size rounded up to it. */
+export function entryLayout(value: { size: number; align: number }): { size: number; align: number } {
+  const align = Math.max(4, value.align);
+  return { size: alignUp(ENTRY_VALUE_OFFSET + value.size, align), align };
 }
 
 /** Derives the layout of every type of a valid schema, exactly as the ABI defines it: fields

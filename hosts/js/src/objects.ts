@@ -6,6 +6,7 @@
 import type { RecordError } from "./errors.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDateText } from "./date.js";
+import { ENTRY_VALUE_OFFSET } from "./metadata.js";
 import { BatchEncoder, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
 
 const I64_MAX = 9223372036854775807n;
@@ -155,9 +156,50 @@ export class ValueEncoder extends BatchEncoder {
     writeU32(stage.buf, at + 4, items.length);
   }
 
+  /** An object as a map: its own enumerable keys in their order, as its JSON text would list
+   * them (an object cannot hold a key twice); members whose value JSON would leave out are
+   * left out here too. */
+  private fromEntries(t: TyInfo, at: number, v: Record<string, unknown>): void {
+    const value = t.inner as TyInfo;
+    const size = t.index;
+    const stage = this.stage;
+    const start = stage.len;
+    let count = 0;
+    let unsorted = false;
+    for (const key in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+      const item = v[key];
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      const bytes = encoder.encode(key);
+      if (bytes.length > MAX_STRING_BYTES) {
+        stage.len = start;
+        this.fail(null, `key of ${bytes.length} bytes is longer than the limit of ${MAX_STRING_BYTES} bytes`);
+      }
+      let offset = 0;
+      if (bytes.length > 0) {
+        offset = this.vars.len;
+        this.vars.push(bytes);
+      }
+      if (count > 0 && !unsorted) unsorted = this.compareKeys(stage.buf, start + (count - 1) * size, offset, bytes.length) > 0;
+      this.path.push({ key });
+      const pos = stage.zeros(size);
+      writeU32(stage.buf, pos, offset);
+      writeU32(stage.buf, pos + 4, bytes.length);
+      this.fromValue(value, pos + ENTRY_VALUE_OFFSET, item);
+      this.path.pop();
+      if (count === MAX_LIST_ITEMS) {
+        stage.len = start;
+        this.fail(null, `map has more than the limit of ${MAX_LIST_ITEMS} entries`);
+      }
+      count++;
+    }
+    this.finishEntries(t, at, start, count, unsorted);
+  }
+
   private fromRecord(ty: TyInfo, at0: number, v: Record<string, unknown>): void {
     const t = this.present(ty, at0);
     const at = this.valueAt;
+    if (t.kind === Kind.Map) return this.fromEntries(t, at, v);
     if (t.kind !== Kind.Record) this.mismatch(ty, "object");
     const rec = this.shape.recordInfo[t.index];
     if (rec === undefined) this.mismatch(ty, "object");

@@ -2,7 +2,7 @@
 // variant names as UTF-8 bytes, sizes and alignments of types, where the key field lies.
 
 import type { Layout, Schema, Ty } from "./metadata.js";
-import { tyLayout } from "./metadata.js";
+import { entryLayout, tyLayout } from "./metadata.js";
 
 const enc = new TextEncoder();
 
@@ -17,6 +17,7 @@ export const enum Kind {
   List,
   Optional,
   Codes,
+  Map,
 }
 
 /** A type as the reader uses it: every type of a schema has exactly one, so its checks stay
@@ -30,9 +31,9 @@ export interface TyInfo {
   size: number;
   /** The value's alignment. */
   align: number;
-  /** The element of a list or the value of an optional. */
+  /** The element of a list, the value of an optional or a map's values. */
   inner: TyInfo | null;
-  /** The enum, record or group index. */
+  /** The enum, record or group index; for a map, the size of one entry. */
   index: number;
 }
 
@@ -110,6 +111,10 @@ export class Shape {
     if ("record" in ty) return { kind: Kind.Record, ty, size, align, inner: null, index: ty.record };
     if ("codes" in ty) return { kind: Kind.Codes, ty, size, align, inner: null, index: ty.codes };
     if ("list" in ty) return { kind: Kind.List, ty, size, align, inner: this.info(ty.list), index: 0 };
+    if ("map" in ty) {
+      const inner = this.info(ty.map);
+      return { kind: Kind.Map, ty, size, align, inner, index: entryLayout(inner).size };
+    }
     return { kind: Kind.Optional, ty, size, align, inner: this.info(ty.optional), index: 0 };
   }
 

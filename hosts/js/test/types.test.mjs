@@ -42,3 +42,25 @@ test("a host that misspells an enum value or leaves out a field does not compile
     assert.match(r.stdout, /error TS/, what);
   }
 });
+
+test("maps are declared as Record<string, T>, so a wrong value type does not compile", () => {
+  mkdirSync(generated, { recursive: true });
+  const policy = join(ROOT, "tests/conformance/maps/policy.dexp");
+  execFileSync(DEXPC, ["types", "--lang", "ts", policy, "-o", join(generated, "maps.ts")]);
+  const declarations = readFileSync(join(generated, "maps.ts"), "utf8");
+  assert.match(declarations, /seats: Record<string, number \| bigint>;/);
+  assert.match(declarations, /nested: Record<string, Record<string, boolean>>;/);
+  const flags = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
+  const host = (seats) =>
+    `import type { PolicyInput } from "./maps.js";\n` +
+    `export const a: PolicyInput = { id: "a", seats: ${seats}, plans: { x: { tier: "premium", seats: 1 } }, ` +
+    `tags: { t: ["E5"] }, nested: { n: { on: true } }, products: [{ name: "p", quotas: {} }] };\n`;
+  const file = join(generated, "maps-host.ts");
+  writeFileSync(file, host(`{ E5: 3, "é": 4n }`));
+  const good = tsc([...flags, file]);
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  writeFileSync(file, host(`{ E5: "3" }`));
+  const bad = tsc([...flags, file]);
+  assert.notEqual(bad.status, 0, "a string seat count compiled");
+  assert.match(bad.stdout, /error TS/);
+});

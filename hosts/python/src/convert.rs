@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 enum Seg<'s> {
     Field(&'s str),
     Index(usize),
+    Key(String),
 }
 
 /// Writes one Python record as a JSON object of the schema's input record.
@@ -57,6 +58,11 @@ impl<'s> JsonWriter<'s> {
                 Seg::Index(i) => {
                     let _ = write!(path, "[{i}]");
                 }
+                Seg::Key(key) => {
+                    path.push('[');
+                    write_str(&mut path, key);
+                    path.push(']');
+                }
             }
         }
         RecordError { path, message }
@@ -74,6 +80,8 @@ impl<'s> JsonWriter<'s> {
                 None => Err(self.error("the policy's schema has no such record".into())),
             },
             Ty::List(elem) => self.write_list(obj, elem, out),
+            Ty::Map(value) => self.write_map(obj, value, out),
+            Ty::Entry(_) => Err(self.error("a map entry is not a schema type".into())),
             Ty::Codes(_) => self.write_list(obj, &Ty::String, out),
             Ty::Date => self.write_date(obj, out),
             Ty::Bool | Ty::Int | Ty::String | Ty::Enum(_) => self.write_scalar(obj, out),
@@ -115,6 +123,37 @@ impl<'s> JsonWriter<'s> {
             out.push(':');
             self.path.push(Seg::Field(&field.name));
             self.write(&value, &field.ty, out)?;
+            self.path.pop();
+        }
+        out.push('}');
+        Ok(())
+    }
+
+    /// A dict (or mapping) as a map: every item, in the dict's order, keys as JSON strings; the
+    /// runtime sorts the entries. A key that is not a `str` has no JSON object form.
+    fn write_map(&mut self, obj: &Bound<'_, PyAny>, value: &Ty, out: &mut String) -> Result<(), RecordError> {
+        let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(dict) = obj.cast::<PyDict>() {
+            dict.iter().collect()
+        } else if let Ok(mapping) = obj.cast::<PyMapping>() {
+            let items = mapping.items().map_err(|e| self.error(format!("cannot read the mapping: {e}")))?;
+            items.iter().filter_map(|item| item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>().ok()).collect()
+        } else {
+            return self.write_scalar(obj, out);
+        };
+        out.push('{');
+        for (i, (key, item)) in items.iter().enumerate() {
+            let Ok(key) = key.cast::<PyString>() else {
+                let name = key.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+                return Err(self.error(format!("map keys are strings, found a Python `{name}`")));
+            };
+            let key = key.to_str().map_err(|_| self.error("the key is not valid Unicode".into()))?;
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(out, key);
+            out.push(':');
+            self.path.push(Seg::Key(key.to_string()));
+            self.write(item, value, out)?;
             self.path.pop();
         }
         out.push('}');
@@ -249,6 +288,13 @@ pub fn to_python<'py>(py: Python<'py>, schema: &Schema, ty: &Ty, value: &Value) 
                 for (field, v) in def.fields.iter().zip(fields.iter()) {
                     dict.set_item(&field.name, to_python(py, schema, &field.ty, v)?)?;
                 }
+            }
+            dict.into_any()
+        }
+        (Ty::Map(value_ty), Value::Map(entries)) => {
+            let dict = PyDict::new(py);
+            for (key, v) in entries.iter() {
+                dict.set_item(&**key, to_python(py, schema, value_ty, v)?)?;
             }
             dict.into_any()
         }

@@ -326,7 +326,8 @@ impl<'e> Enc<'e> {
                 DataType::LargeList(_) => self.list(elem, array.as_list::<i64>(), place, mask),
                 _ => self.wrong_type(array, mask, ty),
             },
-            Ty::Codes(_) | Ty::Optional(_) => self.wrong_type(array, mask, ty),
+            // Maps never get here: the input schema of a policy with maps is refused first.
+            Ty::Codes(_) | Ty::Optional(_) | Ty::Map(_) | Ty::Entry(_) => self.wrong_type(array, mask, ty),
         }
     }
 

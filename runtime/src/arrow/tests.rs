@@ -393,3 +393,16 @@ fn without(batch: &RecordBatch, names: &[&str]) -> Vec<usize> {
     let schema = batch.schema();
     (0..schema.fields().len()).filter(|&i| !names.contains(&schema.field(i).name().as_str())).collect()
 }
+
+#[test]
+fn policies_with_maps_have_no_arrow_schema_and_are_refused_up_front() {
+    let s: crate::schema::Schema = serde_json::from_str(
+        r#"{"enums":[],"records":[{"name":"In","fields":[{"name":"id","ty":"string"},
+            {"name":"seats","ty":{"list":{"map":"int"}}}]}],"groups":[],"input":0,"output":0,"key":0}"#,
+    )
+    .unwrap();
+    for err in [input_schema(&s).unwrap_err(), decision_schema(&s).unwrap_err(), schema::refuse_maps(&s).unwrap_err()] {
+        assert!(err.0.contains("`map of string to T`") && err.0.contains("use NDJSON"), "{err}");
+    }
+    assert!(schema::refuse_maps(&crate::testing::schema()).is_ok());
+}

@@ -219,3 +219,62 @@ fn json_eq_compares_values_of_two_schemas_as_their_json() {
     let b = Region { fixed: &broken, vars: &a_vars };
     assert!(a.json_eq(&old, &input(&old), 0, &b, &old, &input(&old), 0).is_err());
 }
+
+/// A map of ints, as a guest would leave it: entries of 16 bytes (key, then the int at 8).
+fn map_of_ints(keys: &[&str]) -> (Shape, Vec<u8>, Vec<u8>) {
+    let schema: Schema = serde_json::from_str(
+        r#"{"enums":[],"records":[{"name":"R","fields":[{"name":"m","ty":{"map":"int"}}]}],
+            "groups":[],"input":0,"output":0,"key":null}"#,
+    )
+    .unwrap();
+    let shape = Shape::new(schema).unwrap();
+    let mut vars = Vec::new();
+    let mut entries = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let at = vars.len() as u64;
+        vars.extend_from_slice(key.as_bytes());
+        entries.extend_from_slice(&(at | ((key.len() as u64) << 32)).to_le_bytes());
+        entries.extend_from_slice(&(i as i64 * 10).to_le_bytes());
+    }
+    while vars.len() % 8 != 0 {
+        vars.push(0);
+    }
+    let offset = vars.len() as u64;
+    vars.extend_from_slice(&entries);
+    let fixed = (offset | ((keys.len() as u64) << 32)).to_le_bytes().to_vec();
+    (shape, fixed, vars)
+}
+
+#[test]
+fn maps_are_written_in_layout_order_and_unsorted_keys_are_refused() {
+    let (shape, fixed, vars) = map_of_ints(&["", "E3", "E5", "é"]);
+    let region = Region { fixed: &fixed, vars: &vars };
+    let mut out = String::new();
+    region.write_json(&shape, &crate::schema::Ty::Record(0), 0, &mut out).unwrap();
+    assert_eq!(out, r#"{"m":{"":0,"E3":10,"E5":20,"é":30}}"#);
+    for keys in [&["b", "a"][..], &["a", "a"][..], &["ab", "a"][..]] {
+        let (shape, fixed, vars) = map_of_ints(keys);
+        let region = Region { fixed: &fixed, vars: &vars };
+        let mut out = String::new();
+        let err = region.write_json(&shape, &crate::schema::Ty::Record(0), 0, &mut out).unwrap_err();
+        assert_eq!(err.0, "map keys are not in increasing order", "{keys:?}");
+        let err = region.value(&shape, &crate::schema::Ty::Record(0), 0).unwrap_err();
+        assert_eq!(err.0, "map keys are not in increasing order");
+    }
+}
+
+#[test]
+fn json_eq_compares_maps_entry_by_entry() {
+    let ty = crate::schema::Ty::Record(0);
+    let (shape, fixed, vars) = map_of_ints(&["E3", "E5"]);
+    let a = Region { fixed: &fixed, vars: &vars };
+    let eq = |keys: &[&str]| {
+        let (other, fixed, vars) = map_of_ints(keys);
+        let b = Region { fixed: &fixed, vars: &vars };
+        a.json_eq(&shape, &ty, 0, &b, &other, &ty, 0).unwrap()
+    };
+    assert!(eq(&["E3", "E5"]));
+    assert!(!eq(&["E3"]));
+    assert!(!eq(&["E3", "E7"]));
+    assert!(!eq(&["E3", "E5", "E7"]));
+}

@@ -141,3 +141,124 @@ fn key_reads_the_key_field() {
     enc.clear();
     assert!(enc.is_empty() && enc.records().is_empty() && enc.vars().is_empty());
 }
+
+/// A schema with maps of ints, of bools, of records and of maps, and a list of maps.
+fn map_shape() -> Arc<Shape> {
+    let schema: crate::schema::Schema = serde_json::from_str(
+        r#"{"enums":[],"records":[
+            {"name":"In","fields":[{"name":"id","ty":"string"},{"name":"ints","ty":{"map":"int"}},
+             {"name":"flags","ty":{"map":"bool"}},{"name":"recs","ty":{"map":{"record":1}}},
+             {"name":"deep","ty":{"map":{"map":"date"}}},{"name":"many","ty":{"list":{"map":"string"}}}]},
+            {"name":"R","fields":[{"name":"n","ty":"int"},{"name":"s","ty":"string"}]}],
+            "groups":[],"input":0,"output":0,"key":0}"#,
+    )
+    .unwrap();
+    Arc::new(Shape::new(schema).unwrap())
+}
+
+/// Lines with maps: keys out of order, prefixes, escapes, non-ASCII, empty.
+fn map_line(i: usize) -> String {
+    let keys = ["b", "a", "", "ab", "é", "\\u00e9x", "A", "b\\\"q", "zz"];
+    let n = i % keys.len();
+    let pick = |k: usize| keys[(i * 7 + k * 5) % keys.len()];
+    let mut seen = Vec::new();
+    let mut ints = Vec::new();
+    for k in 0..n {
+        let key = pick(k);
+        if !seen.contains(&key) {
+            seen.push(key);
+            ints.push(format!("\"{key}\":{}", k as i64 * 1_000_000_007 - 3));
+        }
+    }
+    let ints = ints.join(",");
+    format!(
+        r#"{{"id":"r{i}","ints":{{{ints}}},"flags":{{"y":true,"x":false}},"recs":{{"q":{{"n":1,"s":"one"}},"p":{{"n":2,"s":"two"}}}},"deep":{{"k":{{"d2":"2026-01-02","d1":"2025-12-31"}},"j":{{}}}},"many":[{{"b":"x","a":"y"}},{{}}]}}"#
+    )
+}
+
+#[test]
+fn maps_encode_to_the_reference_values_with_sorted_entries() {
+    let mut enc = BatchEncoder::new(map_shape());
+    for i in 0..60 {
+        assert!(check_line(&mut enc, &map_line(i)), "line {i}: {}", map_line(i));
+    }
+    // In the layout, the entries of `flags` (12 bytes each: a key and a bool, aligned to 4) are
+    // sorted by key: `x` before `y`.
+    let shape = enc.shape().clone();
+    let flags = shape.layout().record(0).unwrap().fields[2];
+    let rec = enc.record(0).unwrap();
+    let at = flags.offset as usize;
+    let offset = u32::from_le_bytes(rec[at..at + 4].try_into().unwrap()) as usize;
+    let count = u32::from_le_bytes(rec[at + 4..at + 8].try_into().unwrap());
+    assert_eq!((count, offset % 4), (2, 0));
+    let entry = crate::abi::entry_layout(shape.layout().ty(&Ty::Bool).unwrap()).unwrap();
+    assert_eq!((entry.size, entry.align), (12, 4));
+    let key_at = |e: usize| u32::from_le_bytes(enc.vars()[offset + e * 12..][..4].try_into().unwrap()) as usize;
+    assert_eq!(&enc.vars()[key_at(0)..key_at(0) + 1], b"x");
+    assert_eq!(&enc.vars()[key_at(1)..key_at(1) + 1], b"y");
+    assert_eq!(enc.vars()[offset + 8], 0, "x is false");
+    assert_eq!(enc.vars()[offset + 12 + 8], 1, "y is true");
+}
+
+#[test]
+fn map_errors_match_the_reference() {
+    let mut enc = BatchEncoder::new(map_shape());
+    let base = map_line(5);
+    let cases = [
+        (base.replace(r#""x":false"#, r#""y":false"#), "flags[\"y\"]", "duplicate key"),
+        (base.replace(r#""x":false"#, r#""\u0079":false"#), "flags[\"y\"]", "duplicate key"),
+        (base.replace(r#""p":{"n":2"#, r#""q":{"n":2"#), "recs[\"q\"]", "duplicate key"),
+        (base.replace(r#""d1":"2025-12-31""#, r#""d1":"2025-02-30""#), "deep[\"k\"][\"d1\"]", ""),
+        (base.replace(r#""a":"y""#, r#""b":"y""#), "many[0][\"b\"]", "duplicate key"),
+        (base.replace(r#""s":"two""#, r#""s":2"#), "recs[\"p\"].s", "expected string, found number 2"),
+        (base.replace(r#""flags":{"#, r#""flags":["#).replacen("},\"recs\"", "],\"recs\"", 1), "flags", ""),
+        (base.replace(r#""x":false}"#, r#""x":false,"a":true,"x":1}"#), "flags[\"x\"]", "duplicate key"),
+    ];
+    for (line, path, message) in cases {
+        assert!(!check_line(&mut enc, &line), "{line}");
+        let err = enc.push_json(&line).unwrap_err();
+        assert_eq!(err.path, path, "{line}");
+        if !message.is_empty() {
+            assert_eq!(err.message, message, "{line}");
+        }
+    }
+    let many: Vec<String> = (0..=json::MAX_LIST_ITEMS).map(|k| format!("\"k{k}\":{k}")).collect();
+    let line = base.replacen(r#""ints":{"#, &format!(r#""ints":{{{},"#, many.join(",")), 1);
+    assert!(!check_line(&mut enc, &line));
+    let err = enc.push_json(&line).unwrap_err();
+    assert_eq!((err.path.as_str(), err.message.as_str()), ("ints", "map has more than the limit of 65536 entries"));
+}
+
+#[test]
+fn mutated_map_lines_behave_like_the_reference() {
+    let mut rng = Rng(7);
+    let mut enc = BatchEncoder::new(map_shape());
+    let alphabet = b"{}[],:\"\\ 0123456789abxy-";
+    let (mut good, mut bad) = (0, 0);
+    for i in 0..3000 {
+        let mut bytes = map_line(i % 40).into_bytes();
+        for _ in 0..(1 + rng.next() % 2) {
+            let at = (rng.next() as usize) % bytes.len();
+            let c = alphabet[(rng.next() as usize) % alphabet.len()];
+            match rng.next() % 3 {
+                0 => bytes[at] = c,
+                1 => bytes.insert(at, c),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+        let Ok(line) = String::from_utf8(bytes) else {
+            continue;
+        };
+        if check_line(&mut enc, &line) {
+            good += 1;
+        } else {
+            bad += 1;
+        }
+        if enc.len() > 100 {
+            enc.clear();
+        }
+    }
+    assert!(good > 100 && bad > 500, "{good} {bad}");
+}

@@ -211,6 +211,18 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
                 self.st.reader.leave();
                 Ok(value)
             }
+            Ty::Map(value) => {
+                let entries = self.st.reader.map(value, buf, at);
+                let (offset, count, size) = self.check(entries)?;
+                let entered = self.st.reader.enter();
+                self.check(entered)?;
+                let mut map = Entries { st: &mut *self.st, value, offset, count, size, next: 0, key: "" };
+                let read = visitor.visit_map(&mut map)?;
+                map.rest()?;
+                self.st.reader.leave();
+                Ok(read)
+            }
+            Ty::Entry(_) => Err(self.st.bad(DecodeError("a map entry is not a schema type".into()))),
             Ty::Record(r) => {
                 let shape = self.st.reader.shape;
                 let (Some(def), Some(layout)) = (shape.schema().record(*r), shape.layout().record(*r)) else {
@@ -297,7 +309,7 @@ fn kind(ty: &Ty) -> &'static str {
         Ty::Int => "integer",
         Ty::Date | Ty::String | Ty::Enum(_) => "string",
         Ty::List(_) | Ty::Codes(_) => "sequence",
-        Ty::Record(_) => "map",
+        Ty::Record(_) | Ty::Map(_) | Ty::Entry(_) => "map",
         Ty::Optional(_) => "option",
     }
 }
@@ -334,6 +346,56 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
         let at = self.offset + i * self.size;
         let de = De { st: &mut *self.st, ty: self.elem, buf: Buf::Vars, at };
         seed.deserialize(de).map(Some).map_err(|e| e.prepend(Segment::Index(i)))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.count - self.next)
+    }
+}
+
+/// The entries of a map, in the order of their keys' bytes, as a JSON object.
+struct Entries<'r, 'de> {
+    st: &'r mut State<'de>,
+    value: &'r Ty,
+    offset: usize,
+    count: usize,
+    size: usize,
+    next: usize,
+    /// The key of the entry whose value is read next, for error paths.
+    key: &'de str,
+}
+
+impl Entries<'_, '_> {
+    /// Checks the entries the visitor did not read.
+    fn rest(&mut self) -> Result<(), Error> {
+        while self.next < self.count {
+            if de::MapAccess::next_key::<de::IgnoredAny>(self)?.is_none() {
+                break;
+            }
+            de::MapAccess::next_value::<de::IgnoredAny>(self)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        if self.next >= self.count {
+            return Ok(None);
+        }
+        let key = self.st.reader.string(Buf::Vars, self.offset + self.next * self.size);
+        self.key = key.map_err(|e| self.st.bad(e))?;
+        seed.deserialize(BorrowedStrDeserializer::new(self.key)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let i = self.next;
+        self.next += 1;
+        let at = self.offset + i * self.size + crate::abi::ENTRY_VALUE_OFFSET as usize;
+        let de = De { st: &mut *self.st, ty: self.value, buf: Buf::Vars, at };
+        seed.deserialize(de).map_err(|e| e.prepend(Segment::Field(self.key)))
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -620,6 +620,8 @@ fn walk(view: FieldView<'_>, ty: &Ty, shape: &Shape, depth: usize, budget: &mut 
             assert!(names.iter().all(|n| codes.contains(n)));
             Value::Codes(codes.bits())
         }
+        // The view has no accessor for maps yet; none of the decisions read here holds one.
+        Ty::Map(_) | Ty::Entry(_) => return Err(ViewError::Type { expected: "no map", found: "map" }),
         Ty::Optional(inner) => match view.optional()? {
             Some(v) => {
                 assert!(!view.is_null()?);

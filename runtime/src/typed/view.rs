@@ -111,6 +111,8 @@ fn kind(ty: &Ty) -> &'static str {
         Ty::List(_) => "list",
         Ty::Optional(_) => "optional",
         Ty::Codes(_) => "codes",
+        Ty::Map(_) => "map",
+        Ty::Entry(_) => "map entry",
     }
 }
 

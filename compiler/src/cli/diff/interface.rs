@@ -86,6 +86,8 @@ pub fn ty_name(schema: &Schema, ty: &Ty) -> String {
         Ty::Enum(e) => schema.enum_def(*e).map_or_else(|| "enum".into(), |d| d.name.clone()),
         Ty::Record(r) => schema.record(*r).map_or_else(|| "record".into(), |d| d.name.clone()),
         Ty::List(inner) => format!("list of {}", ty_name(schema, inner)),
+        Ty::Map(inner) => format!("map of string to {}", ty_name(schema, inner)),
+        Ty::Entry(inner) => format!("entry of {}", ty_name(schema, inner)),
         Ty::Optional(inner) => format!("{}?", ty_name(schema, inner)),
         Ty::Codes(g) => format!("codes({})", schema.group(*g).map_or("?", |d| d.name.as_str())),
     }
@@ -145,6 +147,7 @@ impl Walk<'_> {
                 self.ty(side, path, a, b);
             }
             (Ty::List(a), Ty::List(b)) => self.ty(side, &format!("{path}[]"), a, b),
+            (Ty::Map(a), Ty::Map(b)) => self.ty(side, &format!("{path}[*]"), a, b),
             (Ty::Enum(a), Ty::Enum(b)) => self.enums(side, path, *a, *b),
             (Ty::Codes(a), Ty::Codes(b)) => self.codes(side, path, *a, *b),
             (Ty::Record(a), Ty::Record(b)) => self.records(side, path, *a, *b),
@@ -165,7 +168,7 @@ impl Walk<'_> {
 
     fn records(&mut self, side: Side, path: &str, a: u32, b: u32) {
         // Records do not contain themselves except through lists; stop such a chain early.
-        if path.matches("[]").count() > 8 {
+        if path.matches('[').count() > 8 {
             return;
         }
         let (Some(old), Some(new)) = (self.old.record(a), self.new.record(b)) else { return };

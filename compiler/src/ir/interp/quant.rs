@@ -72,7 +72,8 @@ impl Ctx<'_> {
         let Some(((slot, list), rest)) = generators.split_first() else {
             return self.quant_element(q, frame, acc);
         };
-        let items = items_of(&self.eval(list, frame)?);
+        let value = self.eval(list, frame)?;
+        let items = items_of(&value);
         let slot = *slot as usize;
         let list_path = if self.trace.is_some() { self.path_of(list) } else { None };
         if let Some(path) = &list_path {
@@ -84,7 +85,12 @@ impl Ctx<'_> {
             }
             if let (Some(base), Some(trace)) = (&list_path, self.trace.as_mut()) {
                 if let Some(p) = trace.frames.last_mut().and_then(|f| f.get_mut(slot)) {
-                    *p = Some(format!("{base}[{index}]"));
+                    *p = Some(match &value {
+                        Value::Map(entries) => {
+                            entries.get(index).map_or_else(String::new, |(k, _)| entry_path(base, k))
+                        }
+                        _ => format!("{base}[{index}]"),
+                    });
                 }
             }
             // One level of the host stack per generator; their number is bounded by the
