@@ -24,8 +24,10 @@ impl Fmt<'_> {
             ExprKind::Null => Doc::text("null"),
             ExprKind::Name(n) => Doc::text(n.text.clone()),
             ExprKind::Field(base, name) => Doc::cat(vec![self.expr(base), Doc::text("."), self.name(name)]),
+            // As for `days`: a comment after the key keeps `]` on the next line, so that the
+            // comment still follows the key when formatted again.
             ExprKind::Index(base, key) => {
-                Doc::cat(vec![self.expr(base), Doc::text("["), self.expr(key), Doc::text("]")])
+                Doc::cat(vec![self.expr(base), Doc::text("["), self.expr(key), Doc::TokenStart, Doc::text("]")])
             }
             ExprKind::Not(inner) => Doc::cat(vec![Doc::text("not "), self.expr(inner)]),
             ExprKind::Neg(inner) => Doc::cat(vec![Doc::text("-"), self.expr(inner)]),

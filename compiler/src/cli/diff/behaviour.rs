@@ -528,7 +528,7 @@ impl Pair<'_> {
 fn json_text(schema: &Schema, ty: &Ty, value: &Value) -> String {
     let mut text = String::new();
     json::write_value(&mut text, schema, ty, value);
-    if matches!(value, Value::List(_) | Value::Record(_)) {
+    if matches!(value, Value::List(_) | Value::Record(_) | Value::Map(_)) {
         if let Ok(parsed) = serde_json::from_str::<Json>(&text) {
             return parsed.to_string();
         }
