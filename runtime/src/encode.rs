@@ -222,6 +222,54 @@ impl Enc<'_> {
         E::custom("")
     }
 
+    /// Writes the JSON string `v` as a value of `ty` at `at`: a string, a date or an enum
+    /// variant, with the JSON reader's checks (the one implementation for JSON text and for the
+    /// typed serializer). `Ok(false)` when `ty` takes no string, so the caller reports the
+    /// mismatch; `Err` is the message of the record's error.
+    pub(crate) fn put_text(&mut self, ty: &Ty, at: usize, v: &str) -> Result<bool, String> {
+        match ty {
+            Ty::String => {
+                if v.is_empty() {
+                    return Ok(true);
+                }
+                if v.len() > json::MAX_STRING_BYTES {
+                    return Err(json::string_too_long(v.len()));
+                }
+                let Some(offset) = self.append_var(v.as_bytes(), 1) else {
+                    return Err("does not fit in a batch (4 GiB of strings and lists)".into());
+                };
+                self.put_ref(at, offset, v.len() as u32);
+                Ok(true)
+            }
+            Ty::Date => match crate::date::parse(v) {
+                Some(d) => {
+                    self.put(at, &d.to_le_bytes());
+                    Ok(true)
+                }
+                None => Err(format!(
+                    "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
+                    json::quoted(v)
+                )),
+            },
+            Ty::Enum(i) => {
+                let Some(def) = self.schema.enum_def(*i) else { return Ok(false) };
+                match def.variants.iter().position(|variant| variant == v) {
+                    Some(pos) if def.variants.len() <= 256 => self.put(at, &[pos as u8]),
+                    Some(pos) => self.put(at, &(pos as u32).to_le_bytes()),
+                    None => {
+                        return Err(format!(
+                            "unknown value {}, expected one of {}",
+                            json::quoted(v),
+                            def.variants.join(", ")
+                        ))
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Records the record's first error, at the current path (plus the field `extra`).
     pub(crate) fn record_error(&mut self, extra: Option<&str>, message: String) {
         if self.s.error.is_none() {
@@ -390,51 +438,11 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        let schema = self.enc.schema;
-        match self.present() {
-            (Ty::String, at) => {
-                if v.is_empty() {
-                    return Ok(());
-                }
-                if v.len() > json::MAX_STRING_BYTES {
-                    return Err(self.enc.fail(None, json::string_too_long(v.len())));
-                }
-                let Some(offset) = self.enc.append_var(v.as_bytes(), 1) else {
-                    return Err(self.too_large());
-                };
-                self.enc.put_ref(at, offset, v.len() as u32);
-                Ok(())
-            }
-            (Ty::Date, at) => match crate::date::parse(v) {
-                Some(d) => {
-                    self.enc.put(at, &d.to_le_bytes());
-                    Ok(())
-                }
-                None => Err(self.enc.fail(
-                    None,
-                    format!("{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)", json::quoted(v)),
-                )),
-            },
-            (Ty::Enum(i), at) => {
-                let Some(def) = schema.enum_def(*i) else {
-                    return Err(self.mismatch("string"));
-                };
-                match def.variants.iter().position(|variant| variant == v) {
-                    Some(pos) if def.variants.len() <= 256 => {
-                        self.enc.put(at, &[pos as u8]);
-                        Ok(())
-                    }
-                    Some(pos) => {
-                        self.enc.put(at, &(pos as u32).to_le_bytes());
-                        Ok(())
-                    }
-                    None => Err(self.enc.fail(
-                        None,
-                        format!("unknown value {}, expected one of {}", json::quoted(v), def.variants.join(", ")),
-                    )),
-                }
-            }
-            _ => Err(self.mismatch("string")),
+        let (ty, at) = self.present();
+        match self.enc.put_text(ty, at, v) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(self.mismatch("string")),
+            Err(message) => Err(self.enc.fail(None, message)),
         }
     }
 

@@ -89,10 +89,6 @@ impl<'a, 'e> ValueSer<'a, 'e> {
         }
     }
 
-    fn too_large(&mut self) -> SerError {
-        self.fail("does not fit in a batch (4 GiB of strings and lists)".into())
-    }
-
     /// A JSON number that is not an integer literal: serde_json reads it as this double.
     fn double(mut self, v: f64) -> Result<(), SerError> {
         match self.present() {
@@ -281,52 +277,11 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_str(mut self, v: &str) -> Result<(), SerError> {
-        let schema = self.enc.schema;
-        match self.present() {
-            (Ty::String, at) => {
-                if v.is_empty() {
-                    return Ok(());
-                }
-                if v.len() > json::MAX_STRING_BYTES {
-                    return Err(self.fail(json::string_too_long(v.len())));
-                }
-                let Some(offset) = self.enc.append_var(v.as_bytes(), 1) else {
-                    return Err(self.too_large());
-                };
-                self.enc.put_ref(at, offset, v.len() as u32);
-                Ok(())
-            }
-            (Ty::Date, at) => match crate::date::parse(v) {
-                Some(d) => {
-                    self.enc.put(at, &d.to_le_bytes());
-                    Ok(())
-                }
-                None => Err(self.fail(format!(
-                    "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
-                    json::quoted(v)
-                ))),
-            },
-            (Ty::Enum(i), at) => {
-                let Some(def) = schema.enum_def(*i) else {
-                    return Err(self.mismatch("string"));
-                };
-                match def.variants.iter().position(|variant| variant == v) {
-                    Some(pos) if def.variants.len() <= 256 => {
-                        self.enc.put(at, &[pos as u8]);
-                        Ok(())
-                    }
-                    Some(pos) => {
-                        self.enc.put(at, &(pos as u32).to_le_bytes());
-                        Ok(())
-                    }
-                    None => Err(self.fail(format!(
-                        "unknown value {}, expected one of {}",
-                        json::quoted(v),
-                        def.variants.join(", ")
-                    ))),
-                }
-            }
-            _ => Err(self.mismatch("string")),
+        let (ty, at) = self.present();
+        match self.enc.put_text(ty, at, v) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(self.mismatch("string")),
+            Err(message) => Err(self.fail(message)),
         }
     }
 
