@@ -132,6 +132,11 @@ enum Command {
         /// The output format, whatever the output's extension.
         #[arg(long, value_enum)]
         output_format: Option<cli::columnar::Format>,
+        /// The codec of Parquet output: `snappy` (the default), `zstd[:LEVEL]` (1-22, default 3),
+        /// `gzip[:LEVEL]` (0-9, default 6), `brotli[:LEVEL]` (0-11, default 4), `lz4` or `none`.
+        /// Parquet input in any of these is read whatever this says.
+        #[arg(long, value_name = "CODEC", value_parser = cli::columnar::parse_compression)]
+        compression: Option<parquet::basic::Compression>,
         /// The back end.
         #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
@@ -186,6 +191,7 @@ fn main() -> ExitCode {
             input,
             output,
             output_format,
+            compression,
             engine,
             explain,
             fuel,
@@ -197,8 +203,11 @@ fn main() -> ExitCode {
             options.fuel_per_record = fuel;
             options.deadline_ms = deadline_ms;
             let (input, output) = (input.as_deref(), output.as_deref());
-            if cli::columnar::wanted(input, output, output_format) {
-                cli::columnar::run(&policy, input, output, output_format, options, jobs)
+            let target = cli::columnar::Target { path: output, format: output_format, compression };
+            if let Err(e) = target.check() {
+                Err(e)
+            } else if cli::columnar::wanted(input, &target) {
+                cli::columnar::run(&policy, input, &target, options, jobs)
             } else {
                 cli::eval::run(&policy, input, output, options, jobs)
             }

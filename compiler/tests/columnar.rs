@@ -11,11 +11,12 @@ mod support;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
-use support::{batches, write_parquet};
+use support::{batches, write_parquet, write_parquet_with};
 
 const POLICY: &str = "policies/defender_experts.dexp";
 
@@ -275,6 +276,93 @@ fn ndjson_input_can_be_written_as_parquet_and_good_input_exits_0() {
     // Back through Parquet input with NDJSON output: the contract's decisions, byte for byte.
     let out = dexpc(&["eval", POLICY, out_file.to_str().unwrap(), "--output-format", "ndjson"]);
     assert_eq!(out.status.code(), Some(1), "decisions are not tenants");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The codec of every column chunk of a Parquet file (the file records the codec, not its level).
+fn codecs(path: &Path) -> Vec<std::mem::Discriminant<Compression>> {
+    let file = std::fs::File::open(path).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let metadata = builder.metadata();
+    metadata
+        .row_groups()
+        .iter()
+        .flat_map(|g| g.columns().iter().map(|c| std::mem::discriminant(&c.compression())))
+        .collect()
+}
+
+#[test]
+fn parquet_in_every_codec_is_read_and_written_with_the_codec_asked_for() {
+    use parquet::basic::{BrotliLevel, GzipLevel, ZstdLevel};
+    let dir = scratch("codecs");
+    let schema = input_schema();
+    let text = std::fs::read_to_string(repo().join("tests/golden/corpus-tenants.ndjson")).unwrap();
+    let lines: Vec<String> = representable(&schema, &text).into_iter().take(1500).collect();
+    let plain = dir.join("plain.parquet");
+    write_parquet(&plain, &batches(&schema, &lines));
+    let reference = dexpc(&["eval", POLICY, plain.to_str().unwrap(), "--jobs", "1"]);
+    assert_eq!(reference.status.code(), Some(1), "the corpus has rejected records");
+    assert!(reference.stdout.len() > 100_000);
+
+    let codecs_in = [
+        ("snappy", Compression::SNAPPY),
+        ("zstd", Compression::ZSTD(ZstdLevel::try_new(3).unwrap())),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("lz4-hadoop", Compression::LZ4),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
+    ];
+    for (name, codec) in codecs_in {
+        let input = dir.join(format!("in-{name}.parquet"));
+        write_parquet_with(&input, &batches(&schema, &lines), codec);
+        assert!(codecs(&input).iter().all(|c| *c == std::mem::discriminant(&codec)), "{name}: {:?}", codecs(&input));
+        let out = dexpc(&["eval", POLICY, input.to_str().unwrap(), "--jobs", "2"]);
+        assert_eq!(out.stdout, reference.stdout, "{name} input decides as uncompressed input");
+    }
+
+    let asked = [
+        ("none", Compression::UNCOMPRESSED),
+        ("snappy", Compression::SNAPPY),
+        ("zstd", Compression::ZSTD(ZstdLevel::try_new(3).unwrap())),
+        ("zstd:19", Compression::ZSTD(ZstdLevel::try_new(19).unwrap())),
+        ("GZIP:9", Compression::GZIP(GzipLevel::try_new(9).unwrap())),
+        ("lz4", Compression::LZ4_RAW),
+        ("brotli:1", Compression::BROTLI(BrotliLevel::try_new(1).unwrap())),
+    ];
+    let mut decided = Vec::new();
+    for (flag, codec) in asked {
+        let output = dir.join(format!("out-{}.parquet", flag.replace(':', "-")));
+        let out =
+            dexpc(&["eval", POLICY, plain.to_str().unwrap(), "-o", output.to_str().unwrap(), "--compression", flag]);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(codecs(&output).iter().all(|c| *c == std::mem::discriminant(&codec)), "{flag}: {:?}", codecs(&output));
+        decided.push(rows(&read_parquet(&output)));
+    }
+    assert!(decided.iter().all(|d| d == &decided[0] && d.len() == lines.len()), "every codec holds the same decisions");
+    let default = dir.join("out-default.parquet");
+    assert_eq!(
+        dexpc(&["eval", POLICY, plain.to_str().unwrap(), "-o", default.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+    assert!(codecs(&default).iter().all(|c| *c == std::mem::discriminant(&Compression::SNAPPY)), "Snappy by default");
+
+    for (args, message) in [
+        (vec!["--compression", "lzo"], "unknown codec `lzo`"),
+        (vec!["--compression", "zstd:99"], "the zstd level is 1 to 22, not 99"),
+        (vec!["--compression", "snappy:2"], "`snappy` takes no level"),
+        (vec!["--compression", "gzip:x"], "the level `x` is not a whole number"),
+        (vec!["--compression", "zstd", "--output-format", "ndjson"], "--compression applies to Parquet output only"),
+        (vec!["--compression", "zstd", "-o", "x.arrow"], "the output is Arrow IPC"),
+    ] {
+        let mut all = vec!["eval", POLICY, plain.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let out = dexpc(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert!(!repo().join("x.arrow").exists(), "a refused command writes nothing");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -22,6 +22,7 @@ use dexp_runtime::engine::Policy;
 use dexp_runtime::json;
 use dexp_runtime::schema::Schema;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
+use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::writer::SerializedFileWriter;
 use std::collections::BTreeMap;
@@ -61,19 +62,82 @@ impl Format {
     }
 }
 
+/// Where `dexpc eval` writes its decisions: `-o`, `--output-format` and `--compression`.
+pub struct Target<'a> {
+    /// The output file; standard output when `None` or `-`.
+    pub path: Option<&'a Path>,
+    /// The format asked for, whatever the path's extension.
+    pub format: Option<Format>,
+    /// The codec of Parquet output (Snappy when `None`).
+    pub compression: Option<Compression>,
+}
+
+impl Target<'_> {
+    /// The format decisions are written in: the flag's, else the extension's, else NDJSON.
+    pub fn format(&self) -> Format {
+        self.format.or(self.path.map(Format::of)).unwrap_or(Format::Ndjson)
+    }
+
+    /// Refuses a codec for an output that is not Parquet, rather than ignoring it.
+    pub fn check(&self) -> Result<(), CliError> {
+        match (self.compression, self.format()) {
+            (Some(_), format) if format != Format::Parquet => Err(CliError::Other(format!(
+                "--compression applies to Parquet output only, and the output is {}",
+                match format {
+                    Format::Arrow => "Arrow IPC",
+                    _ => "NDJSON",
+                }
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Parses `--compression`: `none`, `snappy`, `lz4`, or `zstd`, `gzip` and `brotli` with an
+/// optional `:LEVEL`. `lz4` is Parquet's `LZ4_RAW`, the LZ4 codec the format recommends.
+pub fn parse_compression(text: &str) -> Result<Compression, String> {
+    use parquet::basic::{BrotliLevel, GzipLevel, ZstdLevel};
+    let (codec, level) = match text.split_once(':') {
+        Some((codec, level)) => {
+            let level: u32 = level.parse().map_err(|_| format!("the level `{level}` is not a whole number"))?;
+            (codec, Some(level))
+        }
+        None => (text, None),
+    };
+    let no_level = |c: Compression| match level {
+        Some(_) => Err(format!("`{codec}` takes no level")),
+        None => Ok(c),
+    };
+    let level_in = |range: std::ops::RangeInclusive<u32>, default: u32| match level.unwrap_or(default) {
+        l if range.contains(&l) => Ok(l),
+        l => Err(format!("the {codec} level is {} to {}, not {l}", range.start(), range.end())),
+    };
+    let bad_level = |e: ParquetError| e.to_string();
+    match codec.to_ascii_lowercase().as_str() {
+        "none" | "uncompressed" => no_level(Compression::UNCOMPRESSED),
+        "snappy" => no_level(Compression::SNAPPY),
+        "lz4" | "lz4_raw" => no_level(Compression::LZ4_RAW),
+        "zstd" => {
+            let level = level_in(1..=22, 3)?;
+            ZstdLevel::try_new(i32::try_from(level).unwrap_or(3)).map(Compression::ZSTD).map_err(bad_level)
+        }
+        "gzip" => GzipLevel::try_new(level_in(0..=9, 6)?).map(Compression::GZIP).map_err(bad_level),
+        "brotli" => BrotliLevel::try_new(level_in(0..=11, 4)?).map(Compression::BROTLI).map_err(bad_level),
+        _ => Err(format!("unknown codec `{codec}`: use none, snappy, lz4, zstd, gzip or brotli")),
+    }
+}
+
 /// Whether `dexpc eval` takes the columnar path for this input and output.
-pub fn wanted(input: Option<&Path>, output: Option<&Path>, format: Option<Format>) -> bool {
-    let output = format.or(output.map(Format::of)).unwrap_or(Format::Ndjson);
+pub fn wanted(input: Option<&Path>, target: &Target) -> bool {
     let input = input.filter(|p| p.as_os_str() != "-").map(Format::of).unwrap_or(Format::Ndjson);
-    input != Format::Ndjson || output != Format::Ndjson
+    input != Format::Ndjson || target.format() != Format::Ndjson
 }
 
 /// Runs `dexpc eval` with a columnar input or output.
 pub fn run(
     policy: &Path,
     input: Option<&Path>,
-    output: Option<&Path>,
-    format: Option<Format>,
+    target: &Target,
     options: Options,
     jobs: Option<usize>,
 ) -> Result<ExitCode, CliError> {
@@ -83,17 +147,17 @@ pub fn run(
         ));
     }
     let Some(policy) = load(policy, options)? else { return Ok(ExitCode::from(1)) };
-    let out_format = format.or(output.map(Format::of)).unwrap_or(Format::Ndjson);
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let sink: Box<dyn Write + Send> = match output {
+    let sink: Box<dyn Write + Send> = match target.path {
         Some(path) if path.as_os_str() != "-" => {
             let file = File::create(path).map_err(|source| io_err(path, source))?;
             Box::new(BufWriter::with_capacity(1 << 16, file))
         }
         _ => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
     };
-    let out_name = output.map_or("<output>".into(), |p| p.display().to_string());
-    let writer = Writer::new(out_format, sink, &policy, out_name)?;
+    let out_name = target.path.map_or("<output>".into(), |p| p.display().to_string());
+    let compression = target.compression.unwrap_or(Compression::SNAPPY);
+    let writer = Writer::new(target.format(), sink, &policy, out_name, compression)?;
     let in_path = input.filter(|p| p.as_os_str() != "-");
     let tally = match in_path.map(Format::of).unwrap_or(Format::Ndjson) {
         Format::Ndjson => ndjson_input(in_path, &policy, writer, jobs)?,
@@ -246,13 +310,18 @@ enum Writer {
 }
 
 impl Writer {
-    fn new(format: Format, out: Box<dyn Write + Send>, policy: &Policy, name: String) -> Result<Writer, CliError> {
+    fn new(
+        format: Format,
+        out: Box<dyn Write + Send>,
+        policy: &Policy,
+        name: String,
+        compression: Compression,
+    ) -> Result<Writer, CliError> {
         let schema = decision_schema(policy.schema()).map_err(|e| CliError::Other(e.to_string()))?;
         let bad = |e: &dyn std::fmt::Display| CliError::Other(format!("{name}: {e}"));
         Ok(match format {
             Format::Parquet => {
-                let mut props = parquet::file::properties::WriterProperties::builder()
-                    .set_compression(parquet::basic::Compression::SNAPPY);
+                let mut props = parquet::file::properties::WriterProperties::builder().set_compression(compression);
                 // A key is unique per row: a dictionary of it would only be built to be dropped.
                 if let Some(key) = policy.schema().key_name() {
                     props = props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(key), false);

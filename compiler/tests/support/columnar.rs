@@ -52,8 +52,16 @@ pub fn batches(schema: &SchemaRef, lines: &[String]) -> Vec<RecordBatch> {
 
 /// Writes `batches` as a Parquet file in row groups of 1000 rows.
 pub fn write_parquet(path: &Path, batches: &[RecordBatch]) {
+    write_parquet_with(path, batches, parquet::basic::Compression::UNCOMPRESSED);
+}
+
+/// Writes `batches` as a Parquet file in row groups of 1000 rows, compressed with `codec`.
+pub fn write_parquet_with(path: &Path, batches: &[RecordBatch], codec: parquet::basic::Compression) {
     let file = std::fs::File::create(path).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1000))
+        .set_compression(codec)
+        .build();
     let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
     for b in batches {
         writer.write(b).unwrap();
