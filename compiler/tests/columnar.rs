@@ -367,6 +367,64 @@ fn parquet_in_every_codec_is_read_and_written_with_the_codec_asked_for() {
 }
 
 #[test]
+fn maps_go_through_parquet_as_through_ndjson() {
+    const MAPS: &str = "tests/policies/maps.dexp";
+    let dir = scratch("maps");
+    let tenant = |id: &str, seats: &str, plans: &str, labels: &str| {
+        format!(
+            r#"{{"id":"{id}","sku":"E5","seats":{seats},"plans":{plans},"flags":{{"zz":true,"a":false}},"labels":{labels},"products":[{{"name":"p","quotas":{{"b":1,"a":2}}}}],"nested":{{"x":{{"b":1,"a":2}}}}}}"#
+        )
+    };
+    let plan = r#"{"tier":"premium","seats":3,"renews":"2026-01-31","tags":["x"]}"#;
+    let lines = [
+        tenant("t1", r#"{"E5":3,"a":1,"E3":2}"#, &format!(r#"{{"E5":{plan},"E3":{plan}}}"#), r#"{"E5":"five"}"#),
+        tenant("t2", r#"{"a":1,"a":2}"#, "{}", "{}"),
+        tenant("t3", "{}", "{}", r#"{"x":"abc"}"#),
+        tenant("t4", r#"{"é":1,"e":2,"":3}"#, &format!(r#"{{"":{plan}}}"#), r#"{"":"none"}"#),
+    ];
+    let schema = support::input_schema(MAPS);
+    assert_eq!(support::representable(MAPS, &schema, &lines.join("\n")).len(), lines.len());
+    let ndjson = dir.join("in.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let parquet = dir.join("in.parquet");
+    let lines: Vec<String> = lines.to_vec();
+    write_parquet(&parquet, &batches(&schema, &lines));
+
+    let want = dexpc(&["eval", MAPS, ndjson.to_str().unwrap()]);
+    assert_eq!(want.status.code(), Some(1), "t2 has a key twice: {}", String::from_utf8_lossy(&want.stderr));
+    let want = json_lines(&String::from_utf8(want.stdout).unwrap());
+    assert_eq!(want[1]["error"]["path"], r#"seats["a"]"#);
+    assert!(want[0]["seats"].is_object() && want[0]["plans"]["E5"]["tier"] == "premium", "{}", want[0]);
+
+    let got = dexpc(&["eval", MAPS, parquet.to_str().unwrap()]);
+    assert_eq!(got.status.code(), Some(1), "{}", String::from_utf8_lossy(&got.stderr));
+    let got = json_lines(&String::from_utf8(got.stdout).unwrap());
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        same_outcome(g, w, &format!("row {}", i + 1));
+    }
+
+    // Parquet out: maps are Arrow maps, in key order, holding the NDJSON path's entries.
+    let out = dir.join("out.parquet");
+    assert_eq!(dexpc(&["eval", MAPS, parquet.to_str().unwrap(), "-o", out.to_str().unwrap()]).status.code(), Some(1));
+    let decided = read_parquet(&out);
+    assert!(matches!(decided[0].schema().field_with_name("seats").unwrap().data_type(), DataType::Map(..)));
+    let rows = rows(&decided);
+    for (i, (mut row, w)) in rows.into_iter().zip(&want).enumerate() {
+        let error = row.remove("error").unwrap();
+        if w.get("error").is_none() {
+            assert_eq!(error, Value::Null);
+            assert_eq!(&Value::Object(row), w, "row {}", i + 1);
+        }
+    }
+    let out = dexpc(&["inspect", "--arrow-schema", MAPS]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("  seats: map<utf8, int64>\n"), "{text}");
+    assert!(text.contains("  plans: map<utf8, struct>\n    tier: utf8\n"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn inspect_prints_the_arrow_schemas() {
     let out = dexpc(&["inspect", "--arrow-schema", POLICY]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

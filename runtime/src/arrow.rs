@@ -20,6 +20,7 @@
 //! | enum | `Utf8` (the variant's name) | the same as `string` |
 //! | record | `Struct` of its fields | extra child fields (ignored) |
 //! | `list of T` | `List<item: T>` | `LargeList`, any item field name |
+//! | `map of string to T` | `Map<entries: Struct<key: Utf8, value: T>>`, keys not declared sorted (decisions are in key order) | keys of any string type above, any entry and child field names, maps in any key order |
 //! | `codes(G)` | `List<item: Utf8>` (the codes that apply, in declaration order) | (never an input) |
 //! | `T?` | `T`, nullable | a column that is absent (all null), or of type `Null` |
 //!
@@ -39,8 +40,10 @@
 //! The encoder rejects exactly the rows the JSON path rejects, each with the path of the value
 //! and the message the JSON path gives: a missing required column ("missing field"), a null in
 //! a field that is not optional ("expected int, found null"), a column of the wrong Arrow type,
-//! an unknown enum name, a date out of range, and strings and lists over the limits of
-//! `docs/limits.md`. A rejected row is not evaluated; every other row of the batch is. When a
+//! an unknown enum name, a date out of range, strings, lists and maps over the limits of
+//! `docs/limits.md`, and a map that has a key twice ("duplicate key" at the second entry, as
+//! in a JSON object). A map's entries are put in the order of their keys' bytes, as the layout
+//! requires, whatever their order in the column. A rejected row is not evaluated; every other row of the batch is. When a
 //! row has several problems, the one reported is the first in declaration order of the fields.
 
 pub(crate) mod decode;

@@ -817,6 +817,23 @@ fn write_field(out: &mut String, field: &Field, depth: usize) {
                 let _ = writeln!(out, "{indent}{}: list<{}>{nullable}", field.name(), type_name(other));
             }
         },
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(parts) => match parts.get(1).map(|v| v.data_type()) {
+                Some(DataType::Struct(children)) => {
+                    let _ = writeln!(out, "{indent}{}: map<utf8, struct>{nullable}", field.name());
+                    for child in children {
+                        write_field(out, child, depth + 1);
+                    }
+                }
+                value => {
+                    let value = value.map_or_else(|| "?".to_string(), type_name);
+                    let _ = writeln!(out, "{indent}{}: map<utf8, {value}>{nullable}", field.name());
+                }
+            },
+            other => {
+                let _ = writeln!(out, "{indent}{}: map<{}>{nullable}", field.name(), type_name(other));
+            }
+        },
         other => {
             let _ = writeln!(out, "{indent}{}: {}{nullable}", field.name(), type_name(other));
         }
@@ -830,6 +847,12 @@ fn type_name(dt: &DataType) -> String {
         DataType::Date32 => "date32".into(),
         DataType::Boolean => "bool".into(),
         DataType::List(item) => format!("list<{}>", type_name(item.data_type())),
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(parts) => {
+                format!("map<utf8, {}>", parts.get(1).map_or_else(|| "?".to_string(), |v| type_name(v.data_type())))
+            }
+            other => format!("map<{}>", type_name(other)),
+        },
         other => other.to_string(),
     }
 }

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import dexp
-from conftest import ROOT
+from conftest import ROOT, compile_policy
 
 
 def json_form(value: Any) -> Any:
@@ -151,3 +151,74 @@ def test_undeclared_columns_are_ignored_and_missing_ones_reported(seats: dexp.Po
 def test_not_arrow_is_a_type_error(seats: dexp.Policy) -> None:
     with pytest.raises(TypeError):
         seats.evaluate_arrow([{"id": "x"}])
+
+
+def to_arrow_form(value: Any, t: pa.DataType) -> Any:
+    """A record's value as pyarrow takes it for type ``t``: maps as lists of (key, value)."""
+    if value is None:
+        return None
+    if pa.types.is_map(t):
+        return [(k, to_arrow_form(v, t.item_type)) for k, v in value]
+    if pa.types.is_struct(t):
+        return {f.name: to_arrow_form(value.get(f.name), f.type) for f in t}
+    if pa.types.is_list(t):
+        return [to_arrow_form(v, t.value_type) for v in value]
+    return value
+
+
+def from_arrow_form(value: Any, t: pa.DataType) -> Any:
+    """A decision value read from Arrow in the form evaluate gives: maps as dicts, dates as text."""
+    if value is None:
+        return None
+    if pa.types.is_map(t):
+        return {k: from_arrow_form(v, t.item_type) for k, v in value}
+    if pa.types.is_struct(t):
+        return {f.name: from_arrow_form(value[f.name], f.type) for f in t}
+    if pa.types.is_list(t):
+        return [from_arrow_form(v, t.value_type) for v in value]
+    return json_form(value)
+
+
+def test_maps_go_through_arrow_as_through_evaluate(tmp_path: Any) -> None:
+    policy = dexp.Policy.load(compile_policy(ROOT / "tests" / "policies" / "maps.dexp", tmp_path))
+    plan = {"tier": "premium", "seats": 3, "renews": datetime.date(2026, 1, 31), "tags": ["x"]}
+
+    def tenant(id: str, seats: list, plans: list, labels: list) -> dict:
+        # Maps as lists of entries, so that a key can be given twice.
+        return {
+            "id": id, "sku": "E5", "seats": seats, "plans": plans, "flags": [("zz", True), ("a", False)],
+            "labels": labels, "products": [{"name": "p", "quotas": [("b", 1), ("a", 2)]}],
+            "nested": [("x", [("b", 1), ("a", 2)])],
+        }
+
+    records = [
+        tenant("t1", [("E5", 3), ("a", 1), ("E3", 2)], [("E5", plan), ("E3", plan)], [("E5", "five")]),
+        tenant("t2", [("a", 1), ("a", 2)], [], []),
+        tenant("t3", [], [], [("x", "abc")]),
+        tenant("t4", [("é", 1), ("e", 2), ("", 3)], [("", plan)], [("", "none")]),
+    ]
+    schema = policy.input_schema
+    assert pa.types.is_map(schema.field("seats").type)
+    batch = pa.RecordBatch.from_pylist(
+        [{f.name: to_arrow_form(r[f.name], f.type) for f in schema} for r in records], schema=schema
+    )
+    # The same records for evaluate: maps as dicts, with the duplicate key as JSON text.
+    as_dicts = [{k: (dict(v) if k in ("seats", "plans", "flags", "labels") else v) for k, v in r.items()} for r in records]
+    for r in as_dicts:
+        r["nested"] = {k: dict(v) for k, v in r["nested"]}
+        r["products"] = [{"name": p["name"], "quotas": dict(p["quotas"])} for p in r["products"]]
+    expected = policy.evaluate(as_dicts)
+    decisions = policy.evaluate_arrow(batch)
+    assert decisions.schema == policy.decision_schema
+    got: list[Any] = []
+    for row in decisions.to_pylist():
+        error = row.pop("error")
+        if error:
+            got.append(dexp.RecordError(error["path"], error["message"]))
+        else:
+            got.append({f.name: from_arrow_form(row[f.name], f.type) for f in decisions.schema if f.name != "error"})
+    assert got[1] == dexp.RecordError('seats["a"]', "duplicate key")
+    # The dict of record t2 lost its duplicate, so evaluate decides it: compare the others.
+    assert [got[i] for i in (0, 2, 3)] == [expected[i] for i in (0, 2, 3)]
+    assert list(got[0]["seats"]) == ["E3", "E5", "a"], "maps come back in key order"
+    assert got[3]["a_seats"] == 0 and list(got[3]["seats"]) == ["", "e", "é"]

@@ -14,7 +14,9 @@ use crate::date;
 use crate::decode::MAX_DEPTH;
 use crate::json::RecordError;
 use crate::schema::{Schema, Ty};
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Int64Array, ListArray, MapArray, RecordBatch, StringArray, StructArray,
+};
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, SchemaRef};
 use std::sync::Arc;
@@ -215,6 +217,8 @@ enum Col {
     /// Codes: a list of strings, the codes that apply.
     Codes(Vec<i32>, Text, NullBufferBuilder),
     List(Vec<i32>, Box<Col>, NullBufferBuilder),
+    /// A map: entry offsets, the entries' keys and values.
+    Map(Vec<i32>, Text, Box<Col>, NullBufferBuilder),
     Struct(Vec<Col>, NullBufferBuilder),
 }
 
@@ -265,8 +269,9 @@ impl Col {
                 let fields = schema.record(*r).map(|d| d.fields.as_slice()).unwrap_or_default();
                 Col::Struct(fields.iter().map(|f| Col::new(schema, &f.ty)).collect(), nulls())
             }
-            // Never built: the decision schema of a policy with maps is refused first.
-            Ty::Optional(_) | Ty::Map(_) | Ty::Entry(_) => Col::Text(Text::default()),
+            Ty::Map(value) => Col::Map(vec![0], Text::default(), Box::new(Col::new(schema, value)), nulls()),
+            // Never built: `strip` removed the optionals, and entries are not schema types.
+            Ty::Optional(_) | Ty::Entry(_) => Col::Text(Text::default()),
         }
     }
 
@@ -404,6 +409,46 @@ impl Col {
                 child.append(elem, r, vars, &elements)?;
                 r.depth -= 1;
             }
+            (Col::Map(offsets, keys, child, nulls), Ty::Map(value)) => {
+                let value_layout = r.shape.layout().ty(value).ok_or("type has no layout")?;
+                let size = crate::abi::entry_layout(value_layout).ok_or("type has no layout")?.size as usize;
+                let mut values: Vec<Option<usize>> = Vec::new();
+                let base = offsets.last().copied().unwrap_or(0) as usize;
+                let vars = r.vars;
+                for at in positions {
+                    if let Some(at) = at {
+                        let (offset, count) = Reader::reference(data, *at)?;
+                        if count > r.budget {
+                            return Err("maps hold more entries than the variable area can".into());
+                        }
+                        r.budget -= count;
+                        let end = count.checked_mul(size).and_then(|b| b.checked_add(offset));
+                        if count > 0 && end.is_none_or(|end| end > vars.len()) {
+                            return Err(format!("map of {count} at {offset} lies outside the variable area"));
+                        }
+                        let mut previous: Option<&[u8]> = None;
+                        for i in 0..count {
+                            let entry = offset + i * size;
+                            let key = r.text(vars, entry)?;
+                            if previous.is_some_and(|p| p >= key) {
+                                return Err("map keys are not in strictly increasing order".into());
+                            }
+                            previous = Some(key);
+                            keys.push(key);
+                            values.push(Some(entry + crate::abi::ENTRY_VALUE_OFFSET as usize));
+                        }
+                    }
+                    let len = base + values.len();
+                    offsets.push(i32::try_from(len).map_err(|_| "too many map entries")?);
+                    nulls.append(at.is_some());
+                }
+                r.depth += 1;
+                if r.depth > MAX_DEPTH {
+                    return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+                }
+                child.append(value, r, vars, &values)?;
+                r.depth -= 1;
+            }
             (Col::Struct(children, nulls), Ty::Record(rec)) => {
                 let def = schema.record(*rec).ok_or("unknown record")?;
                 let layout = r.shape.layout().record(*rec).ok_or("unknown record")?;
@@ -444,6 +489,22 @@ impl Col {
                 let values = child.finish(&item)?;
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
                 Arc::new(ListArray::try_new(item, offsets, values, nulls.finish()).map_err(err)?)
+            }
+            Col::Map(offsets, keys, child, nulls) => {
+                let DataType::Map(entries, sorted) = field.data_type() else {
+                    return Err(format!("field `{}` is not a map", field.name()));
+                };
+                let DataType::Struct(parts) = entries.data_type() else {
+                    return Err("map entries are not a struct".into());
+                };
+                let value_field = parts.get(1).ok_or("map entries have no value")?;
+                let parts_arrays: Vec<ArrayRef> =
+                    vec![Arc::new(keys.finish_strings(None)?), child.finish(value_field)?];
+                let entries_array = StructArray::try_new(parts.clone(), parts_arrays, None).map_err(err)?;
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
+                Arc::new(
+                    MapArray::try_new(entries.clone(), offsets, entries_array, nulls.finish(), *sorted).map_err(err)?,
+                )
             }
             Col::Struct(children, nulls) => {
                 let DataType::Struct(fields) = field.data_type() else { return Err("not a struct field".into()) };

@@ -151,6 +151,11 @@ enum Frame<'s> {
     Field(&'s str),
     /// The elements of a list; the offsets, starting at 0, of each list's elements.
     List(Vec<usize>),
+    /// The values of a map's entries: the offsets, starting at 0, of each map's entries, and
+    /// the keys of all its entries (from the first entry of the first map), which name them.
+    Map(Vec<usize>, ArrayRef),
+    /// One entry of a map, by its key: for an error about the entry itself (a key given twice).
+    Key(String),
 }
 
 /// Which values of an array to encode: `None` for all, else `true` at those to encode.
@@ -186,6 +191,18 @@ impl<'e> Enc<'e> {
                     let start = offsets.get(parent).copied().unwrap_or(0);
                     segments.push(format!("[{}]", row - start.min(row)));
                     row = parent;
+                }
+                Frame::Map(offsets, keys) => {
+                    let parent = offsets.partition_point(|&o| o <= row).saturating_sub(1);
+                    let mut segment = String::new();
+                    json::push_key_segment(&mut segment, Strings::of(keys.as_ref()).map_or("", |k| k.get(row)));
+                    segments.push(segment);
+                    row = parent;
+                }
+                Frame::Key(key) => {
+                    let mut segment = String::new();
+                    json::push_key_segment(&mut segment, key);
+                    segments.push(segment);
                 }
             }
         }
@@ -326,8 +343,11 @@ impl<'e> Enc<'e> {
                 DataType::LargeList(_) => self.list(elem, array.as_list::<i64>(), place, mask),
                 _ => self.wrong_type(array, mask, ty),
             },
-            // Maps never get here: the input schema of a policy with maps is refused first.
-            Ty::Codes(_) | Ty::Optional(_) | Ty::Map(_) | Ty::Entry(_) => self.wrong_type(array, mask, ty),
+            Ty::Map(value) => match array.as_map_opt() {
+                Some(map) => self.map(value, map, place, mask),
+                None => self.wrong_type(array, mask, ty),
+            },
+            Ty::Codes(_) | Ty::Optional(_) | Ty::Entry(_) => self.wrong_type(array, mask, ty),
         }
     }
 
@@ -605,6 +625,161 @@ impl<'e> Enc<'e> {
         self.value(elem, child.as_ref(), child_place, elements.as_deref());
         self.frames.pop();
     }
+
+    /// A map column (`Map<Utf8, T>` in any key string type): every map's entries in one
+    /// region of the variable area, each entry's key copied and its value encoded in place,
+    /// then each map's entries put in the order of their keys' bytes, as the layout requires.
+    ///
+    /// A map is rejected as the JSON reader rejects its object, which reads entries in order:
+    /// a key over the string limit (at the map) or given a second time (at that entry), or
+    /// more entries than the limit (at the map, after reading one entry past it). The values of
+    /// the entries read before that point are encoded first, so that an error among them is the
+    /// one reported, as in JSON.
+    fn map(&mut self, value_ty: &'e Ty, array: &arrow_array::MapArray, place: Place, mask: Mask) {
+        let offsets = array.value_offsets();
+        let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else { return };
+        let (first, last) = (first.as_usize(), last.as_usize());
+        let total = last - first;
+        let keys_array = array.keys().slice(first, total);
+        let Some(keys) = Strings::of(keys_array.as_ref()) else {
+            let message = format!("expected string map keys, found Arrow type {}", keys_array.data_type());
+            return self.fail_all(array.len(), mask, None, &message);
+        };
+        let el = crate::abi::entry_layout(self.ty_layout(value_ty)).unwrap_or(TyLayout { size: 8, align: 4 });
+        let size = el.size as usize;
+        let Some(region) = total.checked_mul(size).and_then(|b| self.reserve(b, el.align as usize)) else {
+            let message = "does not fit in a batch (4 GiB of strings and lists)";
+            return self.fail_all(array.len(), mask, None, message);
+        };
+        let starts: Vec<usize> = offsets.iter().map(|o| o.as_usize() - first).collect();
+        // Entries whose values are not encoded (masked, null, past a map's problem).
+        let mut entries: Option<Vec<bool>> = None;
+        // Maps whose keys are good but out of order, with the order to put their entries in.
+        let mut reorder: Vec<(usize, Vec<usize>)> = Vec::new();
+        // Maps rejected once the values read before their problem are encoded.
+        let mut rejected: Vec<(usize, KeyProblem)> = Vec::new();
+        for (j, pair) in starts.windows(2).enumerate() {
+            let [from, to] = *pair else { continue };
+            let mut read = if active(mask, j) { to - from } else { 0 };
+            if read > 0 {
+                match self.map_keys(&keys, from, to, region, size) {
+                    Ok(None) => self.put_ref(place, j, (region + from * size) as u32, (to - from) as u32),
+                    Ok(Some(order)) => {
+                        self.put_ref(place, j, (region + from * size) as u32, (to - from) as u32);
+                        reorder.push((j, order));
+                    }
+                    Err((values_read, problem)) => {
+                        read = values_read;
+                        rejected.push((j, problem));
+                    }
+                }
+            }
+            if read < to - from {
+                let skip = entries.get_or_insert_with(|| vec![true; total]);
+                for flag in skip.get_mut(from + read..to).unwrap_or_default() {
+                    *flag = false;
+                }
+            }
+        }
+        let values = array.values().slice(first, total);
+        self.frames.push(Frame::Map(starts.clone(), keys_array.clone()));
+        let value_place =
+            Place { buf: Buf::Vars, base: region + crate::abi::ENTRY_VALUE_OFFSET as usize, stride: size };
+        self.value(value_ty, values.as_ref(), value_place, entries.as_deref());
+        self.frames.pop();
+        for (j, problem) in rejected {
+            match problem {
+                KeyProblem::TooLong(len) => self.fail(j, None, || json::key_too_long(len)),
+                KeyProblem::Twice(key) => {
+                    self.frames.push(Frame::Key(key));
+                    self.fail(j, None, || json::DUPLICATE_KEY.into());
+                    self.frames.pop();
+                }
+                KeyProblem::TooMany => self.fail(j, None, json::map_too_long),
+                KeyProblem::TooLarge => {
+                    self.fail(j, None, || "does not fit in a batch (4 GiB of strings and lists)".into())
+                }
+            }
+        }
+        // Entries hold their key's reference and their value (whose own references are
+        // absolute), so putting a map in key order moves whole entries.
+        for (j, order) in reorder {
+            let at = region + starts.get(j).copied().unwrap_or(0) * size;
+            let Some(block) = self.vars.get(at..at + order.len() * size) else { continue };
+            let sorted: Vec<u8> =
+                order.iter().flat_map(|&i| block.get(i * size..(i + 1) * size).unwrap_or_default()).copied().collect();
+            if let Some(dst) = self.vars.get_mut(at..at + sorted.len()) {
+                dst.copy_from_slice(&sorted);
+            }
+        }
+    }
+
+    /// Checks the keys of one map (entries `from..to` of the column) as the JSON reader would
+    /// meet them, copies them into the variable area and writes their references into the
+    /// entries at `region`. Gives the order to put the entries in when they are out of order,
+    /// or the map's problem and how many of its values the JSON reader reads before it.
+    fn map_keys(
+        &mut self,
+        keys: &Strings,
+        from: usize,
+        to: usize,
+        region: usize,
+        size: usize,
+    ) -> Result<Option<Vec<usize>>, (usize, KeyProblem)> {
+        // The JSON reader fails after reading the value of the entry one past the limit.
+        let seen = (to - from).min(MAX_LIST_ITEMS + 1);
+        let too_long = (0..seen).find(|&i| keys.get(from + i).len() > MAX_STRING_BYTES);
+        let considered = too_long.unwrap_or(seen);
+        let in_order = (1..considered).all(|i| keys.get(from + i - 1).as_bytes() < keys.get(from + i).as_bytes());
+        let order = if in_order {
+            None
+        } else {
+            // A stable sort keeps equal keys in input order, so the second of each run of equal
+            // keys is where the JSON reader meets that key again; the first such entry counts.
+            let mut order: Vec<usize> = (0..considered).collect();
+            order.sort_by(|&a, &b| keys.get(from + a).as_bytes().cmp(keys.get(from + b).as_bytes()));
+            let twice = order
+                .windows(2)
+                .filter(|w| matches!(w, [a, b] if keys.get(from + a) == keys.get(from + b)))
+                .filter_map(|w| w.get(1).copied())
+                .min();
+            if let Some(i) = twice {
+                return Err((i, KeyProblem::Twice(keys.get(from + i).to_string())));
+            }
+            Some(order)
+        };
+        if let Some(i) = too_long {
+            return Err((i, KeyProblem::TooLong(keys.get(from + i).len())));
+        }
+        if to - from > MAX_LIST_ITEMS {
+            return Err((MAX_LIST_ITEMS + 1, KeyProblem::TooMany));
+        }
+        let entry = Place { buf: Buf::Vars, base: region, stride: size };
+        for i in from..to {
+            let key = keys.get(i);
+            if key.is_empty() {
+                continue;
+            }
+            let Some(start) = self.reserve(key.len(), 1) else { return Err((0, KeyProblem::TooLarge)) };
+            if let Some(dst) = self.vars.get_mut(start..start + key.len()) {
+                dst.copy_from_slice(key.as_bytes());
+            }
+            self.put_ref(entry, i, start as u32, key.len() as u32);
+        }
+        Ok(order)
+    }
+}
+
+/// Why a map is rejected.
+enum KeyProblem {
+    /// A key longer than the string limit, of this many bytes.
+    TooLong(usize),
+    /// This key comes twice (the reported entry is its second).
+    Twice(String),
+    /// More entries than the limit.
+    TooMany,
+    /// The variable area would pass 4 GiB.
+    TooLarge,
 }
 
 impl Place {

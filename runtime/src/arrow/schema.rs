@@ -79,23 +79,6 @@ fn strip_optional(mut ty: &Ty) -> &Ty {
     ty
 }
 
-/// The message of a policy with maps, which the columnar codec does not read or write yet.
-const NO_MAPS: &str = "the policy has a `map of string to T`, which the Arrow codec does not support yet; use NDJSON";
-
-/// Refuses a schema with a map anywhere in its records: the columnar codec has no map columns
-/// yet (Arrow's `Map<Utf8, T>` would fit), so such a policy is refused before any batch.
-pub(crate) fn refuse_maps(schema: &Schema) -> Result<(), ArrowSchemaError> {
-    let mut stack: Vec<&Ty> = schema.records.iter().flat_map(|r| r.fields.iter().map(|f| &f.ty)).collect();
-    while let Some(ty) = stack.pop() {
-        match ty {
-            Ty::Map(_) | Ty::Entry(_) => return Err(ArrowSchemaError(NO_MAPS.into())),
-            Ty::List(inner) | Ty::Optional(inner) => stack.push(inner),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// The Arrow type values of `ty` are written as.
 pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Result<DataType, ArrowSchemaError> {
     Ok(match ty {
@@ -110,9 +93,7 @@ pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Resul
             let item = Field::new_list_field(data_type(schema, elem, stack)?, nullable);
             DataType::List(Arc::new(item))
         }
-        // Arrow's `Map<Utf8, T>` would fit, but the columnar codec does not read or write it yet:
-        // refuse the whole policy here, before any batch is encoded or decoded.
-        Ty::Map(_) => return Err(ArrowSchemaError(NO_MAPS.into())),
+        Ty::Map(value) => DataType::Map(Arc::new(map_entries(data_type(schema, value, stack)?, value)), false),
         Ty::Entry(_) => return Err(ArrowSchemaError("a map entry is not a schema type".into())),
         Ty::Record(r) => {
             let def = schema.record(*r).ok_or_else(|| ArrowSchemaError(format!("record {r} does not exist")))?;
@@ -132,6 +113,16 @@ pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Resul
             DataType::Struct(Fields::from(fields))
         }
     })
+}
+
+/// The entries field of a `map of string to T`'s Arrow type, `Map<Utf8, T>`: a struct of a
+/// `key` (a string, never null) and a `value` of Arrow type `value` (null only when `T` is
+/// optional), named as pyarrow names them. The map type does not claim sorted keys: a file's
+/// maps may come in any order, and the encoder sorts each map's entries by their keys' bytes.
+pub(crate) fn map_entries(value: DataType, ty: &Ty) -> Field {
+    let nullable = matches!(ty, Ty::Optional(_));
+    let fields = Fields::from(vec![Field::new("key", DataType::Utf8, false), Field::new("value", value, nullable)]);
+    Field::new("entries", DataType::Struct(fields), false)
 }
 
 /// The schema to read a file of `file`'s schema as, so that enum columns keep a dictionary
@@ -185,6 +176,18 @@ fn hinted(schema: &Schema, field: &Field, ty: &Ty, depth: usize) -> Field {
         (Ty::List(elem), DataType::LargeList(item)) => {
             DataType::LargeList(Arc::new(hinted(schema, item, elem, depth + 1)))
         }
+        (Ty::Map(value), DataType::Map(entries, sorted)) => match entries.data_type() {
+            DataType::Struct(children) if children.len() == 2 => {
+                let hinted_children: Fields = children
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| if i == 1 { Arc::new(hinted(schema, c, value, depth + 1)) } else { c.clone() })
+                    .collect();
+                let entries = entries.as_ref().clone().with_data_type(DataType::Struct(hinted_children));
+                DataType::Map(Arc::new(entries), *sorted)
+            }
+            _ => field.data_type().clone(),
+        },
         _ => field.data_type().clone(),
     };
     field.clone().with_data_type(dt)

@@ -46,6 +46,13 @@ fn loosen(dt: &DataType) -> DataType {
             fields.iter().map(|f| Field::new(f.name(), loosen(f.data_type()), true)).collect::<Vec<_>>().into(),
         ),
         DataType::List(item) => DataType::List(Arc::new(Field::new(item.name(), loosen(item.data_type()), true))),
+        // A map's keys are never null, in Arrow as in JSON; its values may be.
+        DataType::Map(entries, sorted) => {
+            let DataType::Struct(parts) = entries.data_type() else { return dt.clone() };
+            let parts =
+                vec![parts[0].as_ref().clone(), Field::new(parts[1].name(), loosen(parts[1].data_type()), true)];
+            DataType::Map(Arc::new(Field::new(entries.name(), DataType::Struct(parts.into()), false)), *sorted)
+        }
         other => other.clone(),
     }
 }
@@ -394,15 +401,116 @@ fn without(batch: &RecordBatch, names: &[&str]) -> Vec<usize> {
     (0..schema.fields().len()).filter(|&i| !names.contains(&schema.field(i).name().as_str())).collect()
 }
 
-#[test]
-fn policies_with_maps_have_no_arrow_schema_and_are_refused_up_front() {
-    let s: crate::schema::Schema = serde_json::from_str(
-        r#"{"enums":[],"records":[{"name":"In","fields":[{"name":"id","ty":"string"},
-            {"name":"seats","ty":{"list":{"map":"int"}}}]}],"groups":[],"input":0,"output":0,"key":0}"#,
+/// A policy schema with maps: of ints at the top, of records, and inside a list.
+fn map_schema() -> crate::schema::Schema {
+    serde_json::from_str(
+        r#"{"enums":[{"name":"Tier","variants":["basic","premium"]}],
+            "records":[
+              {"name":"Plan","fields":[{"name":"tier","ty":{"enum":0}},{"name":"seats","ty":"int"}]},
+              {"name":"In","fields":[{"name":"id","ty":"string"},{"name":"seats","ty":{"map":"int"}},
+                {"name":"plans","ty":{"map":{"record":0}}},{"name":"many","ty":{"list":{"map":{"optional":"int"}}}}]}],
+            "groups":[],"input":1,"output":1,"key":0}"#,
     )
-    .unwrap();
-    for err in [input_schema(&s).unwrap_err(), decision_schema(&s).unwrap_err(), schema::refuse_maps(&s).unwrap_err()] {
-        assert!(err.0.contains("`map of string to T`") && err.0.contains("use NDJSON"), "{err}");
+    .unwrap()
+}
+
+/// Encodes `lines` (read into Arrow by arrow-json, which keeps a map's keys in their order and
+/// keeps keys given twice) and checks each row against the JSON decoder: the same value, or
+/// the same error at the same path.
+fn maps_agree_with_json(lines: &[String]) -> ArrowEncoder {
+    let s = map_schema();
+    let shape = Arc::new(Shape::new(s.clone()).unwrap());
+    let fields: Vec<Field> =
+        input_schema(&s).unwrap().fields().iter().map(|f| Field::new(f.name(), loosen(f.data_type()), true)).collect();
+    let batch = batch(Arc::new(ArrowSchema::new(fields)), lines);
+    let mut enc = ArrowEncoder::new(shape.clone());
+    enc.encode(&batch);
+    let mut kept = enc.rows().iter();
+    for (row, line) in lines.iter().enumerate() {
+        match decode_input(&s, line) {
+            Ok(want) => {
+                assert!(!enc.errors().contains_key(&row), "row {row}: {:?}", enc.errors().get(&row));
+                let i = enc.rows().iter().position(|&r| r == row).unwrap();
+                assert_eq!(kept.next(), Some(&row));
+                let region = Region { fixed: enc.records(), vars: enc.vars() };
+                let at = i * shape.layout().input_size as usize;
+                assert_eq!(region.value(&shape, &Ty::Record(s.input), at).unwrap(), want, "row {row}: {line}");
+            }
+            Err(want) => assert_eq!(enc.errors().get(&row), Some(&want), "row {row}: {line}"),
+        }
     }
-    assert!(schema::refuse_maps(&crate::testing::schema()).is_ok());
+    enc
+}
+
+#[test]
+fn map_columns_encode_sorted_by_key_bytes_as_the_json_reader_does() {
+    let lines: Vec<String> = [
+        r#"{"id":"a","seats":{},"plans":{},"many":[]}"#,
+        r#"{"id":"b","seats":{"E5":3,"E3":1,"":7,"é":2,"Z":9},"plans":{"z":{"tier":"premium","seats":2},"a":{"tier":"basic","seats":1}},"many":[{"b":null,"a":1},{},{"x":5}]}"#,
+        r#"{"id":"c","seats":{"a":1,"b":2,"c":3},"plans":{"only":{"tier":"basic","seats":-1}},"many":[{"k":null}]}"#,
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    let enc = maps_agree_with_json(&lines);
+    assert_eq!(enc.len(), 3);
+}
+
+#[test]
+fn bad_maps_fail_where_and_as_the_json_reader_fails() {
+    let long_key = "k".repeat(MAX_STRING_BYTES + 1);
+    let lines: Vec<String> = vec![
+        // A key given twice: at its second entry, out of order or not.
+        r#"{"id":"a","seats":{"b":1,"a":2,"b":3},"plans":{},"many":[]}"#.into(),
+        r#"{"id":"b","seats":{"a":1,"a":2},"plans":{},"many":[]}"#.into(),
+        // Two keys given twice: the one the reader meets first.
+        r#"{"id":"c","seats":{"y":1,"x":1,"x":2,"y":3},"plans":{},"many":[]}"#.into(),
+        // A bad value before a duplicate is met first; one after it is never read.
+        r#"{"id":"d","seats":{},"plans":{"p":{"tier":"gold","seats":1},"p":{"tier":"basic","seats":1}},"many":[]}"#
+            .into(),
+        r#"{"id":"e","seats":{},"plans":{"p":{"tier":"basic","seats":1},"p":{"tier":"gold","seats":1}},"many":[]}"#
+            .into(),
+        // A null value where the value type is not optional, and inside a list of maps.
+        r#"{"id":"f","seats":{"a":null},"plans":{},"many":[]}"#.into(),
+        r#"{"id":"g","seats":{},"plans":{},"many":[{},{"q":1,"q":2}]}"#.into(),
+        // A key over the string limit fails at the map, after the values before it.
+        format!(r#"{{"id":"h","seats":{{"a":1,"{long_key}":2}},"plans":{{}},"many":[]}}"#),
+        format!(
+            r#"{{"id":"i","seats":{{}},"plans":{{"a":{{"tier":"x","seats":1}},"{long_key}":{{"tier":"basic","seats":1}}}},"many":[]}}"#
+        ),
+        r#"{"id":"j","seats":{"z":1,"y":2},"plans":{},"many":[]}"#.into(),
+    ];
+    let enc = maps_agree_with_json(&lines);
+    assert_eq!(enc.errors()[&0], RecordError { path: r#"seats["b"]"#.into(), message: "duplicate key".into() });
+    assert_eq!(enc.errors()[&2].path, r#"seats["x"]"#);
+    assert_eq!(enc.errors()[&3].path, r#"plans["p"].tier"#);
+    assert_eq!(enc.errors()[&4].path, r#"plans["p"]"#);
+    assert_eq!(enc.errors()[&6].path, r#"many[1]["q"]"#);
+    assert!(enc.errors()[&7].message.starts_with("key of"), "{:?}", enc.errors()[&7]);
+    assert_eq!(enc.errors()[&8].path, r#"plans["a"].tier"#);
+    assert_eq!(enc.rows(), &[9]);
+}
+
+#[test]
+fn maps_over_the_entry_limit_fail_at_the_map() {
+    let entries: Vec<String> = (0..=MAX_LIST_ITEMS).map(|i| format!(r#""k{i:06}":{i}"#)).collect();
+    let lines = vec![
+        format!(r#"{{"id":"a","seats":{{{}}},"plans":{{}},"many":[]}}"#, entries.join(",")),
+        format!(r#"{{"id":"b","seats":{{{}}},"plans":{{}},"many":[]}}"#, entries[..MAX_LIST_ITEMS].join(",")),
+    ];
+    let enc = maps_agree_with_json(&lines);
+    assert_eq!(enc.errors()[&0].path, "seats");
+    assert_eq!(enc.rows(), &[1], "a map at the limit is read");
+}
+
+#[test]
+fn map_values_that_are_enums_are_read_as_dictionaries() {
+    let s = map_schema();
+    let file = input_schema(&s).unwrap();
+    let hinted = enum_dictionaries(&s, &file);
+    let DataType::Map(entries, _) = hinted.field_with_name("plans").unwrap().data_type() else { panic!("a map") };
+    let DataType::Struct(parts) = entries.data_type() else { panic!("entries are structs") };
+    let DataType::Struct(plan) = parts[1].data_type() else { panic!("values are plans") };
+    assert!(matches!(plan.find("tier").unwrap().1.data_type(), DataType::Dictionary(..)));
+    assert_eq!(parts[0].data_type(), &DataType::Utf8, "keys stay strings");
 }
