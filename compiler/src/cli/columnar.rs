@@ -33,6 +33,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
+use units::Units;
+
+mod units;
 
 /// Rows per record batch read from a Parquet file, and so per row group of a Parquet file
 /// written from one: large enough for Parquet's column chunks, small enough that the batches
@@ -224,6 +227,8 @@ impl Tally {
 /// Record batches read from a Parquet or Arrow IPC file, on the thread that iterates them.
 pub struct Source {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
+    /// The same batches as units each worker can read itself (Parquet with an offset index).
+    units: Option<Arc<Units>>,
     /// Rows in the file, when known before reading (Parquet).
     rows: Option<u64>,
     /// Whether the batches hold [`BATCH_ROWS`] rows each, but the last (Parquet).
@@ -248,13 +253,17 @@ impl Source {
                 // Enum columns are read as dictionaries, so the dictionary pages a Parquet
                 // writer makes for such columns reach the encoder as they are (one string per
                 // variant rather than per row).
-                let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
+                // The offset index, when the file has one, lets workers read units of the file
+                // without decoding the pages before them.
+                let options = ArrowReaderOptions::new()
+                    .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
+                let plain = ArrowReaderMetadata::load(&file, options).map_err(|e| bad(&e))?;
                 let hint = schemas.iter().fold(plain.schema().as_ref().clone(), |hint, s| enum_dictionaries(s, &hint));
                 let hint = Arc::new(hint);
                 let metadata =
                     ArrowReaderMetadata::try_new(plain.metadata().clone(), ArrowReaderOptions::new().with_schema(hint))
                         .map_err(|e| bad(&e))?;
-                let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
+                let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone());
                 let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
                 // Decode only the columns a policy's input declares.
                 let declared: Vec<&str> = schemas
@@ -271,8 +280,9 @@ impl Source {
                     .map(|(i, _)| i)
                     .collect();
                 let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                let units = Units::new(path.to_path_buf(), metadata, mask.clone()).map(Arc::new);
                 let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(&e))?;
-                Ok(Source { batches: Box::new(reader), rows, full_batches: true, name })
+                Ok(Source { batches: Box::new(reader), units, rows, full_batches: true, name })
             }
             _ => {
                 let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -284,7 +294,7 @@ impl Source {
                 } else {
                     Box::new(arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(&e))?)
                 };
-                Ok(Source { batches, rows: None, full_batches: false, name })
+                Ok(Source { batches, units: None, rows: None, full_batches: false, name })
             }
         }
     }
@@ -540,13 +550,20 @@ pub fn stream_batches<'w, T: Send>(
     worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
     consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
 ) -> Result<(), CliError> {
-    let Source { batches, rows, name, .. } = source;
+    let Source { batches, units, rows, name, .. } = source;
     let progress = rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
     let batches = Numbered { batches, name, next_row: 1 };
-    let result = if jobs <= 1 {
-        stream_on_one_thread(batches, worker, consume, progress.as_ref())
-    } else {
-        stream_in_parallel(batches, jobs, worker, consume, progress.as_ref())
+    let result = match (jobs, units) {
+        (0 | 1, _) => stream_on_one_thread(batches, worker, consume, progress.as_ref()),
+        (_, None) => {
+            let read = batches.map(|next| next.map(|(first_row, batch)| (first_row, Job::Batch(batch))));
+            stream_in_parallel(read, None, jobs, worker, consume, progress.as_ref())
+        }
+        (_, Some(units)) => {
+            let read = (0..units.len()).map(|k| Ok(((units.span(k).0 + 1) as u64, Job::Unit(k))));
+            let units = Some((units.as_ref(), batches.name.as_str()));
+            stream_in_parallel(read, units, jobs, worker, consume, progress.as_ref())
+        }
     };
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -593,14 +610,24 @@ fn stream_on_one_thread<'w, T>(
     Ok(())
 }
 
+/// What the reading thread hands a worker: a batch it read, or a unit of a Parquet file for
+/// the worker to read itself.
+enum Job {
+    Batch(RecordBatch),
+    Unit(usize),
+}
+
+/// Runs `jobs` workers over `read` (batches or units, each with the 1-based number of its
+/// first row); `units` reads the units, and names the file in their errors.
 fn stream_in_parallel<'w, T: Send>(
-    mut batches: Numbered,
+    read: impl Iterator<Item = Result<(u64, Job), CliError>>,
+    units: Option<(&Units, &str)>,
     jobs: usize,
     worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
     consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<(), CliError> {
-    let (batch_tx, batch_rx) = sync_channel::<(u64, u64, RecordBatch)>(jobs * 2);
+    let (batch_tx, batch_rx) = sync_channel::<(u64, u64, Job)>(jobs * 2);
     let (out_tx, out_rx) = sync_channel::<(u64, Done<T>)>(jobs * 2);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
     std::thread::scope(|scope| {
@@ -609,14 +636,26 @@ fn stream_in_parallel<'w, T: Send>(
             let out_tx = out_tx.clone();
             scope.spawn(move || {
                 let mut work = worker();
+                // Each worker reads units through its own file handle.
+                let file = units.map(|(u, name)| u.open().map_err(|e| CliError::Other(format!("{name}: {e}"))));
                 loop {
                     let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
-                    let Some((index, first_row, batch)) = next else { break };
-                    let result = match &mut work {
-                        Ok(work) => work(first_row, &batch),
-                        Err(e) => Err(CliError::Other(e.to_string())),
+                    let Some((index, first_row, job)) = next else { break };
+                    let batch = match (job, units, &file) {
+                        (Job::Batch(batch), ..) => Ok(batch),
+                        (Job::Unit(k), Some((units, name)), Some(Ok(file))) => {
+                            units.read(file, k).map_err(|e| CliError::Other(format!("{name}: {e}")))
+                        }
+                        (Job::Unit(_), _, Some(Err(e))) => Err(CliError::Other(e.to_string())),
+                        (Job::Unit(_), ..) => Err(CliError::Other("a unit of a file came without the file".into())),
                     };
-                    if out_tx.send((index, Done { rows: batch.num_rows(), result })).is_err() {
+                    let rows = batch.as_ref().map_or(0, RecordBatch::num_rows);
+                    let result = match (&mut work, batch) {
+                        (Ok(work), Ok(batch)) => work(first_row, &batch),
+                        (Err(e), _) => Err(CliError::Other(e.to_string())),
+                        (_, Err(e)) => Err(e),
+                    };
+                    if out_tx.send((index, Done { rows, result })).is_err() {
                         break;
                     }
                 }
@@ -628,10 +667,10 @@ fn stream_in_parallel<'w, T: Send>(
         drop(batch_rx);
         let consuming = scope.spawn(move || consume_in_order(out_rx, consume, progress));
         let mut read_error = None;
-        for (index, next) in batches.by_ref().enumerate() {
+        for (index, next) in read.enumerate() {
             match next {
-                Ok((first_row, batch)) => {
-                    if batch_tx.send((index as u64, first_row, batch)).is_err() {
+                Ok((first_row, job)) => {
+                    if batch_tx.send((index as u64, first_row, job)).is_err() {
                         break;
                     }
                 }

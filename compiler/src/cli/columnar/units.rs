@@ -1,0 +1,184 @@
+//! A Parquet file cut into the batches its serial reader yields, each readable on its own, so
+//! that the workers of `dexpc eval` and `dexpc diff` decode the file in parallel instead of
+//! waiting for one reading thread.
+//!
+//! Unit `k` holds rows `k * BATCH_ROWS .. (k + 1) * BATCH_ROWS` of the file (the last one fewer),
+//! across row-group boundaries, exactly as the serial reader's `k`-th batch: the same rows, the
+//! same Arrow types, so decisions and output files do not depend on how the file was read. A
+//! unit is read by selecting its row groups and its rows within them; the file's offset index
+//! lets the reader skip the pages before the unit without decompressing them. Files without an
+//! offset index (pyarrow writes none by default) are read serially instead, since skipping rows
+//! there means decoding them.
+
+use super::BATCH_ROWS;
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
+use parquet::arrow::ProjectionMask;
+use std::fs::File;
+use std::path::PathBuf;
+
+/// A Parquet file's batches as independently readable units.
+pub struct Units {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    /// The file's first row of each row group, then the number of rows.
+    starts: Vec<usize>,
+}
+
+impl Units {
+    /// The units of the file at `path` read with `metadata` (which must have loaded the offset
+    /// index) and `mask`; `None` when some column chunk the mask reads has no offset index.
+    pub fn new(path: PathBuf, metadata: ArrowReaderMetadata, mask: ProjectionMask) -> Option<Units> {
+        let file = metadata.metadata();
+        let leaves = file.file_metadata().schema_descr().num_columns();
+        let indexed = file.row_groups().iter().all(|group| {
+            (0..leaves)
+                .filter(|&c| mask.leaf_included(c))
+                .all(|c| group.columns().get(c).is_some_and(|chunk| chunk.offset_index_offset().is_some()))
+        });
+        if !indexed {
+            return None;
+        }
+        let mut starts = Vec::with_capacity(file.num_row_groups() + 1);
+        let mut at = 0usize;
+        for group in file.row_groups() {
+            starts.push(at);
+            at = at.checked_add(usize::try_from(group.num_rows()).ok()?)?;
+        }
+        starts.push(at);
+        Some(Units { path, metadata, mask, starts })
+    }
+
+    /// The number of rows in the file.
+    pub fn rows(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// The number of units.
+    pub fn len(&self) -> usize {
+        self.rows().div_ceil(BATCH_ROWS)
+    }
+
+    /// The rows of unit `k`: its first row (0-based) and how many it holds.
+    pub fn span(&self, k: usize) -> (usize, usize) {
+        let start = k.saturating_mul(BATCH_ROWS).min(self.rows());
+        (start, (self.rows() - start).min(BATCH_ROWS))
+    }
+
+    /// Opens the file for one reading thread (each has its own, so reads never share a
+    /// file position).
+    pub fn open(&self) -> Result<File, String> {
+        File::open(&self.path).map_err(|e| e.to_string())
+    }
+
+    /// Reads unit `k` from `file` (from [`Self::open`]).
+    pub fn read(&self, file: &File, k: usize) -> Result<RecordBatch, String> {
+        let (start, len) = self.span(k);
+        let end = start + len;
+        let Some(last_group) = self.starts.len().checked_sub(1) else { return Err("the file has no rows".into()) };
+        // Row groups that hold some row of `start..end`.
+        let first = self.starts.partition_point(|&s| s <= start).saturating_sub(1);
+        let past = self.starts.partition_point(|&s| s < end).min(last_group);
+        let groups: Vec<usize> = (first..past.max(first + 1)).collect();
+        let skip = start - self.starts.get(first).copied().unwrap_or(0);
+        let selection = RowSelection::from(vec![RowSelector::skip(skip), RowSelector::select(len)]);
+        let file = file.try_clone().map_err(|e| e.to_string())?;
+        let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+            .with_row_groups(groups)
+            .with_row_selection(selection)
+            .with_projection(self.mask.clone())
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let batch = match reader.next() {
+            Some(batch) => batch.map_err(|e| e.to_string())?,
+            None => return Err(format!("rows {}..{} could not be read", start + 1, end)),
+        };
+        if batch.num_rows() != len || reader.next().is_some() {
+            return Err(format!("rows {}..{} were read as {} rows", start + 1, end, batch.num_rows()));
+        }
+        Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use arrow_array::builder::{Int64Builder, ListBuilder};
+    use arrow_array::{ArrayRef, Int64Array, StringArray};
+    use parquet::arrow::arrow_reader::ArrowReaderOptions;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::metadata::PageIndexPolicy;
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    /// `rows` rows of an id, an int and a list of ints, in row groups of `group` rows.
+    fn write(path: &std::path::Path, rows: usize, group: usize, offset_index: bool) {
+        let ids: ArrayRef = Arc::new(StringArray::from_iter_values((0..rows).map(|i| format!("t{i}"))));
+        let ns: ArrayRef = Arc::new(Int64Array::from_iter_values((0..rows).map(|i| i as i64 * 3)));
+        let mut lists = ListBuilder::new(Int64Builder::new());
+        for i in 0..rows {
+            for j in 0..(i % 4) {
+                lists.values().append_value((i * j) as i64);
+            }
+            lists.append(i % 7 != 0);
+        }
+        let lists: ArrayRef = Arc::new(lists.finish());
+        let batch = RecordBatch::try_from_iter([("id", ids), ("n", ns), ("xs", lists)]).unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group))
+            .set_data_page_row_count_limit(900)
+            .set_write_batch_size(300)
+            .set_offset_index_disabled(!offset_index)
+            .build();
+        let mut writer = ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
+    fn metadata(path: &std::path::Path) -> ArrowReaderMetadata {
+        let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+        ArrowReaderMetadata::load(&File::open(path).unwrap(), options).unwrap()
+    }
+
+    fn serial(path: &std::path::Path, mask: ProjectionMask) -> Vec<RecordBatch> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(File::open(path).unwrap(), metadata(path));
+        builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn units_are_the_serial_readers_batches_across_row_groups() {
+        let dir = std::env::temp_dir().join(format!("dexp-units-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (rows, group) in [(40_000, 3_000), (BATCH_ROWS * 2, BATCH_ROWS), (5, 2), (BATCH_ROWS + 1, 70_000)] {
+            let path = dir.join(format!("{rows}-{group}.parquet"));
+            write(&path, rows, group, true);
+            let meta = metadata(&path);
+            for roots in [vec![0, 1, 2], vec![2], vec![0]] {
+                let mask = ProjectionMask::roots(meta.metadata().file_metadata().schema_descr(), roots.clone());
+                let units = Units::new(path.clone(), meta.clone(), mask.clone()).expect("the file has an offset index");
+                let want = serial(&path, mask);
+                assert_eq!(units.len(), want.len(), "{rows} rows in groups of {group}");
+                let file = units.open().unwrap();
+                // Read out of order, as workers do.
+                for k in (0..units.len()).rev() {
+                    assert_eq!(units.read(&file, k).unwrap(), want[k], "unit {k} of {rows}/{group}, columns {roots:?}");
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn files_without_an_offset_index_have_no_units() {
+        let path = std::env::temp_dir().join(format!("dexp-units-plain-{}.parquet", std::process::id()));
+        write(&path, 1000, 100, false);
+        let meta = metadata(&path);
+        let mask = ProjectionMask::all();
+        assert!(Units::new(path.clone(), meta, mask).is_none());
+        let _ = std::fs::remove_file(path);
+    }
+}
