@@ -104,7 +104,7 @@ impl Units {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
     use super::*;
     use arrow_array::builder::{Int64Builder, ListBuilder};
