@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The columnar path against the NDJSON path, side by side in one hyperfine run, on the same
-# generated tenants: Parquet to Parquet with --jobs 1 and --jobs 2, NDJSON to NDJSON with
-# --jobs 1 and --jobs 2. Builds dexpc and the bench examples in release mode (minutes on two
+# generated tenants: Parquet to Parquet with --jobs 1 and --jobs 2 (and --jobs 2 on a copy
+# without a page index, which is read on one thread), NDJSON to NDJSON with --jobs 1 and 2. Builds dexpc and the bench examples in release mode (minutes on two
 # cores the first time), generates the tenants once into target/bench-data/, and prints
 # hyperfine's table. Usage: scripts/bench-columnar.sh [N] (default 200000 tenants).
 set -euo pipefail
@@ -12,6 +12,8 @@ POLICY=policies/defender_experts.dexp
 DATA=target/bench-data
 NDJSON="$DATA/tenants-$N.ndjson"
 PARQUET="$DATA/tenants-$N.parquet"
+# The same rows without a page index (pyarrow's default): read on one thread.
+PLAIN="$DATA/tenants-$N-no-index.parquet"
 
 if ! command -v hyperfine >/dev/null; then
   apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
@@ -22,6 +24,7 @@ cargo build --release --locked -p dexp-benches --example gen_tenants --example t
 mkdir -p "$DATA"
 [ -s "$NDJSON" ] || target/release/examples/gen_tenants "$N" > "$NDJSON"
 [ -s "$PARQUET" ] || target/release/examples/tenants_parquet "$NDJSON" "$PARQUET"
+[ -s "$PLAIN" ] || target/release/examples/tenants_parquet "$NDJSON" "$PLAIN" --no-page-index
 # The policy is compiled once, so every command times evaluation and I/O only.
 WASM="$DATA/defender_experts.wasm"
 target/release/dexpc compile "$POLICY" -o "$WASM"
@@ -31,5 +34,6 @@ D=target/release/dexpc
 hyperfine --warmup 1 --runs "${RUNS:-5}" \
   "$D eval $WASM $PARQUET -o $DATA/out-1.parquet --jobs 1" \
   "$D eval $WASM $PARQUET -o $DATA/out-2.parquet --jobs 2" \
+  "$D eval $WASM $PLAIN -o $DATA/out-2-no-index.parquet --jobs 2" \
   "$D eval $WASM $NDJSON --jobs 1 > $DATA/out-1.ndjson" \
   "$D eval $WASM $NDJSON --jobs 2 > $DATA/out-2.ndjson"
