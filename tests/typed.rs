@@ -227,6 +227,7 @@ fn walk(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> Value {
     match ty {
         Ty::Bool => Value::Bool(view.bool().unwrap()),
         Ty::Int => Value::Int(view.int().unwrap()),
+        Ty::Decimal => Value::Decimal(view.decimal().unwrap()),
         Ty::Date => Value::Date(view.date().unwrap()),
         Ty::String => Value::Str(view.str().unwrap().into()),
         Ty::Enum(_) => Value::Enum(view.variant_index().unwrap()),

@@ -451,6 +451,7 @@ fn default_value(schema: &Schema, ty: &Ty, depth: usize) -> Value {
     match ty {
         Ty::Bool => Value::Bool(false),
         Ty::Int => Value::Int(0),
+        Ty::Decimal => Value::Decimal(0),
         Ty::Date => Value::Date(0),
         Ty::String => Value::Str(Arc::from("")),
         Ty::Enum(_) => Value::Enum(0),

@@ -106,6 +106,7 @@ impl Evaluator {
         // A policy with maps is refused here with the reason, instead of every row failing to
         // read (the columnar codec has no map columns yet).
         crate::arrow::schema::refuse_maps(shape.schema()).map_err(|e| EvalError::Arrow(e.0))?;
+        crate::arrow::schema::refuse_decimals(shape.schema()).map_err(|e| EvalError::Arrow(e.0))?;
         let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
         Ok(Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns }))
     }
