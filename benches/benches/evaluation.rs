@@ -506,6 +506,7 @@ fn read_field(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> u64 {
     match ty {
         Ty::Bool => u64::from(black_box(view.bool().unwrap())),
         Ty::Int => black_box(view.int().unwrap()) as u64,
+        Ty::Decimal => black_box(view.decimal().unwrap()) as u64,
         Ty::Date => black_box(view.date().unwrap()) as u64,
         Ty::String | Ty::Enum(_) => black_box(view.str().unwrap()).len() as u64,
         Ty::Codes(_) => view.codes().unwrap().map(|c| black_box(c).len() as u64).sum(),
