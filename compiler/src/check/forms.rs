@@ -207,7 +207,7 @@ impl<'a> Cx<'a> {
             });
             return Typed::error();
         }
-        let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Date | Ty::Enum(_))).cloned();
+        let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_))).cloned();
         let mut out = Vec::new();
         for a in args {
             let typed = self.expr(a, ty.as_ref(), scope);
@@ -220,7 +220,9 @@ impl<'a> Cx<'a> {
             ty = Some(t);
         }
         match ty {
-            Some(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => Typed::of(K::MinMax(name.text == "max", out), t),
+            Some(t @ (Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_))) => {
+                Typed::of(K::MinMax(name.text == "max", out), t)
+            }
             Some(other) => {
                 let found = self.ty_name(&other);
                 self.error(CheckError::InvalidOperation {
@@ -414,7 +416,11 @@ impl<'a> Cx<'a> {
         let (body, ty) = match kind {
             QuantKind::All | QuantKind::Any => (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool),
             QuantKind::Count => (None, Ty::Int),
-            QuantKind::Sum => (body.map(|b| self.expect(b, &Ty::Int, scope)), Ty::Int),
+            QuantKind::Sum => match body.map(|b| (b, self.expr(b, Some(&Ty::Int), scope))) {
+                Some((_, typed)) if typed.t == T::V(Ty::Decimal) => (Some(typed.expr), Ty::Decimal),
+                Some((b, typed)) => (Some(self.coerce(typed, &Ty::Int, b.span)), Ty::Int),
+                None => (None, Ty::Int),
+            },
             QuantKind::Max | QuantKind::Min | QuantKind::Distinct => {
                 let Some(b) = body else {
                     pop_all(scope);
@@ -489,6 +495,7 @@ impl<'a> Cx<'a> {
         let kw = kind.keyword();
         match (kind, t) {
             (_, T::V(t @ (Ty::Int | Ty::Date | Ty::Enum(_)))) => Some(t.clone()),
+            (QuantKind::Max | QuantKind::Min, T::V(Ty::Decimal)) => Some(Ty::Decimal),
             (QuantKind::Distinct, T::V(t @ (Ty::String | Ty::Bool))) => Some(t.clone()),
             (_, T::Error) => None,
             (QuantKind::Distinct, t) => {
