@@ -229,6 +229,10 @@ impl<'a> Cx<'a> {
                     (T::V(Ty::Optional(inner)), w) if **inner == *w => {
                         Some("this value may be absent: give a default with `??` or test it with `present(...)`".into())
                     }
+                    (T::V(Ty::Int), Ty::Decimal) => Some("make the int a decimal with `decimal(...)`".into()),
+                    (T::V(Ty::Decimal), Ty::Int) => {
+                        Some("a decimal does not become an int: declare the value as `decimal`".into())
+                    }
                     _ => None,
                 };
                 self.error(CheckError::TypeMismatch {

@@ -22,6 +22,7 @@ const BUILTINS: &[&str] = &[
     "eq_ignore_case",
     "lower",
     "upper",
+    "decimal",
 ];
 
 impl<'a> Cx<'a> {
@@ -47,6 +48,22 @@ impl<'a> Cx<'a> {
             "eq_ignore_case" => self.text(TextOp::EqIgnoreCase, name, args, span, scope),
             "lower" => self.text(TextOp::Lower, name, args, span, scope),
             "upper" => self.text(TextOp::Upper, name, args, span, scope),
+            "decimal" => {
+                let [arg] = args else {
+                    self.error(CheckError::WrongArguments {
+                        name: name.text.clone(),
+                        expected: "1".into(),
+                        found: args.len(),
+                        span,
+                    });
+                    return Typed::error();
+                };
+                let a = self.expr(arg, Some(&Ty::Decimal), scope);
+                if a.t == T::Error {
+                    return Typed::error();
+                }
+                Typed::of(self.promote(a, arg.span, span, scope).kind, Ty::Decimal)
+            }
             "present" => {
                 if args.len() != 1 {
                     self.error(CheckError::WrongArguments {
