@@ -515,7 +515,11 @@ impl Shape {
 /// walk; a difference anywhere else still shows.
 fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>) -> bool {
     match (x, y) {
-        (Ty::Bool, Ty::Bool) | (Ty::Int, Ty::Int) | (Ty::Decimal, Ty::Decimal) | (Ty::Date, Ty::Date) | (Ty::String, Ty::String) => true,
+        (Ty::Bool, Ty::Bool)
+        | (Ty::Int, Ty::Int)
+        | (Ty::Decimal, Ty::Decimal)
+        | (Ty::Date, Ty::Date)
+        | (Ty::String, Ty::String) => true,
         (Ty::Enum(i), Ty::Enum(j)) => a.enum_def(*i).is_some() && a.enum_def(*i) == b.enum_def(*j),
         (Ty::Codes(i), Ty::Codes(j)) => {
             a.groups.get(*i as usize).is_some() && a.groups.get(*i as usize) == b.groups.get(*j as usize)

@@ -43,7 +43,9 @@ impl ParseError {
             ParseError::TooPrecise => {
                 format!("{shown} has more than {SCALE} fractional digits; decimals are never rounded on input")
             }
-            ParseError::OutOfRange => format!("{shown} is outside the decimal range (-9223372036854.775808 to 9223372036854.775807)"),
+            ParseError::OutOfRange => {
+                format!("{shown} is outside the decimal range (-9223372036854.775808 to 9223372036854.775807)")
+            }
         }
     }
 }

@@ -333,7 +333,13 @@ impl Deps {
                     }
                 }
             }
-            K::CodesEmpty(a) | K::HasCode(a, _) | K::Not(a) | K::Neg(a, _) | K::ToDecimal(a, _) | K::IsPresent(a) | K::DatePart(_, a) => {
+            K::CodesEmpty(a)
+            | K::HasCode(a, _)
+            | K::Not(a)
+            | K::Neg(a, _)
+            | K::ToDecimal(a, _)
+            | K::IsPresent(a)
+            | K::DatePart(_, a) => {
                 self.walk(program, a, env);
             }
             K::And(a, b)
