@@ -356,8 +356,8 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
         }
         let result = if json::is_decimal(self.ty) {
             // A decimal is read from the number's text, never through a double.
-            let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
-            enc.put_decimal(self.ty, self.at, raw.get()).map_err(|message| enc.fail(None, message))
+            let raw: Result<&serde_json::value::RawValue, D::Error> = serde::Deserialize::deserialize(d);
+            raw.and_then(|raw| enc.put_decimal(self.ty, self.at, raw.get()).map_err(|message| enc.fail(None, message)))
         } else {
             d.deserialize_any(Vis { ty: self.ty, at: self.at, enc: &mut *enc })
         };

@@ -242,12 +242,12 @@ impl<'de> DeserializeSeed<'de> for TySeed<'_, '_> {
         let result = if is_decimal(self.ty) {
             // A decimal is read from the number's text, never through a double.
             let ctx = self.ctx;
-            let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
-            match decimal_from_raw(ctx.schema, self.ty, raw.get()) {
+            let raw: Result<&serde_json::value::RawValue, D::Error> = serde::Deserialize::deserialize(d);
+            raw.and_then(|raw| match decimal_from_raw(ctx.schema, self.ty, raw.get()) {
                 Ok(Some(v)) => Ok(Value::Decimal(v)),
                 Ok(None) => Ok(Value::Null),
                 Err(message) => Err(ctx.fail(None, message)),
-            }
+            })
         } else {
             d.deserialize_any(TyVisitor { ty: self.ty, ctx: self.ctx })
         };
