@@ -291,8 +291,9 @@ impl<'a> Cx<'a> {
                 Typed::of(K::Not(Box::new(x)), Ty::Bool)
             }
             A::Neg(inner) => {
-                let hint = if want.is_some_and(wants_decimal) { Ty::Decimal } else { Ty::Int };
-                let typed = self.expr(inner, Some(&hint), scope);
+                // An int or a decimal: only a decimal context says which before the operand does.
+                let hint = want.is_some_and(wants_decimal).then_some(&Ty::Decimal);
+                let typed = self.expr(inner, hint, scope);
                 let ty = if typed.t == T::V(Ty::Decimal) { Ty::Decimal } else { Ty::Int };
                 let x = self.coerce(typed, &ty, inner.span);
                 let site = self.site(e.span, scope, "negation".into());

@@ -58,7 +58,8 @@ impl<'a> Cx<'a> {
                     });
                     return Typed::error();
                 };
-                let a = self.expr(arg, Some(&Ty::Decimal), scope);
+                // No expected type: the argument is usually an int, checked as one.
+                let a = self.expr(arg, None, scope);
                 if a.t == T::Error {
                     return Typed::error();
                 }

@@ -72,12 +72,13 @@ impl<'a> Cx<'a> {
         let (x, y, ty) = match a.t {
             // A decimal on either side makes decimal arithmetic; the int side is promoted.
             T::V(Ty::Decimal) => {
-                let b = self.expr(r, Some(&Ty::Decimal), scope);
+                let b = self.expr(r, None, scope);
                 let y = self.promote(b, r.span, span, scope);
                 (a.expr, y, Ty::Decimal)
             }
             T::V(Ty::Int) => {
-                let b = self.expr(r, Some(&Ty::Int), scope);
+                // No expected type: the other side may be a decimal (`n * (if c then 1.5 else p)`).
+                let b = self.expr(r, None, scope);
                 if b.t == T::V(Ty::Decimal) {
                     let x = self.promote(a, l.span, span, scope);
                     (x, b.expr, Ty::Decimal)
@@ -147,7 +148,10 @@ impl<'a> Cx<'a> {
             let _ = self.expr(second, None, scope);
             return Typed::error();
         };
-        let b = self.expr(second, Some(&ty), scope);
+        // Beside a decimal an int literal stays an int: the comparison is exact either way, and
+        // an int beyond the decimal range still compares.
+        let hint = if ty == Ty::Decimal { None } else { Some(&ty) };
+        let b = self.expr(second, hint, scope);
         // An int and a decimal compare exactly, without converting either.
         let mixed = matches!((&ty, &b.t), (Ty::Int, T::V(Ty::Decimal)) | (Ty::Decimal, T::V(Ty::Int)));
         let b = if mixed { b.expr } else { self.coerce(b, &ty, second.span) };

@@ -33,7 +33,7 @@ def order(id: str, price: object, qty: int = 3, tax: object = None) -> dict[str,
 
 def test_decimals_come_back_exact(prices: dexp.Policy) -> None:
     [quote] = prices.evaluate([order("a", D("19.99"), 3, D("0.10"))])
-    assert quote == {"id": "a", "price": D("19.99"), "tax": D("0.1"), "total": D("60.07"), "each": D("19.99")}
+    assert quote == {"id": "a", "price": D("19.99"), "tax": D("0.1"), "total": D("60.07"), "each": D("6.663333")}
     assert all(type(quote[k]) is D for k in ("price", "tax", "total", "each"))
     [third] = prices.evaluate([order("t", 1, 3)])
     assert third["each"] == D("0.333333") and third["tax"] is None
@@ -49,7 +49,8 @@ def test_inexact_or_out_of_range_is_an_error_never_rounded(prices: dexp.Policy) 
     precise, floaty, large, nan, text = prices.evaluate(
         [order("p", D("0.0000001")), order("f", 1e-7), order("l", 10**13), order("n", D("NaN")), order("s", "1.5")]
     )
-    assert precise == dexp.RecordError("price", "0.0000001 has more than 6 fractional digits; decimals are never rounded on input")
+    # A Decimal is written as its str, `1E-7`, and read exactly.
+    assert precise == dexp.RecordError("price", "1E-7 has more than 6 fractional digits; decimals are never rounded on input")
     assert isinstance(floaty, dexp.RecordError) and floaty.path == "price" and "fractional digits" in floaty.message
     assert isinstance(large, dexp.RecordError) and "outside the decimal range" in large.message
     assert nan == dexp.RecordError("price", "expected a finite decimal, found NaN")
