@@ -43,7 +43,7 @@ impl Emitter<'_, '_> {
     }
 
     /// An int converted to a decimal, failing the record at `site` beyond the decimal range.
-    pub(super) fn to_decimal(&mut self, a: &Expr, site: SiteId) -> R {
+    pub(super) fn int_to_decimal(&mut self, a: &Expr, site: SiteId) -> R {
         self.expr(a)?;
         let x = self.g.f.local(ValType::I64);
         let f = self.f();

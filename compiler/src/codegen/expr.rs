@@ -253,7 +253,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
             K::Arith(op, a, b, site) => self.arith(*op, a, b, *site),
             K::Compare(op, a, b) if a.ty != b.ty => self.compare_mixed(*op, a, b),
             K::Compare(op, a, b) => self.compare(*op, a, b),
-            K::ToDecimal(a, site) => self.to_decimal(a, *site),
+            K::ToDecimal(a, site) => self.int_to_decimal(a, *site),
             K::InSet(a, set) => self.in_set(a, set),
             K::InList(a, list) => self.in_list(a, list),
             K::If(c, t, f, branch) => {
