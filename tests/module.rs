@@ -13,8 +13,14 @@ use wasmparser::{Parser, Payload, Validator, WasmFeatures};
 /// The reference policy and the test policies, by name.
 fn policies() -> Vec<(String, String)> {
     let mut out = vec![("defender_experts.dexp".to_string(), read("policies/defender_experts.dexp"))];
-    for name in ["constructs.dexp", "failures.dexp", "text_and_bindings.dexp", "nested_and_distinct.dexp", "maps.dexp"]
-    {
+    for name in [
+        "constructs.dexp",
+        "failures.dexp",
+        "text_and_bindings.dexp",
+        "nested_and_distinct.dexp",
+        "maps.dexp",
+        "decimals.dexp",
+    ] {
         out.push((name.to_string(), read(&format!("tests/policies/{name}"))));
     }
     out

@@ -5,7 +5,9 @@
 //! zero (so divisions fail sometimes), dates near 0001-01-01 and 9999-12-31 (so date shifts
 //! leave the range sometimes), empty and long lists, empty, repeated and non-ASCII strings
 //! (with ASCII and non-ASCII case pairs and common prefixes, for the text operations), and
-//! absent optionals. The same seed always gives the same records.
+//! absent optionals, and decimals at the range's ends, at the square root of its end (so
+//! products overflow sometimes), at rounding ties (halves of the last digit) and negative. The
+//! same seed always gives the same records.
 
 use dexp_runtime::date::{MAX_DAY, MIN_DAY};
 use dexp_runtime::json;
@@ -73,6 +75,7 @@ impl<'s> Generator<'s> {
         match ty {
             Ty::Bool => Value::Bool(self.rng.percent(50)),
             Ty::Int => Value::Int(self.int()),
+            Ty::Decimal => Value::Decimal(self.decimal()),
             Ty::Date => Value::Date(self.date()),
             Ty::String => Value::Str(Arc::from(self.string())),
             Ty::Enum(e) => {
@@ -142,6 +145,24 @@ impl<'s> Generator<'s> {
             78..=85 => i64::MIN + self.rng.range(0, 1000),
             86..=92 => self.rng.range(-(1 << 40), 1 << 40),
             _ => self.rng.next_u64() as i64,
+        }
+    }
+
+    /// A decimal's millionths: everyday amounts, values whose products and quotients are
+    /// rounding ties, the ends of the range and the square root of its end.
+    fn decimal(&mut self) -> i64 {
+        const TIES: &[i64] = &[1, 5, 500_000, 1_500_000, 2_500_000, 100_000, 250_000, 125_000, 333_333, 2_000_000];
+        let sign = if self.rng.percent(30) { -1 } else { 1 };
+        sign * match self.rng.below(100) {
+            0..=29 => self.rng.range(0, 100_000_000),
+            30..=49 => TIES[self.rng.below(TIES.len() as u64) as usize],
+            50..=59 => self.rng.range(0, 200) * 1_000_000,
+            60..=64 => 0,
+            65..=71 => i64::MAX - self.rng.range(0, 1000),
+            72..=77 => 3_037_000_499_976 + self.rng.range(-5, 5), // about sqrt(i64::MAX)
+            78..=84 => 3_037_000_499_976_000 + self.rng.range(-5, 5), // a thousand times that
+            85..=92 => self.rng.range(0, 1 << 50),
+            _ => return self.rng.next_u64() as i64,
         }
     }
 

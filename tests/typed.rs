@@ -227,6 +227,7 @@ fn walk(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> Value {
     match ty {
         Ty::Bool => Value::Bool(view.bool().unwrap()),
         Ty::Int => Value::Int(view.int().unwrap()),
+        Ty::Decimal => Value::Decimal(view.decimal().unwrap()),
         Ty::Date => Value::Date(view.date().unwrap()),
         Ty::String => Value::Str(view.str().unwrap().into()),
         Ty::Enum(_) => Value::Enum(view.variant_index().unwrap()),
@@ -283,4 +284,48 @@ fn views_and_deserialized_decisions_read_what_the_decisions_hold() {
         }
     }
     assert!(decided > 2500 && failed > 10, "{decided} decided, {failed} failed");
+}
+
+#[test]
+fn decimals_agree_with_ndjson() {
+    // The typed serializer reads each number as the text serde_json writes for it, exactly, so
+    // a decimal given as an int, a double or a `serde_json::Value` is accepted or refused as
+    // that text is; a decided decimal deserializes as serde_json reads its canonical text.
+    let source = "policy d version \"1\"\n\
+                  record L { price: decimal, qty: int }\n\
+                  record T { id: string, a: decimal, b: decimal?, lines: list of L }\n\
+                  record D { id: string, a: decimal, b: decimal?, total: decimal, half: decimal }\n\
+                  input T key id\n\
+                  output D { id: id, a: a, b: b, total: sum l in lines: l.price, half: a / 2 }\n";
+    let policy = load(source, "d", Limits::default());
+    let schema = policy.schema().clone();
+    let mut generator = Generator::new(&schema, 0xdec);
+    let mut rng = Rng::new(0xdec1);
+    let mut values: Vec<serde_json::Value> =
+        generator.lines(1500).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for value in values.iter_mut().skip(1).step_by(3) {
+        break_one(value, &mut rng);
+    }
+    let (decided, rejected) = agree::<_, serde_json::Value>(&policy, &values);
+    assert!(decided > 100 && rejected > 400, "{decided} decided, {rejected} rejected");
+    // Host structs: ints, doubles (their shortest text: 0.1 is 0.1) and a double too precise.
+    #[derive(serde::Serialize)]
+    struct Line {
+        price: f64,
+        qty: i64,
+    }
+    #[derive(serde::Serialize)]
+    struct Tenant {
+        id: &'static str,
+        a: i64,
+        b: Option<f64>,
+        lines: Vec<Line>,
+    }
+    let tenants = [
+        Tenant { id: "x", a: 3, b: Some(0.1), lines: vec![Line { price: 19.99, qty: 1 }] },
+        Tenant { id: "y", a: -9_223_372_036_855, b: None, lines: vec![] },
+        Tenant { id: "z", a: 1, b: Some(1e-7), lines: vec![] },
+    ];
+    let (decided, rejected) = agree::<_, serde_json::Value>(&policy, &tenants);
+    assert_eq!((decided, rejected), (1, 2));
 }

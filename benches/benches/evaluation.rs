@@ -1,8 +1,9 @@
 //! Criterion benches of the reference policy, `policies/defender_experts.dexp`, on generated
 //! tenants (`dexp_benches::TenantGen`, seed `DEFAULT_SEED`): its evaluation loop in every form
 //! (a)-(f), the Arrow path (g)-(h), the typed Rust API (`typed`), and the cost of compiling and
-//! loading it; (i), a distinct count over 1,000 nested elements, and (j), 1,000 map lookups
-//! (policies of their own). Throughput is in records (tenants), or elements for (i) and (j).
+//! loading it; (i), a distinct count over 1,000 nested elements, (j), 1,000 map lookups, and
+//! (k), 1,000 decimal products and quotients (policies of their own). Throughput is in records
+//! (tenants), or elements for (i), (j) and (k).
 //!
 //! Run with `cargo bench -p dexp-benches`; `benches/README.md` has the latest figures and the
 //! exact command that produced them.
@@ -496,6 +497,50 @@ fn map_lookup(c: &mut Criterion) {
     group.finish();
 }
 
+const DECIMAL_POLICY: &str = r#"policy decimal_bench
+record Line { price: decimal, rate: decimal }
+record Invoice { id: string, lines: list of Line }
+record Out { product: decimal, quotient: decimal }
+input Invoice key id
+output Out { product: sum l in lines: l.price * l.rate, quotient: sum l in lines: l.price / l.rate }
+"#;
+
+/// (k) `decimal/k_wasm_mul_div/1000`: the module deciding one pre-loaded record with 1,000
+/// lines, each multiplied and divided once (`price * rate`, `price / rate`: 2,000 calls of the
+/// 128-bit helpers, each a 64-step division), plus the fixed cost of one `Evaluator::run`.
+/// `decimal/k_interp_mul_div/1000`: the reference interpreter (`i128`) on the same record.
+/// Throughput is in lines.
+fn decimal_mul_div(c: &mut Criterion) {
+    let lines: Vec<String> = (1..=1000)
+        .map(|i| {
+            format!(r#"{{"price":{}.{:02},"rate":{}.{:06}}}"#, i * 37 % 5000, i % 100, i % 3 + 1, i * 7919 % 1_000_000)
+        })
+        .collect();
+    let line = format!(r#"{{"id":"t","lines":[{}]}}"#, lines.join(","));
+    let mut group = c.benchmark_group("decimal");
+    group.throughput(Throughput::Elements(1000));
+    let compiled = dexp_compiler::compile(DECIMAL_POLICY).unwrap();
+    let policy = Policy::load(&compiled.wasm).unwrap();
+    let mut batch = BatchEncoder::new(policy.shape().clone());
+    batch.push_json(&line).unwrap();
+    let mut evaluator = policy.evaluator().unwrap();
+    evaluator.load(&batch).unwrap();
+    let mut out = String::new();
+    evaluator.run().unwrap().write_json(0, &mut out).unwrap().unwrap();
+    let value = json::decode_input(&compiled.program.schema, &line).unwrap();
+    let mut reference = String::new();
+    let decided = interp::evaluate(&compiled.program, &value).unwrap();
+    json::write_value(&mut reference, &compiled.program.schema, &Ty::Record(compiled.program.schema.output), &decided);
+    assert_eq!(out, reference, "the module and the interpreter agree");
+    group.bench_function(BenchmarkId::new("k_wasm_mul_div", 1000), |b| {
+        b.iter(|| black_box(evaluator.run().unwrap().len()));
+    });
+    group.bench_function(BenchmarkId::new("k_interp_mul_div", 1000), |b| {
+        b.iter(|| black_box(interp::evaluate(&compiled.program, black_box(&value)).unwrap()));
+    });
+    group.finish();
+}
+
 /// Reads every leaf of a decision record through the view; returns how many it read.
 fn read_record(view: &DecisionView<'_>, r: u32, schema: &Schema) -> u64 {
     let fields = &schema.record(r).unwrap().fields;
@@ -506,6 +551,7 @@ fn read_field(view: FieldView<'_>, ty: &Ty, schema: &Schema) -> u64 {
     match ty {
         Ty::Bool => u64::from(black_box(view.bool().unwrap())),
         Ty::Int => black_box(view.int().unwrap()) as u64,
+        Ty::Decimal => black_box(view.decimal().unwrap()) as u64,
         Ty::Date => black_box(view.date().unwrap()) as u64,
         Ty::String | Ty::Enum(_) => black_box(view.str().unwrap()).len() as u64,
         Ty::Codes(_) => view.codes().unwrap().map(|c| black_box(c).len() as u64).sum(),
@@ -525,6 +571,7 @@ criterion_group!(
     compile_and_load,
     distinct_count,
     typed_api,
-    map_lookup
+    map_lookup,
+    decimal_mul_div
 );
 criterion_main!(benches);

@@ -265,6 +265,7 @@ impl<'a> Cx<'a> {
         match ty {
             Ty::Bool => "bool".into(),
             Ty::Int => "int".into(),
+            Ty::Decimal => "decimal".into(),
             Ty::Date => "date".into(),
             Ty::String => "string".into(),
             Ty::Enum(i) => self.enums.get(*i as usize).map(|e| e.name.text.clone()).unwrap_or_default(),

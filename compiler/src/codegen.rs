@@ -38,6 +38,7 @@
 //! `dexp_coverage`. With no counters, the layout, code and bytes are those of [`generate`].
 
 mod coverage;
+mod decimal;
 mod distinct;
 mod entry;
 mod expr;

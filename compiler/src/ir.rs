@@ -305,9 +305,12 @@ pub enum ExprKind {
     Or(Box<Expr>, Box<Expr>),
     /// Checked integer negation.
     Neg(Box<Expr>, SiteId),
-    /// Checked integer arithmetic.
+    /// Checked integer arithmetic, or decimal arithmetic when the expression's type is
+    /// `decimal` (both operands are then decimals; `*` and `/` round half away from zero).
     Arith(ArithOp, Box<Expr>, Box<Expr>, SiteId),
-    /// A comparison of two values of the same type.
+    /// An int converted to a decimal, checked to stay in the decimal range.
+    ToDecimal(Box<Expr>, SiteId),
+    /// A comparison of two values of the same type, or of an int and a decimal (exact).
     Compare(CmpOp, Box<Expr>, Box<Expr>),
     /// Membership in a set of constants.
     InSet(Box<Expr>, Vec<Value>),

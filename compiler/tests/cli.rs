@@ -524,3 +524,69 @@ fn eval_stops_when_its_output_is_closed_early() {
     assert_eq!(status.code(), Some(2), "a closed output is an error");
     feeder.join().unwrap();
 }
+
+/// A contract written with decimals: an invoice from unit prices, quantities, a discount and
+/// VAT, with the decisions stated in the contract's words, exactly, on both engines; records
+/// whose amounts are not exact decimals are rejected at their path.
+#[test]
+fn an_invoice_with_decimals_is_decided_exactly() {
+    let dir = std::env::temp_dir().join(format!("dexpc-decimals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("invoice.dexp");
+    std::fs::write(
+        &policy,
+        r#"policy invoice version "1"
+record Line { sku: string, unit_price: decimal, qty: int }
+record Order { id: string, lines: list of Line, discount: decimal?, credit_limit: int }
+record Invoice { id: string, net: decimal, vat: decimal, gross: decimal, per_line: decimal, reasons: codes(billing) }
+input Order key id
+const vat_rate = 0.2
+let net = (sum l in lines: l.unit_price * l.qty) - (discount ?? 0)
+let vat = net * vat_rate
+requirements billing {
+    within_credit "the gross amount must not exceed the credit limit": net + vat <= credit_limit
+    positive "the net amount must be positive": net > 0
+}
+output Invoice {
+    id: id,
+    net: net,
+    vat: vat,
+    gross: net + vat,
+    per_line: if len(lines) > 0 then net / len(lines) else 0,
+    reasons: billing,
+}
+"#,
+    )
+    .unwrap();
+    let records = dir.join("orders.ndjson");
+    std::fs::write(
+        &records,
+        concat!(
+            r#"{"id":"a","lines":[{"sku":"E5","unit_price":19.99,"qty":3},{"sku":"E3","unit_price":0.1,"qty":7}],"discount":null,"credit_limit":100}"#,
+            "\n",
+            r#"{"id":"b","lines":[{"sku":"E5","unit_price":1e1,"qty":1}],"discount":10.000,"credit_limit":0}"#,
+            "\n",
+            r#"{"id":"c","lines":[{"sku":"E5","unit_price":0.0000001,"qty":1}],"credit_limit":0}"#,
+            "\n",
+            r#"{"id":"d","lines":[{"sku":"E5","unit_price":3.333333,"qty":1},{"sku":"E1","unit_price":0,"qty":2}],"credit_limit":3}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let expected = concat!(
+        r#"{"id":"a","net":60.67,"vat":12.134,"gross":72.804,"per_line":30.335,"reasons":[]}"#,
+        "\n",
+        r#"{"id":"b","net":0,"vat":0,"gross":0,"per_line":0,"reasons":["positive"]}"#,
+        "\n",
+        r#"{"line":3,"id":"c","error":{"path":"lines[0].unit_price","message":"0.0000001 has more than 6 fractional digits; decimals are never rounded on input"}}"#,
+        "\n",
+        r#"{"id":"d","net":3.333333,"vat":0.666667,"gross":4,"per_line":1.666667,"reasons":["within_credit"]}"#,
+        "\n",
+    );
+    for engine in ["wasm", "interp"] {
+        let out = dexpc(&["eval", "--engine", engine, policy.to_str().unwrap(), records.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "a rejected record makes eval exit 1");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{engine}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

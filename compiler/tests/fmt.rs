@@ -85,10 +85,11 @@ fn dexp_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The reference policy, the maps test policy, every UI case that parses, and the commented
+/// The reference policy, the maps and decimals test policies, every UI case that parses, and the commented
 /// sample.
 fn corpus() -> Vec<(String, String)> {
-    let mut files = vec![repo().join(POLICY), repo().join("tests/policies/maps.dexp")];
+    let mut files =
+        vec![repo().join(POLICY), repo().join("tests/policies/maps.dexp"), repo().join("tests/policies/decimals.dexp")];
     dexp_files(&repo().join("tests/ui"), &mut files);
     let mut out: Vec<(String, String)> = files
         .into_iter()

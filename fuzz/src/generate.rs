@@ -23,6 +23,8 @@ use std::fmt::Write as _;
 enum T {
     Bool,
     Int,
+    /// `decimal`.
+    Dec,
     Date,
     Str,
     /// An enum, by index into `Gen::enums`.
@@ -54,7 +56,7 @@ impl T {
 
     /// Whether `<`, `max` and `min` apply.
     fn ordered(&self) -> bool {
-        matches!(self, T::Int | T::Date | T::Enum(_))
+        matches!(self, T::Int | T::Dec | T::Date | T::Enum(_))
     }
 
     /// Whether a set literal of constants of this type can follow `in`.
@@ -103,6 +105,19 @@ const MAX_DEPTH: u32 = 5;
 const VARIANT_NAMES: &[&str] = &["red", "green", "blue", "low", "high", "none", "full", "on", "off"];
 const STRINGS: &[&str] = &["", "a", "b", "tenant-1", "T\u{e9}nant \\\"0\\\" \u{2713}", "line\\nbreak\\t\\\\", "eu"];
 const INTS: &[i64] = &[0, 1, 2, 3, 7, 10, 100, 1_000_000, 4_294_967_296, 4_611_686_018_427_387_904, i64::MAX];
+/// Decimal literals: ties for `*` and `/`, the range's end and the square root of it.
+const DECIMALS: &[&str] = &[
+    "0.0",
+    "0.5",
+    "1.5",
+    "2.5",
+    "0.000001",
+    "0.000005",
+    "19.99",
+    "0.333333",
+    "3037000.499976",
+    "9223372036854.775807",
+];
 const DATES: &[&str] =
     &["0001-01-01", "9999-12-31", "1970-01-01", "2000-02-29", "2024-02-29", "2026-01-31", "1999-12-31"];
 
@@ -237,9 +252,10 @@ impl Gen<'_, '_> {
 
     /// A type without a top-level `?`.
     fn base_ty(&mut self, depth: u32) -> Result<T> {
-        let choice = self.u.int_in_range(0..=7)?;
+        let choice = self.u.int_in_range(0..=8)?;
         Ok(match choice {
             0 => T::Int,
+            8 => T::Dec,
             1 => T::Bool,
             2 => T::Date,
             3 => T::Str,
@@ -268,6 +284,7 @@ impl Gen<'_, '_> {
         match t {
             T::Bool => "bool".into(),
             T::Int => "int".into(),
+            T::Dec => "decimal".into(),
             T::Date => "date".into(),
             T::Str => "string".into(),
             T::Enum(e) => self.enums[*e].name.clone(),
@@ -450,6 +467,7 @@ impl Gen<'_, '_> {
                 Form::Distinct,
             ]),
             T::Date => forms.push(Form::Shift),
+            T::Dec => forms.extend([Form::DecArith, Form::DecArith, Form::Neg, Form::DecOf]),
             _ => {}
         }
         if matches!(t, T::Bool) && self.vis.groups > 0 {
@@ -526,7 +544,20 @@ impl Gen<'_, '_> {
                 let op = *self.u.choose(&["+", "-", "*", "/"])?;
                 format!("({} {op} {})", self.expr(&T::Int, d, true)?, self.expr(&T::Int, d, true)?)
             }
-            Form::Neg => format!("(-{})", self.expr(&T::Int, d, true)?),
+            Form::Neg => format!("(-{})", self.expr(t, d, true)?),
+            Form::DecArith => {
+                // A decimal beside a decimal or an int, on either side: ints are promoted.
+                let op = *self.u.choose(&["+", "-", "*", "/"])?;
+                let other = if self.u.arbitrary::<bool>()? { T::Int } else { T::Dec };
+                let a = self.expr(&T::Dec, d, true)?;
+                let b = if other == T::Int { self.promotable(d)? } else { self.expr(&other, d, true)? };
+                if self.u.arbitrary::<bool>()? {
+                    format!("({a} {op} {b})")
+                } else {
+                    format!("({b} {op} {a})")
+                }
+            }
+            Form::DecOf => format!("decimal({})", self.promotable(d)?),
             Form::Count => {
                 let (gens, vars) = self.quant_gens(d)?;
                 let filter = self.quant_where(&vars, d)?;
@@ -623,6 +654,14 @@ impl Gen<'_, '_> {
                     0 => format!("(-{v})"),
                     1 if v >= 1000 => underscored(v),
                     _ => v.to_string(),
+                }
+            }
+            T::Dec => {
+                let v = *self.u.choose(DECIMALS)?;
+                if self.u.arbitrary::<bool>()? {
+                    format!("(-{v})")
+                } else {
+                    v.to_string()
                 }
             }
             T::Date => format!("date(\"{}\")", self.u.choose(DATES)?),
@@ -856,15 +895,26 @@ impl Gen<'_, '_> {
         Ok(format!(" where {cond}"))
     }
 
+    /// An int expression to promote to a decimal: not a bare literal beyond the decimal range,
+    /// which the checker refuses (an int computed at run time may still be out of range).
+    fn promotable(&mut self, d: u32) -> Result<String> {
+        let e = self.expr(&T::Int, d, true)?;
+        let digits: String = e.chars().filter(|c| c.is_ascii_digit()).collect();
+        let bare = e.chars().all(|c| c.is_ascii_digit() || c == '_');
+        Ok(if bare && digits.parse::<i64>().map_or(true, |v| v > 9_223_372_036_854) { "7".into() } else { e })
+    }
+
     /// A comparison of two values of one type: equality on bools, ints, dates, strings and
     /// variants, order on ints, dates and variants.
     fn compare(&mut self, d: u32) -> Result<String> {
-        let mut scalars = vec![T::Int, T::Bool, T::Date, T::Str];
+        let mut scalars = vec![T::Int, T::Bool, T::Date, T::Str, T::Dec];
         scalars.extend((0..self.enums.len()).map(T::Enum));
         let t = self.u.choose(&scalars)?.clone();
         let ops: &[&str] = if t.ordered() { &["==", "!=", "<", "<=", ">", ">="] } else { &["==", "!="] };
         let op = *self.u.choose(ops)?;
-        Ok(format!("({} {op} {})", self.expr(&t, d, false)?, self.expr(&t, d, false)?))
+        // A decimal is compared with a decimal or an int.
+        let other = if t == T::Dec && self.u.arbitrary::<bool>()? { T::Int } else { t.clone() };
+        Ok(format!("({} {op} {})", self.expr(&t, d, false)?, self.expr(&other, d, false)?))
     }
 
     /// A type that `in` can look for in a list: any type without `?`.
@@ -943,6 +993,10 @@ enum Form {
     Distinct,
     /// `(m[key] ?? default)`.
     Lookup,
+    /// `+ - * /` with a decimal on one side and a decimal or an int on the other.
+    DecArith,
+    /// `decimal(int)`.
+    DecOf,
     /// `key in m`, `key not in m`.
     HasKey,
 }

@@ -45,6 +45,33 @@ pub fn ndjson(u: &mut Unstructured<'_>, schema: &Schema, count: usize) -> Result
     Ok(out)
 }
 
+/// Decimals as they may be written: canonical and not (trailing zeros, exponents, `-0`), at
+/// the range's ends and just past them, at rounding ties, too precise to read, and the square
+/// root of the range's end (products overflow around it).
+const DECIMALS: &[&str] = &[
+    "0",
+    "-0",
+    "19.99",
+    "19.990",
+    "0.000001",
+    "-0.000001",
+    "0.0000005",
+    "1e3",
+    "1.5E-1",
+    "0.5",
+    "-2.5",
+    "0.1",
+    "-0.333333",
+    "9223372036854.775807",
+    "-9223372036854.775808",
+    "9223372036854.775808",
+    "3037000.499976",
+    "-3037000.499977",
+    "1e-7",
+    "1e400",
+    "12",
+];
+
 struct Values<'a, 'u> {
     u: &'a mut Unstructured<'u>,
     schema: &'a Schema,
@@ -60,6 +87,13 @@ impl Values<'_, '_> {
             Ty::Int => {
                 let v = if crate::chance(self.u, 3, 4)? { *self.u.choose(INTS)? } else { self.u.arbitrary::<i64>()? };
                 let _ = write!(out, "{v}");
+            }
+            Ty::Decimal => {
+                if crate::chance(self.u, 3, 4)? {
+                    out.push_str(self.u.choose(DECIMALS)?);
+                } else {
+                    dexp_runtime::decimal::write(out, self.u.arbitrary::<i64>()?);
+                }
             }
             Ty::Date => {
                 if crate::chance(self.u, 1, 2)? {

@@ -324,7 +324,7 @@ impl Layout {
     pub fn ty(&self, ty: &Ty) -> Option<TyLayout> {
         Some(match ty {
             Ty::Bool => TyLayout::new(1, 1),
-            Ty::Int | Ty::Codes(_) => TyLayout::new(8, 8),
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => TyLayout::new(8, 8),
             Ty::Date => TyLayout::new(4, 4),
             Ty::String | Ty::List(_) | Ty::Map(_) => TyLayout::new(8, 4),
             Ty::Entry(value) => entry_layout(self.ty(value)?)?,
@@ -400,7 +400,7 @@ impl Builder<'_> {
     fn ty(&mut self, ty: &Ty) -> Result<TyLayout, LayoutError> {
         Ok(match ty {
             Ty::Bool => TyLayout::new(1, 1),
-            Ty::Int | Ty::Codes(_) => TyLayout::new(8, 8),
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => TyLayout::new(8, 8),
             Ty::Date => TyLayout::new(4, 4),
             Ty::String => TyLayout::new(8, 4),
             // A list or a map is a reference: its elements' layout is computed on its own.
@@ -515,7 +515,11 @@ impl Shape {
 /// walk; a difference anywhere else still shows.
 fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>) -> bool {
     match (x, y) {
-        (Ty::Bool, Ty::Bool) | (Ty::Int, Ty::Int) | (Ty::Date, Ty::Date) | (Ty::String, Ty::String) => true,
+        (Ty::Bool, Ty::Bool)
+        | (Ty::Int, Ty::Int)
+        | (Ty::Decimal, Ty::Decimal)
+        | (Ty::Date, Ty::Date)
+        | (Ty::String, Ty::String) => true,
         (Ty::Enum(i), Ty::Enum(j)) => a.enum_def(*i).is_some() && a.enum_def(*i) == b.enum_def(*j),
         (Ty::Codes(i), Ty::Codes(j)) => {
             a.groups.get(*i as usize).is_some() && a.groups.get(*i as usize) == b.groups.get(*j as usize)
@@ -538,6 +542,7 @@ fn same_ty(a: &Schema, x: &Ty, b: &Schema, y: &Ty, assumed: &mut Vec<(u32, u32)>
         (
             Ty::Bool
             | Ty::Int
+            | Ty::Decimal
             | Ty::Date
             | Ty::String
             | Ty::Enum(_)

@@ -248,6 +248,7 @@ impl<'m, 's> Reader<'m, 's> {
         match ty {
             Ty::Bool => out.push_str(if self.bool(buf, at)? { "true" } else { "false" }),
             Ty::Int => write_int(out, self.int(buf, at)?),
+            Ty::Decimal => crate::decimal::write(out, self.int(buf, at)?),
             Ty::Date => write_date(out, self.date(buf, at)?),
             Ty::String => write_json_str(out, self.string(buf, at)?),
             Ty::Enum(e) => {
@@ -332,6 +333,7 @@ impl<'m, 's> Reader<'m, 's> {
         Ok(match ty {
             Ty::Bool => Value::Bool(self.bool(buf, at)?),
             Ty::Int => Value::Int(self.int(buf, at)?),
+            Ty::Decimal => Value::Decimal(self.int(buf, at)?),
             Ty::Date => Value::Date(self.date(buf, at)?),
             Ty::String => Value::Str(Arc::from(self.string(buf, at)?)),
             Ty::Enum(e) => Value::Enum(self.variant(*e, buf, at)?.0),

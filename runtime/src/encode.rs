@@ -222,6 +222,25 @@ impl Enc<'_> {
         E::custom("")
     }
 
+    /// Writes the JSON number text `raw` (or `null`, or any other JSON value, refused) as a
+    /// value of `ty` (`decimal` or `decimal?`) at `at`, with [`json::decimal_from_raw`]'s checks:
+    /// the one implementation for JSON text and for the typed serializer.
+    pub(crate) fn put_decimal(&mut self, ty: &Ty, at: usize, raw: &str) -> Result<(), String> {
+        match json::decimal_from_raw(self.schema, ty, raw)? {
+            None => Ok(()),
+            Some(units) => {
+                let at = if let Ty::Optional(inner) = ty {
+                    self.put(at, &[1]);
+                    at + self.ty_layout(inner).align as usize
+                } else {
+                    at
+                };
+                self.put(at, &units.to_le_bytes());
+                Ok(())
+            }
+        }
+    }
+
     /// Writes the JSON string `v` as a value of `ty` at `at`: a string, a date or an enum
     /// variant, with the JSON reader's checks (the one implementation for JSON text and for the
     /// typed serializer). `Ok(false)` when `ty` takes no string, so the caller reports the
@@ -335,7 +354,13 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
         if enc.s.path.len() > MAX_JSON_DEPTH {
             return Err(enc.fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
         }
-        let result = d.deserialize_any(Vis { ty: self.ty, at: self.at, enc: &mut *enc });
+        let result = if json::is_decimal(self.ty) {
+            // A decimal is read from the number's text, never through a double.
+            let raw: Result<&serde_json::value::RawValue, D::Error> = serde::Deserialize::deserialize(d);
+            raw.and_then(|raw| enc.put_decimal(self.ty, self.at, raw.get()).map_err(|message| enc.fail(None, message)))
+        } else {
+            d.deserialize_any(Vis { ty: self.ty, at: self.at, enc: &mut *enc })
+        };
         if let Err(e) = &result {
             // A JSON syntax error surfaces here first: pin it to the innermost path.
             if enc.s.error.is_none() {

@@ -185,6 +185,7 @@ pub(crate) fn describe(schema: &Schema, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),
+        Ty::Decimal => "decimal".into(),
         Ty::Date => "date (YYYY-MM-DD)".into(),
         Ty::String => "string".into(),
         Ty::Enum(i) => match schema.enum_def(*i) {
@@ -196,6 +197,33 @@ pub(crate) fn describe(schema: &Schema, ty: &Ty) -> String {
         Ty::Entry(_) => "map entry".into(),
         Ty::Optional(inner) => format!("{} or null", describe(schema, inner)),
         Ty::Codes(_) => "list of codes".into(),
+    }
+}
+
+/// Whether `ty` is `decimal` or `decimal?`: a value the readers take as raw number text.
+pub(crate) fn is_decimal(ty: &Ty) -> bool {
+    match ty {
+        Ty::Decimal => true,
+        Ty::Optional(inner) => **inner == Ty::Decimal,
+        _ => false,
+    }
+}
+
+/// Reads the raw JSON text of a value of type `ty` (`decimal` or `decimal?`, see
+/// [`is_decimal`]): `Some` millionths, `None` for `null` where that is allowed, or the message
+/// of the record's error. The number is read exactly ([`crate::decimal::parse`]); every JSON
+/// reader and the typed serializer go through here, so they accept and refuse alike.
+pub(crate) fn decimal_from_raw(schema: &Schema, ty: &Ty, raw: &str) -> Result<Option<i64>, String> {
+    let mismatch = |found: &str| format!("expected {}, found {found}", describe(schema, ty));
+    match raw.as_bytes().first() {
+        Some(b'-' | b'0'..=b'9') => crate::decimal::parse(raw).map(Some).map_err(|e| e.message(raw)),
+        Some(b'n') if matches!(ty, Ty::Optional(_)) => Ok(None),
+        Some(b'n') => Err(mismatch("null")),
+        Some(b't') => Err(mismatch("true")),
+        Some(b'f') => Err(mismatch("false")),
+        Some(b'"') => Err(mismatch("string")),
+        Some(b'[') => Err(mismatch("list")),
+        _ => Err(mismatch("object")),
     }
 }
 
@@ -211,7 +239,18 @@ impl<'de> DeserializeSeed<'de> for TySeed<'_, '_> {
         if depth > MAX_JSON_DEPTH {
             return Err(self.ctx.fail(None, format!("nested deeper than {MAX_JSON_DEPTH} levels")));
         }
-        let result = d.deserialize_any(TyVisitor { ty: self.ty, ctx: self.ctx });
+        let result = if is_decimal(self.ty) {
+            // A decimal is read from the number's text, never through a double.
+            let ctx = self.ctx;
+            let raw: Result<&serde_json::value::RawValue, D::Error> = serde::Deserialize::deserialize(d);
+            raw.and_then(|raw| match decimal_from_raw(ctx.schema, self.ty, raw.get()) {
+                Ok(Some(v)) => Ok(Value::Decimal(v)),
+                Ok(None) => Ok(Value::Null),
+                Err(message) => Err(ctx.fail(None, message)),
+            })
+        } else {
+            d.deserialize_any(TyVisitor { ty: self.ty, ctx: self.ctx })
+        };
         if let Err(e) = &result {
             // A JSON syntax error surfaces here first: pin it to the innermost path.
             let mut slot = self.ctx.error.borrow_mut();
@@ -457,6 +496,7 @@ pub fn write_value(out: &mut String, schema: &Schema, ty: &Ty, value: &Value) {
         (_, Value::Int(i)) => {
             let _ = write!(out, "{i}");
         }
+        (_, Value::Decimal(units)) => crate::decimal::write(out, *units),
         (_, Value::Date(d)) => {
             out.push('"');
             out.push_str(&date::format(*d));

@@ -13,6 +13,7 @@ pub mod abi;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod date;
+pub mod decimal;
 pub mod decode;
 pub mod encode;
 #[cfg(feature = "engine")]

@@ -19,6 +19,9 @@ pub enum Ty {
     Bool,
     /// `int`: a signed 64-bit integer.
     Int,
+    /// `decimal`: an exact decimal with 6 fractional digits, stored as an `i64` count of
+    /// millionths (see [`crate::decimal`]).
+    Decimal,
     /// `date`: a day of the proleptic Gregorian calendar between 0001-01-01 and 9999-12-31.
     Date,
     /// `string`: UTF-8 text, compared for equality and passed through.
@@ -187,7 +190,7 @@ impl Schema {
 
     fn check_ty(&self, ty: &Ty) -> Result<(), String> {
         match ty {
-            Ty::Bool | Ty::Int | Ty::Date | Ty::String => Ok(()),
+            Ty::Bool | Ty::Int | Ty::Decimal | Ty::Date | Ty::String => Ok(()),
             Ty::Enum(i) => self.enum_def(*i).map(|_| ()).ok_or_else(|| format!("unknown enum {i}")),
             Ty::Record(i) => self.record(*i).map(|_| ()).ok_or_else(|| format!("unknown record {i}")),
             Ty::Codes(i) => self.group(*i).map(|_| ()).ok_or_else(|| format!("unknown group {i}")),
@@ -230,6 +233,8 @@ pub enum Value {
     Bool(bool),
     /// An `int`.
     Int(i64),
+    /// A `decimal`, as a count of millionths.
+    Decimal(i64),
     /// A `date`, as days since 1970-01-01.
     Date(i32),
     /// A `string`.

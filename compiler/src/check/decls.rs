@@ -5,7 +5,7 @@ use super::*;
 
 /// The built-in type names.
 const BUILTIN_TYPES: &[(&str, Ty)] =
-    &[("bool", Ty::Bool), ("int", Ty::Int), ("date", Ty::Date), ("string", Ty::String)];
+    &[("bool", Ty::Bool), ("int", Ty::Int), ("decimal", Ty::Decimal), ("date", Ty::Date), ("string", Ty::String)];
 
 impl<'a> Cx<'a> {
     pub(super) fn collect(&mut self) {

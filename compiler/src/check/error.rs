@@ -94,6 +94,20 @@ pub enum CheckError {
         #[help]
         help: Option<String>,
     },
+    /// A decimal literal (or an int literal used as a decimal) that is not exactly a decimal:
+    /// more than 6 fractional digits, or outside the range.
+    #[error("{message}")]
+    #[diagnostic(code(dexp::check::decimal_literal))]
+    DecimalLiteral {
+        /// What is wrong.
+        message: String,
+        /// Where.
+        #[label("not a decimal")]
+        span: Span,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
     /// An operator or list operation used in a way the language does not define.
     #[error("{message}")]
     #[diagnostic(code(dexp::check::invalid_operation))]

@@ -193,6 +193,23 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Reports a decimal literal that is not exactly a decimal.
+    pub(super) fn decimal_literal_error(&mut self, span: Span, problem: dexp_runtime::decimal::ParseError) {
+        use dexp_runtime::decimal::ParseError as P;
+        let (message, help) = match problem {
+            P::TooPrecise => (
+                "this decimal has more than 6 fractional digits".to_string(),
+                "decimals hold exactly 6 fractional digits and are never rounded silently: round the literal yourself"
+                    .to_string(),
+            ),
+            P::OutOfRange | P::Syntax => (
+                "this number is outside the decimal range".to_string(),
+                "decimals range from -9223372036854.775808 to 9223372036854.775807".to_string(),
+            ),
+        };
+        self.error(CheckError::DecimalLiteral { message, span, help });
+    }
+
     /// Fits a checked expression to the type the context needs.
     pub(super) fn coerce(&mut self, typed: Typed, want: &Ty, span: Span) -> ir::Expr {
         match typed.t {
@@ -211,6 +228,10 @@ impl<'a> Cx<'a> {
                 let help = match (t, want) {
                     (T::V(Ty::Optional(inner)), w) if **inner == *w => {
                         Some("this value may be absent: give a default with `??` or test it with `present(...)`".into())
+                    }
+                    (T::V(Ty::Int), Ty::Decimal) => Some("make the int a decimal with `decimal(...)`".into()),
+                    (T::V(Ty::Decimal), Ty::Int) => {
+                        Some("a decimal does not become an int: declare the value as `decimal`".into())
                     }
                     _ => None,
                 };
@@ -242,7 +263,22 @@ impl<'a> Cx<'a> {
 
     fn expr_inner(&mut self, e: &ast::Expr, want: Option<&Ty>, scope: &mut Scope) -> Typed {
         match &e.kind {
+            // An int literal where a decimal is expected is that decimal (`price ?? 0`).
+            A::Int(i) if want.is_some_and(wants_decimal) => match dexp_runtime::decimal::from_int(*i) {
+                Some(units) => Typed::of(K::Const(Value::Decimal(units)), Ty::Decimal),
+                None => {
+                    self.decimal_literal_error(e.span, dexp_runtime::decimal::ParseError::OutOfRange);
+                    Typed::error()
+                }
+            },
             A::Int(i) => Typed::of(K::Const(Value::Int(*i)), Ty::Int),
+            A::Decimal(text) => match dexp_runtime::decimal::parse(text) {
+                Ok(units) => Typed::of(K::Const(Value::Decimal(units)), Ty::Decimal),
+                Err(problem) => {
+                    self.decimal_literal_error(e.span, problem);
+                    Typed::error()
+                }
+            },
             A::Str(s) => Typed::of(K::Const(Value::Str(s.as_str().into())), Ty::String),
             A::Bool(b) => Typed::of(K::Const(Value::Bool(*b)), Ty::Bool),
             A::Null => Typed { expr: ir::Expr::constant(Value::Null, Ty::Optional(Box::new(Ty::Bool))), t: T::Null },
@@ -255,9 +291,13 @@ impl<'a> Cx<'a> {
                 Typed::of(K::Not(Box::new(x)), Ty::Bool)
             }
             A::Neg(inner) => {
-                let x = self.expect(inner, &Ty::Int, scope);
+                // An int or a decimal: only a decimal context says which before the operand does.
+                let hint = want.is_some_and(wants_decimal).then_some(&Ty::Decimal);
+                let typed = self.expr(inner, hint, scope);
+                let ty = if typed.t == T::V(Ty::Decimal) { Ty::Decimal } else { Ty::Int };
+                let x = self.coerce(typed, &ty, inner.span);
                 let site = self.site(e.span, scope, "negation".into());
-                Typed::of(K::Neg(Box::new(x), site), Ty::Int)
+                Typed::of(K::Neg(Box::new(x), site), ty)
             }
             A::Days(inner) => {
                 let x = self.expect(inner, &Ty::Int, scope);
@@ -872,4 +912,14 @@ fn unify(typed: &[Typed]) -> Option<Ty> {
     }
     let base = base?;
     Some(if optional { Ty::Optional(Box::new(base)) } else { base })
+}
+
+/// Whether a context that expects `ty` takes a decimal (`decimal` or `decimal?`): an int
+/// literal there is read as a decimal.
+pub(super) fn wants_decimal(ty: &Ty) -> bool {
+    match ty {
+        Ty::Decimal => true,
+        Ty::Optional(inner) => **inner == Ty::Decimal,
+        _ => false,
+    }
 }

@@ -22,6 +22,7 @@ const BUILTINS: &[&str] = &[
     "eq_ignore_case",
     "lower",
     "upper",
+    "decimal",
 ];
 
 impl<'a> Cx<'a> {
@@ -47,6 +48,23 @@ impl<'a> Cx<'a> {
             "eq_ignore_case" => self.text(TextOp::EqIgnoreCase, name, args, span, scope),
             "lower" => self.text(TextOp::Lower, name, args, span, scope),
             "upper" => self.text(TextOp::Upper, name, args, span, scope),
+            "decimal" => {
+                let [arg] = args else {
+                    self.error(CheckError::WrongArguments {
+                        name: name.text.clone(),
+                        expected: "1".into(),
+                        found: args.len(),
+                        span,
+                    });
+                    return Typed::error();
+                };
+                // No expected type: the argument is usually an int, checked as one.
+                let a = self.expr(arg, None, scope);
+                if a.t == T::Error {
+                    return Typed::error();
+                }
+                Typed::of(self.promote(a, arg.span, span, scope).kind, Ty::Decimal)
+            }
             "present" => {
                 if args.len() != 1 {
                     self.error(CheckError::WrongArguments {
@@ -207,7 +225,7 @@ impl<'a> Cx<'a> {
             });
             return Typed::error();
         }
-        let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Date | Ty::Enum(_))).cloned();
+        let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_))).cloned();
         let mut out = Vec::new();
         for a in args {
             let typed = self.expr(a, ty.as_ref(), scope);
@@ -220,7 +238,9 @@ impl<'a> Cx<'a> {
             ty = Some(t);
         }
         match ty {
-            Some(t @ (Ty::Int | Ty::Date | Ty::Enum(_))) => Typed::of(K::MinMax(name.text == "max", out), t),
+            Some(t @ (Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_))) => {
+                Typed::of(K::MinMax(name.text == "max", out), t)
+            }
             Some(other) => {
                 let found = self.ty_name(&other);
                 self.error(CheckError::InvalidOperation {
@@ -414,7 +434,11 @@ impl<'a> Cx<'a> {
         let (body, ty) = match kind {
             QuantKind::All | QuantKind::Any => (body.map(|b| self.expect(b, &Ty::Bool, scope)), Ty::Bool),
             QuantKind::Count => (None, Ty::Int),
-            QuantKind::Sum => (body.map(|b| self.expect(b, &Ty::Int, scope)), Ty::Int),
+            QuantKind::Sum => match body.map(|b| (b, self.expr(b, Some(&Ty::Int), scope))) {
+                Some((_, typed)) if typed.t == T::V(Ty::Decimal) => (Some(typed.expr), Ty::Decimal),
+                Some((b, typed)) => (Some(self.coerce(typed, &Ty::Int, b.span)), Ty::Int),
+                None => (None, Ty::Int),
+            },
             QuantKind::Max | QuantKind::Min | QuantKind::Distinct => {
                 let Some(b) = body else {
                     pop_all(scope);
@@ -489,6 +513,7 @@ impl<'a> Cx<'a> {
         let kw = kind.keyword();
         match (kind, t) {
             (_, T::V(t @ (Ty::Int | Ty::Date | Ty::Enum(_)))) => Some(t.clone()),
+            (QuantKind::Max | QuantKind::Min, T::V(Ty::Decimal)) => Some(Ty::Decimal),
             (QuantKind::Distinct, T::V(t @ (Ty::String | Ty::Bool))) => Some(t.clone()),
             (_, T::Error) => None,
             (QuantKind::Distinct, t) => {

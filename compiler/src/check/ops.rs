@@ -1,6 +1,6 @@
 //! Checking operators: `and`/`or`, comparisons (with the side that needs context checked
-//! second), membership in sets and lists, `??` defaults, and checked arithmetic on ints and
-//! dates.
+//! second), membership in sets and lists, `??` defaults, and checked arithmetic on ints,
+//! decimals (an int beside a decimal is promoted) and dates.
 
 use super::*;
 use crate::ir::{ArithOp, CmpOp, ExprKind as K};
@@ -63,16 +63,55 @@ impl<'a> Cx<'a> {
                 }
             };
         }
-        let x = self.coerce(a, &Ty::Int, l.span);
-        let y = self.expect(r, &Ty::Int, scope);
         let (aop, what) = match op {
             BinOp::Add => (ArithOp::Add, "`+`"),
             BinOp::Sub => (ArithOp::Sub, "`-`"),
             BinOp::Mul => (ArithOp::Mul, "`*`"),
             _ => (ArithOp::Div, "`/`"),
         };
+        let (x, y, ty) = match a.t {
+            // A decimal on either side makes decimal arithmetic; the int side is promoted.
+            T::V(Ty::Decimal) => {
+                let b = self.expr(r, None, scope);
+                let y = self.promote(b, r.span, span, scope);
+                (a.expr, y, Ty::Decimal)
+            }
+            T::V(Ty::Int) => {
+                // No expected type: the other side may be a decimal (`n * (if c then 1.5 else p)`).
+                let b = self.expr(r, None, scope);
+                if b.t == T::V(Ty::Decimal) {
+                    let x = self.promote(a, l.span, span, scope);
+                    (x, b.expr, Ty::Decimal)
+                } else {
+                    (a.expr, self.coerce(b, &Ty::Int, r.span), Ty::Int)
+                }
+            }
+            _ => {
+                let x = self.coerce(a, &Ty::Int, l.span);
+                (x, self.expect(r, &Ty::Int, scope), Ty::Int)
+            }
+        };
         let site = self.site(span, scope, what.into());
-        Typed::of(K::Arith(aop, Box::new(x), Box::new(y), site), Ty::Int)
+        Typed::of(K::Arith(aop, Box::new(x), Box::new(y), site), ty)
+    }
+
+    /// Fits an operand of decimal arithmetic (at `span`, in the operation at `op_span`) to a
+    /// decimal: an int is promoted, checked (a constant at compile time).
+    pub(super) fn promote(&mut self, typed: Typed, span: Span, op_span: Span, scope: &Scope) -> ir::Expr {
+        if typed.t != T::V(Ty::Int) {
+            return self.coerce(typed, &Ty::Decimal, span);
+        }
+        if let K::Const(Value::Int(i)) = typed.expr.kind {
+            return match dexp_runtime::decimal::from_int(i) {
+                Some(units) => ir::Expr::constant(Value::Decimal(units), Ty::Decimal),
+                None => {
+                    self.decimal_literal_error(span, dexp_runtime::decimal::ParseError::OutOfRange);
+                    ir::Expr::constant(Value::Null, Ty::Decimal)
+                }
+            };
+        }
+        let site = self.site(op_span, scope, "the int's conversion to decimal".into());
+        ir::Expr { kind: K::ToDecimal(Box::new(typed.expr), site), ty: Ty::Decimal }
     }
 
     /// Whether the expression is a bare name that only an expected type can resolve.
@@ -109,11 +148,17 @@ impl<'a> Cx<'a> {
             let _ = self.expr(second, None, scope);
             return Typed::error();
         };
-        let b = self.expect(second, &ty, scope);
+        // Beside a decimal an int literal stays an int: the comparison is exact either way, and
+        // an int beyond the decimal range still compares.
+        let hint = if ty == Ty::Decimal { None } else { Some(&ty) };
+        let b = self.expr(second, hint, scope);
+        // An int and a decimal compare exactly, without converting either.
+        let mixed = matches!((&ty, &b.t), (Ty::Int, T::V(Ty::Decimal)) | (Ty::Decimal, T::V(Ty::Int)));
+        let b = if mixed { b.expr } else { self.coerce(b, &ty, second.span) };
         let (x, y) = if std::ptr::eq(first, l) { (a.expr, b) } else { (b, a.expr) };
         let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
         let ok = match &ty {
-            Ty::Int | Ty::Date | Ty::Enum(_) => true,
+            Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_) => true,
             Ty::Bool | Ty::String => !ordered,
             _ => false,
         };

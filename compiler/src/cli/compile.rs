@@ -111,6 +111,7 @@ fn ty_name(s: &Schema, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),
+        Ty::Decimal => "decimal".into(),
         Ty::Date => "date".into(),
         Ty::String => "string".into(),
         Ty::Enum(e) => s.enum_def(*e).map(|d| format!("{} ({})", d.name, d.variants.join(" | "))).unwrap_or_default(),

@@ -195,6 +195,8 @@ impl Names {
         match ty {
             Ty::Bool => "boolean".into(),
             Ty::Int => "number | bigint".into(),
+            // A JS number cannot hold 19.99 exactly: a decimal is its canonical text.
+            Ty::Decimal => "string".into(),
             Ty::Date | Ty::String => "string".into(),
             Ty::Enum(i) => self.enum_name(*i as usize).into(),
             Ty::Record(i) => self.record_name(*i as usize).into(),

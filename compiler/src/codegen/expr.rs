@@ -251,7 +251,9 @@ impl<'c, 'p> Emitter<'c, 'p> {
             }
             K::Neg(a, site) => self.neg(a, *site),
             K::Arith(op, a, b, site) => self.arith(*op, a, b, *site),
+            K::Compare(op, a, b) if a.ty != b.ty => self.compare_mixed(*op, a, b),
             K::Compare(op, a, b) => self.compare(*op, a, b),
+            K::ToDecimal(a, site) => self.int_to_decimal(a, *site),
             K::InSet(a, set) => self.in_set(a, set),
             K::InList(a, list) => self.in_list(a, list),
             K::If(c, t, f, branch) => {
@@ -735,7 +737,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
             }
             (_, Value::Null) => self.g.zero(ty),
             (_, Value::Bool(b)) => self.f().i32(i32::from(*b)),
-            (_, Value::Int(i)) => self.f().i64(*i),
+            (_, Value::Int(i) | Value::Decimal(i)) => self.f().i64(*i),
             (_, Value::Date(d)) => self.f().i32(*d),
             (_, Value::Enum(e)) => self.f().i32(*e as i32),
             (_, Value::Codes(c)) => self.f().i64(*c as i64),
@@ -793,6 +795,7 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::Field(a, _)
         | K::Not(a)
         | K::Neg(a, _)
+        | K::ToDecimal(a, _)
         | K::InSet(a, _)
         | K::IsPresent(a)
         | K::Lift(a)

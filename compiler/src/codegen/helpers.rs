@@ -51,6 +51,15 @@ pub(super) enum Helper {
     /// are this many bytes apart, or `0` when it has none; a binary search. See
     /// [`super::maps`].
     MapFind(u32),
+    /// `(a: i64, b: i64) -> (i64, i32)`: the decimal product (false) or quotient (true) of
+    /// two decimals, rounded half away from zero, and whether it overflowed. See
+    /// [`super::decimal`].
+    DecMul,
+    /// See [`Helper::DecMul`].
+    DecDiv,
+    /// `(d: i64, i: i64) -> i32`: `-1`, `0` or `1` as decimal `d` is below, equal to or above
+    /// int `i`.
+    DecCmpInt,
 }
 
 /// Generates the body of a helper.
@@ -69,6 +78,8 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
         Helper::Distinct(_) => Func::new(vec![I32, I32], vec![I64]),
         Helper::StrBefore | Helper::StrCmp => Func::new(vec![I64, I64], vec![I32]),
         Helper::MapFind(_) => Func::new(vec![I64, I64], vec![I32]),
+        Helper::DecMul | Helper::DecDiv => Func::new(vec![I64, I64], vec![I64, I32]),
+        Helper::DecCmpInt => Func::new(vec![I64, I64], vec![I32]),
     };
     let mut g = Gen { cx, f, var: Var::Global };
     match helper {
@@ -94,6 +105,9 @@ pub(super) fn build(cx: &mut Ctx, helper: &Helper) -> Result<Func, CodegenError>
             let cmp = g.cx.helper(Helper::StrCmp);
             super::maps::map_find(&mut g, *entry_size, cmp);
         }
+        Helper::DecMul => super::decimal::mul_div(&mut g.f, false),
+        Helper::DecDiv => super::decimal::mul_div(&mut g.f, true),
+        Helper::DecCmpInt => super::decimal::cmp_int(&mut g.f),
     }
     Ok(g.f)
 }

@@ -34,6 +34,22 @@ impl Emitter<'_, '_> {
     pub(super) fn arith(&mut self, op: ArithOp, a: &Expr, b: &Expr, site: SiteId) -> R {
         self.expr(a)?;
         self.expr(b)?;
+        if a.ty == Ty::Decimal && matches!(op, ArithOp::Mul | ArithOp::Div) {
+            if op == ArithOp::Div {
+                // Division by zero is checked here, as for ints; the helper checks the range.
+                let y = self.g.f.local(ValType::I64);
+                let f = self.f();
+                f.set(y);
+                f.get(y);
+                f.op(I::I64Eqz);
+                f.if_(BlockType::Empty);
+                self.fail(site, STATUS_DIVISION_BY_ZERO);
+                let f = self.f();
+                f.end();
+                f.get(y);
+            }
+            return self.decimal_mul_div(op == ArithOp::Div, site);
+        }
         let (x, y, r) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I64), self.g.f.local(ValType::I64));
         self.f().set(y);
         self.f().set(x);
@@ -348,7 +364,7 @@ impl Emitter<'_, '_> {
 /// The single value type of an ordered type.
 pub(super) fn single(ty: &Ty) -> Result<ValType, super::CodegenError> {
     match ty {
-        Ty::Int => Ok(ValType::I64),
+        Ty::Int | Ty::Decimal => Ok(ValType::I64),
         Ty::Date | Ty::Enum(_) | Ty::Bool => Ok(ValType::I32),
         _ => Err(internal("ordering of a type without order")),
     }
@@ -357,10 +373,10 @@ pub(super) fn single(ty: &Ty) -> Result<ValType, super::CodegenError> {
 /// The comparison instruction of an ordering on `ty`.
 fn ordered(op: CmpOp, ty: &Ty) -> Result<I<'static>, super::CodegenError> {
     Ok(match (ty, op) {
-        (Ty::Int, CmpOp::Lt) => I::I64LtS,
-        (Ty::Int, CmpOp::Le) => I::I64LeS,
-        (Ty::Int, CmpOp::Gt) => I::I64GtS,
-        (Ty::Int, CmpOp::Ge) => I::I64GeS,
+        (Ty::Int | Ty::Decimal, CmpOp::Lt) => I::I64LtS,
+        (Ty::Int | Ty::Decimal, CmpOp::Le) => I::I64LeS,
+        (Ty::Int | Ty::Decimal, CmpOp::Gt) => I::I64GtS,
+        (Ty::Int | Ty::Decimal, CmpOp::Ge) => I::I64GeS,
         (Ty::Date, CmpOp::Lt) => I::I32LtS,
         (Ty::Date, CmpOp::Le) => I::I32LeS,
         (Ty::Date, CmpOp::Gt) => I::I32GtS,

@@ -28,7 +28,7 @@ pub(super) fn vals(ty: &Ty) -> Vec<ValType> {
 fn push_vals(ty: &Ty, out: &mut Vec<ValType>) {
     match ty {
         Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) | Ty::Entry(_) => out.push(ValType::I32),
-        Ty::Int | Ty::Codes(_) | Ty::String | Ty::List(_) | Ty::Map(_) => out.push(ValType::I64),
+        Ty::Int | Ty::Decimal | Ty::Codes(_) | Ty::String | Ty::List(_) | Ty::Map(_) => out.push(ValType::I64),
         Ty::Optional(inner) => {
             out.push(ValType::I32);
             push_vals(inner, out);
@@ -49,7 +49,7 @@ pub(super) fn has_refs(cx: &Ctx, ty: &Ty, depth: usize) -> bool {
                     .record(*r)
                     .is_some_and(|def| def.fields.iter().any(|f| has_refs(cx, &f.ty, depth + 1)))
         }
-        Ty::Bool | Ty::Int | Ty::Date | Ty::Enum(_) | Ty::Codes(_) => false,
+        Ty::Bool | Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_) | Ty::Codes(_) => false,
     }
 }
 
@@ -103,7 +103,7 @@ impl Gen<'_, '_> {
     pub(super) fn zero(&mut self, ty: &Ty) {
         match ty {
             Ty::Bool | Ty::Date | Ty::Enum(_) | Ty::Record(_) | Ty::Entry(_) => self.f.i32(0),
-            Ty::Int | Ty::Codes(_) => self.f.i64(0),
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => self.f.i64(0),
             Ty::String | Ty::List(_) | Ty::Map(_) => self.var_ptr(),
             Ty::Optional(inner) => {
                 self.f.i32(0);
@@ -166,7 +166,7 @@ impl Gen<'_, '_> {
                 self.f.get(addr);
                 self.f.op(I::I32Load(mem(off, 4)));
             }
-            Ty::Int | Ty::Codes(_) => {
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => {
                 self.f.get(addr);
                 self.f.op(I::I64Load(mem(off, 8)));
             }
@@ -207,7 +207,7 @@ impl Gen<'_, '_> {
                 }
             }
             Ty::Date => self.f.op(I::I32Store(mem(off, 4))),
-            Ty::Int | Ty::Codes(_) => self.f.op(I::I64Store(mem(off, 8))),
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => self.f.op(I::I64Store(mem(off, 8))),
             Ty::String | Ty::List(_) | Ty::Map(_) => {
                 self.var_ptr();
                 self.f.op(I::I64Sub);
@@ -267,7 +267,7 @@ impl Gen<'_, '_> {
     pub(super) fn eq(&mut self, ty: &Ty) -> Result<(), CodegenError> {
         match ty {
             Ty::Bool | Ty::Enum(_) | Ty::Date => self.f.op(I::I32Eq),
-            Ty::Int | Ty::Codes(_) => self.f.op(I::I64Eq),
+            Ty::Int | Ty::Decimal | Ty::Codes(_) => self.f.op(I::I64Eq),
             Ty::String => {
                 let f = self.cx.helper(Helper::StrEq);
                 self.f.op(I::Call(f));

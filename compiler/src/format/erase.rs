@@ -91,7 +91,7 @@ fn expr(e: &mut Expr) {
     crate::stack::guard(|| {
         e.span = Span::default();
         match &mut e.kind {
-            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null => {}
+            ExprKind::Int(_) | ExprKind::Decimal(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null => {}
             ExprKind::Name(n) => name(n),
             ExprKind::Field(base, n) => {
                 expr(base);

@@ -19,6 +19,7 @@ impl Fmt<'_> {
     fn expr_kind(&mut self, e: &Expr) -> Doc {
         match &e.kind {
             ExprKind::Int(v) => Doc::text(self.int_text(e, *v)),
+            ExprKind::Decimal(digits) => Doc::text(self.decimal_text(e, digits)),
             ExprKind::Str(s) => Doc::text(quote(s)),
             ExprKind::Bool(b) => Doc::text(if *b { "true" } else { "false" }),
             ExprKind::Null => Doc::text("null"),
@@ -115,6 +116,18 @@ impl Fmt<'_> {
     }
 
     /// An integer as the author wrote it (digit separators kept).
+    /// A decimal literal as written (underscores and trailing zeros kept), when the source
+    /// text is its literal.
+    fn decimal_text(&self, e: &Expr, digits: &str) -> String {
+        let written = self.src.get(e.span.start as usize..e.span.end as usize).unwrap_or("");
+        let plain: String = written.chars().filter(|c| *c != '_').collect();
+        if plain == digits && written.starts_with(|c: char| c.is_ascii_digit()) {
+            written.to_string()
+        } else {
+            digits.to_string()
+        }
+    }
+
     fn int_text(&self, e: &Expr, value: i64) -> String {
         let written = self.src.get(e.span.start as usize..e.span.end as usize).unwrap_or("");
         let digits: String = written.chars().filter(|c| *c != '_').collect();

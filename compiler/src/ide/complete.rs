@@ -60,7 +60,7 @@ const BUILTIN_FNS: &[(&str, &str)] = &[
     ("date", "date(\"YYYY-MM-DD\"): a date literal"),
     ("present", "present(x): whether an optional value is present"),
 ];
-const BUILTIN_TYPES: &[&str] = &["bool", "int", "date", "string"];
+const BUILTIN_TYPES: &[&str] = &["bool", "int", "decimal", "date", "string"];
 
 impl Analysis {
     /// The completions at `offset`.

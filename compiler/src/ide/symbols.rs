@@ -191,7 +191,12 @@ pub(super) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     crate::stack::guard(|| {
         f(e);
         match &e.kind {
-            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null | ExprKind::Name(_) => {}
+            ExprKind::Int(_)
+            | ExprKind::Decimal(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null
+            | ExprKind::Name(_) => {}
             ExprKind::Field(inner, _)
             | ExprKind::Not(inner)
             | ExprKind::Neg(inner)

@@ -13,7 +13,7 @@
 //! depth by the absence of recursion.
 
 use super::*;
-use dexp_runtime::date;
+use dexp_runtime::{date, decimal};
 use std::sync::Arc;
 
 /// Why a record could not be decided.
@@ -155,7 +155,7 @@ fn bool_of(v: &Value) -> bool {
 
 fn int_of(v: &Value) -> i64 {
     match v {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Decimal(i) => *i,
         Value::Date(d) => i64::from(*d),
         Value::Enum(e) => i64::from(*e),
         Value::Bool(b) => i64::from(*b),
@@ -369,14 +369,27 @@ impl<'p> Ctx<'p> {
             K::Or(a, b) => Value::Bool(bool_of(&self.eval(a, frame)?) || bool_of(&self.eval(b, frame)?)),
             K::Neg(a, site) => {
                 let v = int_of(&self.eval(a, frame)?);
-                Value::Int(v.checked_neg().ok_or(overflow(*site))?)
+                let v = v.checked_neg().ok_or(overflow(*site))?;
+                if e.ty == Ty::Decimal {
+                    Value::Decimal(v)
+                } else {
+                    Value::Int(v)
+                }
             }
             K::Arith(op, a, b, site) => {
                 let (x, y) = (int_of(&self.eval(a, frame)?), int_of(&self.eval(b, frame)?));
                 if *op == ArithOp::Div && y == 0 {
                     return Err(EvalError { site: *site, failure: Failure::DivisionByZero });
                 }
-                Value::Int(arith(*op, x, y).ok_or(overflow(*site))?)
+                if e.ty == Ty::Decimal {
+                    Value::Decimal(decimal_arith(*op, x, y).ok_or(overflow(*site))?)
+                } else {
+                    Value::Int(arith(*op, x, y).ok_or(overflow(*site))?)
+                }
+            }
+            K::ToDecimal(a, site) => {
+                let v = int_of(&self.eval(a, frame)?);
+                Value::Decimal(decimal::from_int(v).ok_or(overflow(*site))?)
             }
             K::Compare(op, a, b) => {
                 let (x, y) = (self.eval(a, frame)?, self.eval(b, frame)?);
@@ -544,7 +557,34 @@ pub fn arith(op: ArithOp, x: i64, y: i64) -> Option<i64> {
     }
 }
 
+/// Checked decimal arithmetic on millionths: `*` and `/` exact in 128 bits, then rounded
+/// half away from zero; `None` on overflow or division by zero.
+pub fn decimal_arith(op: ArithOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        ArithOp::Add => x.checked_add(y),
+        ArithOp::Sub => x.checked_sub(y),
+        ArithOp::Mul => decimal::mul(x, y),
+        ArithOp::Div => decimal::div(x, y),
+    }
+}
+
 fn compare(op: CmpOp, x: &Value, y: &Value) -> bool {
+    // An int and a decimal compare exactly, in 128 bits.
+    let mixed = match (x, y) {
+        (Value::Decimal(d), Value::Int(i)) => Some(decimal::cmp_int(*d, *i)),
+        (Value::Int(i), Value::Decimal(d)) => Some(decimal::cmp_int(*d, *i).reverse()),
+        _ => None,
+    };
+    if let Some(order) = mixed {
+        return match op {
+            CmpOp::Eq => order.is_eq(),
+            CmpOp::Ne => order.is_ne(),
+            CmpOp::Lt => order.is_lt(),
+            CmpOp::Le => order.is_le(),
+            CmpOp::Gt => order.is_gt(),
+            CmpOp::Ge => order.is_ge(),
+        };
+    }
     match op {
         CmpOp::Eq => x == y,
         CmpOp::Ne => x != y,

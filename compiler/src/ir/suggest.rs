@@ -333,7 +333,13 @@ impl Deps {
                     }
                 }
             }
-            K::CodesEmpty(a) | K::HasCode(a, _) | K::Not(a) | K::Neg(a, _) | K::IsPresent(a) | K::DatePart(_, a) => {
+            K::CodesEmpty(a)
+            | K::HasCode(a, _)
+            | K::Not(a)
+            | K::Neg(a, _)
+            | K::ToDecimal(a, _)
+            | K::IsPresent(a)
+            | K::DatePart(_, a) => {
                 self.walk(program, a, env);
             }
             K::And(a, b)
@@ -451,6 +457,7 @@ fn default_value(schema: &Schema, ty: &Ty, depth: usize) -> Value {
     match ty {
         Ty::Bool => Value::Bool(false),
         Ty::Int => Value::Int(0),
+        Ty::Decimal => Value::Decimal(0),
         Ty::Date => Value::Date(0),
         Ty::String => Value::Str(Arc::from("")),
         Ty::Enum(_) => Value::Enum(0),

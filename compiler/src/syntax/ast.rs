@@ -271,6 +271,9 @@ pub struct Arm {
 pub enum ExprKind {
     /// An integer literal.
     Int(i64),
+    /// A decimal literal (`19.99`) as written, without underscores: the checker reads it
+    /// exactly and reports one with too many fractional digits or out of range.
+    Decimal(String),
     /// A string literal (escapes resolved).
     Str(String),
     /// `true` or `false`.

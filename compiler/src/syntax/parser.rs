@@ -389,6 +389,10 @@ impl Builder {
                     }
                 }
             }
+            Rule::decimal => {
+                let text: String = pair.as_str().chars().filter(|c| *c != '_').collect();
+                self.node(ExprKind::Decimal(text), span, 0)
+            }
             Rule::string => {
                 let s = self.string(pair, offset)?;
                 self.node(ExprKind::Str(s), span, 0)
@@ -682,6 +686,7 @@ fn is_operand(rule: Rule) -> bool {
             | Rule::boolean
             | Rule::null
             | Rule::int
+            | Rule::decimal
             | Rule::op_not
             | Rule::op_neg
     )
@@ -692,7 +697,7 @@ pub(super) fn describe_rule(rule: Rule) -> &'static str {
     match rule {
         Rule::ident => "a name",
         Rule::expr | Rule::let_value => "an expression",
-        Rule::int => "a number",
+        Rule::int | Rule::decimal => "a number",
         Rule::string => "a string",
         Rule::type_expr => "a type",
         Rule::field_decl => "a field",

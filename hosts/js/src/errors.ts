@@ -21,7 +21,8 @@ export type LoadErrorCode =
   | "layout_mismatch"
   | "source_hash"
   | "coverage"
-  | "compile";
+  | "compile"
+  | "unsupported";
 
 /** A module that the host refuses to run, with the reason's stable `code`. */
 export class LoadError extends Error {

@@ -165,6 +165,13 @@ function obj(v: unknown, what: string): Record<string, unknown> {
 function ty(v: unknown, what: string, depth = 0): Ty {
   if (depth > 128) throw jsonError(`${what} is nested too deeply`);
   if (v === "bool" || v === "int" || v === "date" || v === "string") return v;
+  // A valid type this host cannot read or write yet: refused, never decided wrongly.
+  if (v === "decimal") {
+    throw new LoadError(
+      "unsupported",
+      "the policy uses `decimal`, which this host does not support yet; evaluate it with dexpc, the Rust runtime or the Python host",
+    );
+  }
   if (isObj(v)) {
     const keys = Object.keys(v);
     if (keys.length === 1) {

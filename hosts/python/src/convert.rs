@@ -9,7 +9,12 @@
 //! runtime reports the type mismatch in its own words.
 //!
 //! Decisions come back as the values of `json.loads` on the decision line: dicts, lists,
-//! Python ints, enum variants and codes as `str`, dates as `"YYYY-MM-DD"` strings.
+//! Python ints, enum variants and codes as `str`, dates as `"YYYY-MM-DD"` strings, and
+//! decimals (unlike `json.loads`) as `decimal.Decimal`, exact.
+//!
+//! A decimal goes in as an int, a `decimal.Decimal` (its `str`, which the runtime reads exactly
+//! or refuses when it has more than 6 fractional digits) or a float (its shortest repr, so
+//! `0.1` is `0.1`, never the binary double's expansion).
 
 use dexp_runtime::date;
 use dexp_runtime::json::{write_str, RecordError};
@@ -84,6 +89,7 @@ impl<'s> JsonWriter<'s> {
             Ty::Entry(_) => Err(self.error("a map entry is not a schema type".into())),
             Ty::Codes(_) => self.write_list(obj, &Ty::String, out),
             Ty::Date => self.write_date(obj, out),
+            Ty::Decimal => self.write_decimal(obj, out),
             Ty::Bool | Ty::Int | Ty::String | Ty::Enum(_) => self.write_scalar(obj, out),
         }
     }
@@ -233,6 +239,24 @@ impl<'s> JsonWriter<'s> {
         Ok(())
     }
 
+    /// A `decimal.Decimal` as its `str` (finite only); anything else as a scalar, so an int or
+    /// a float is written as for an int field and the runtime reads the text exactly.
+    fn write_decimal(&mut self, obj: &Bound<'_, PyAny>, out: &mut String) -> Result<(), RecordError> {
+        let py = obj.py();
+        let class = decimal_class(py).map_err(|e| self.error(format!("cannot import decimal: {e}")))?;
+        if !obj.is_instance(class.bind(py)).unwrap_or(false) {
+            return self.write_scalar(obj, out);
+        }
+        let finite = obj.call_method0("is_finite").and_then(|f| f.is_truthy()).unwrap_or(false);
+        let text = obj.str().map_err(|e| self.error(format!("cannot read the Decimal: {e}")))?;
+        let text = text.to_str().map_err(|e| self.error(format!("cannot read the Decimal: {e}")))?;
+        if !finite {
+            return Err(self.error(format!("expected a finite decimal, found {text}")));
+        }
+        out.push_str(text);
+        Ok(())
+    }
+
     /// Writes an int in full decimal, however large: the runtime rejects what is outside 64 bits.
     fn write_int(&mut self, obj: &Bound<'_, PyAny>, out: &mut String) -> Result<(), RecordError> {
         if let Ok(i) = obj.extract::<i64>() {
@@ -252,6 +276,12 @@ impl<'s> JsonWriter<'s> {
 }
 
 /// `datetime.date` and `datetime.datetime`, imported once.
+/// Python's `decimal.Decimal`, imported once.
+fn decimal_class(py: Python<'_>) -> PyResult<&Py<PyType>> {
+    static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    CLASS.get_or_try_init(py, || Ok(py.import("decimal")?.getattr("Decimal")?.cast_into::<PyType>()?.unbind()))
+}
+
 fn date_classes(py: Python<'_>) -> PyResult<&(Py<PyType>, Py<PyType>)> {
     static CLASSES: PyOnceLock<(Py<PyType>, Py<PyType>)> = PyOnceLock::new();
     CLASSES.get_or_try_init(py, || {
@@ -269,6 +299,9 @@ pub fn to_python<'py>(py: Python<'py>, schema: &Schema, ty: &Ty, value: &Value) 
         (Ty::Optional(inner), v) => to_python(py, schema, inner, v)?,
         (_, Value::Bool(b)) => PyBool::new(py, *b).to_owned().into_any(),
         (_, Value::Int(i)) => i.into_pyobject(py)?.into_any(),
+        (_, Value::Decimal(units)) => {
+            decimal_class(py)?.bind(py).call1((dexp_runtime::decimal::to_string(*units),))?.into_any()
+        }
         (_, Value::Date(d)) => PyString::new(py, &date::format(*d)).into_any(),
         (_, Value::Str(s)) => PyString::new(py, s).into_any(),
         (Ty::Enum(e), Value::Enum(v)) => {

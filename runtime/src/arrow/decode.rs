@@ -261,6 +261,8 @@ impl Col {
         match strip(ty) {
             Ty::Bool => Col::Bool(BooleanBufferBuilder::new(0), nulls()),
             Ty::Int => Col::Int(Vec::new(), nulls()),
+            // Never built: a policy with decimals is refused first (`refuse_decimals`).
+            Ty::Decimal => Col::Text(Text::default()),
             Ty::Date => Col::Date(Vec::new(), nulls()),
             Ty::String | Ty::Enum(_) => Col::Text(Text::default()),
             Ty::Codes(_) => Col::Codes(vec![0], Text::default(), nulls()),

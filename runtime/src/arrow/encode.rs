@@ -327,6 +327,8 @@ impl<'e> Enc<'e> {
         match ty {
             Ty::Bool => self.bool(array, place, mask, ty),
             Ty::Int => self.int(array, place, mask, ty),
+            // Never reached: a policy with decimals is refused first (`refuse_decimals`).
+            Ty::Decimal => self.wrong_type(array, mask, ty),
             Ty::Date => self.date(array, place, mask, ty),
             Ty::String => self.string(array, place, mask, ty),
             Ty::Enum(e) => self.enumeration(*e, array, place, mask, ty),

@@ -183,6 +183,20 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
                 i if i >= 0 => visitor.visit_u64(i as u64),
                 i => visitor.visit_i64(i),
             },
+            // serde_json's calls for the decimal's canonical text: an integer for a whole
+            // number, else the double nearest to it (a host that wants it exact reads the JSON
+            // or `Decisions::value`).
+            Ty::Decimal => {
+                let units = self.check(self.st.reader.int(buf, at))?;
+                let text = crate::decimal::to_string(units);
+                if units % crate::decimal::ONE != 0 {
+                    visitor.visit_f64(text.parse::<f64>().unwrap_or_default())
+                } else if units >= 0 {
+                    visitor.visit_u64((units / crate::decimal::ONE) as u64)
+                } else {
+                    visitor.visit_i64(units / crate::decimal::ONE)
+                }
+            }
             Ty::String | Ty::Enum(_) | Ty::Date => match self.text(self.ty, at)? {
                 Some(Text::Borrowed(s)) => visitor.visit_borrowed_str(s),
                 Some(Text::Date(text)) => visitor.visit_str(std::str::from_utf8(&text).unwrap_or_default()),
@@ -307,6 +321,7 @@ fn kind(ty: &Ty) -> &'static str {
     match ty {
         Ty::Bool => "boolean",
         Ty::Int => "integer",
+        Ty::Decimal => "number",
         Ty::Date | Ty::String | Ty::Enum(_) => "string",
         Ty::List(_) | Ty::Codes(_) => "sequence",
         Ty::Record(_) | Ty::Map(_) | Ty::Entry(_) => "map",

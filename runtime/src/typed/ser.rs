@@ -89,6 +89,15 @@ impl<'a, 'e> ValueSer<'a, 'e> {
         }
     }
 
+    /// A number for a `decimal` or `decimal?`: `text` is what serde_json writes for it, read
+    /// as the JSON reader reads that text (exactly, never through a double).
+    fn decimal(mut self, text: &str) -> Result<(), SerError> {
+        match self.enc.put_decimal(self.ty, self.at, text) {
+            Ok(()) => Ok(()),
+            Err(message) => Err(self.fail(message)),
+        }
+    }
+
     /// A JSON number that is not an integer literal: serde_json reads it as this double.
     fn double(mut self, v: f64) -> Result<(), SerError> {
         match self.present() {
@@ -199,6 +208,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_i64(mut self, v: i64) -> Result<(), SerError> {
+        if json::is_decimal(self.ty) {
+            return self.decimal(&v.to_string());
+        }
         match self.present() {
             (Ty::Int, at) => {
                 self.enc.put(at, &v.to_le_bytes());
@@ -209,6 +221,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), SerError> {
+        if json::is_decimal(self.ty) {
+            return self.decimal(&v.to_string());
+        }
         // serde_json writes the digits; its reader takes them as an int when they fit 64
         // bits and otherwise as the nearest double, which `as` also gives.
         match (i64::try_from(v), u64::try_from(v)) {
@@ -231,6 +246,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_u64(mut self, v: u64) -> Result<(), SerError> {
+        if json::is_decimal(self.ty) {
+            return self.decimal(&v.to_string());
+        }
         match self.present() {
             (Ty::Int, at) => match i64::try_from(v) {
                 Ok(i) => {
@@ -244,6 +262,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), SerError> {
+        if json::is_decimal(self.ty) {
+            return self.decimal(&v.to_string());
+        }
         match u64::try_from(v) {
             Ok(u) => self.serialize_u64(u),
             Err(_) => self.double(v as f64),
@@ -251,6 +272,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_f32(self, v: f32) -> Result<(), SerError> {
+        if v.is_finite() && json::is_decimal(self.ty) {
+            return self.decimal(&serde_json::to_string(&v).unwrap_or_default());
+        }
         if !v.is_finite() {
             return self.serialize_unit();
         }
@@ -263,6 +287,9 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 
     fn serialize_f64(self, v: f64) -> Result<(), SerError> {
+        if v.is_finite() && json::is_decimal(self.ty) {
+            return self.decimal(&serde_json::to_string(&v).unwrap_or_default());
+        }
         // serde_json writes a double with a fraction or an exponent, so it is read back as this
         // double (or `null` when it is not finite).
         if v.is_finite() {

@@ -596,6 +596,7 @@ fn walk(view: FieldView<'_>, ty: &Ty, shape: &Shape, depth: usize, budget: &mut 
     Ok(match ty {
         Ty::Bool => Value::Bool(view.bool()?),
         Ty::Int => Value::Int(view.int()?),
+        Ty::Decimal => Value::Decimal(view.decimal()?),
         Ty::Date => Value::Date(view.date()?),
         Ty::String => Value::Str(view.str()?.into()),
         Ty::Enum(_) => {

@@ -104,6 +104,7 @@ fn kind(ty: &Ty) -> &'static str {
     match ty {
         Ty::Bool => "bool",
         Ty::Int => "int",
+        Ty::Decimal => "decimal",
         Ty::Date => "date",
         Ty::String => "string",
         Ty::Enum(_) => "enum",
@@ -165,6 +166,14 @@ impl<'d> FieldView<'d> {
         match self.value("int")? {
             (Ty::Int, at) => Ok(self.reader().int(self.buf, at)?),
             (ty, _) => Err(Self::wrong(ty, "int")),
+        }
+    }
+
+    /// A `decimal`, as its exact count of millionths (see [`crate::decimal`] to write it).
+    pub fn decimal(&self) -> Result<i64, ViewError> {
+        match self.value("decimal")? {
+            (Ty::Decimal, at) => Ok(self.reader().int(self.buf, at)?),
+            (ty, _) => Err(Self::wrong(ty, "decimal")),
         }
     }
 

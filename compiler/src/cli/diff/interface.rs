@@ -81,6 +81,7 @@ pub fn ty_name(schema: &Schema, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),
+        Ty::Decimal => "decimal".into(),
         Ty::Date => "date".into(),
         Ty::String => "string".into(),
         Ty::Enum(e) => schema.enum_def(*e).map_or_else(|| "enum".into(), |d| d.name.clone()),

@@ -38,6 +38,7 @@ impl Ctx<'_> {
         Ok(match q.kind {
             QuantKind::All => Value::Bool(true),
             QuantKind::Any => Value::Bool(false),
+            QuantKind::Sum if q.body.as_ref().is_some_and(|b| b.ty == Ty::Decimal) => Value::Decimal(acc.count),
             QuantKind::Count | QuantKind::Sum => Value::Int(acc.count),
             QuantKind::Distinct => {
                 let keys: HashSet<Key> = acc
