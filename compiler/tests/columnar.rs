@@ -425,6 +425,40 @@ fn maps_go_through_parquet_as_through_ndjson() {
 }
 
 #[test]
+fn decimals_go_through_parquet_exactly() {
+    const POLICY: &str = "hosts/python/tests/policies/prices.dexp";
+    let dir = scratch("decimals");
+    let lines: Vec<String> = [
+        r#"{"id":"a","price":19.99,"tax":0.1,"qty":3}"#,
+        r#"{"id":"b","price":-0.000001,"qty":2}"#,
+        r#"{"id":"c","price":9223372036854.775807,"qty":2}"#,
+        r#"{"id":"d","price":1,"qty":0}"#,
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    let ndjson = dir.join("in.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let parquet = dir.join("in.parquet");
+    write_parquet(&parquet, &batches(&support::input_schema(POLICY), &lines));
+    let want = dexpc(&["eval", POLICY, ndjson.to_str().unwrap()]);
+    assert_eq!(want.status.code(), Some(1), "c's total overflows");
+    let got = dexpc(&["eval", POLICY, parquet.to_str().unwrap()]);
+    assert_eq!(String::from_utf8(got.stdout).unwrap(), String::from_utf8(want.stdout).unwrap());
+    let out = dir.join("out.parquet");
+    assert_eq!(dexpc(&["eval", POLICY, parquet.to_str().unwrap(), "-o", out.to_str().unwrap()]).status.code(), Some(1));
+    let decided = read_parquet(&out);
+    let total = decided[0].column_by_name("total").unwrap();
+    assert_eq!(total.data_type(), &DataType::Decimal128(19, 6));
+    let total = total.as_any().downcast_ref::<arrow_array::Decimal128Array>().unwrap();
+    assert_eq!(total.value_as_string(0), "60.070000");
+    assert!(total.is_null(2), "the rejected row has no total");
+    let text = String::from_utf8(dexpc(&["inspect", "--arrow-schema", POLICY]).stdout).unwrap();
+    assert!(text.contains("  price: decimal128(19, 6)\n"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn inspect_prints_the_arrow_schemas() {
     let out = dexpc(&["inspect", "--arrow-schema", POLICY]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

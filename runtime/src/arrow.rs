@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | `bool` | `Boolean` | |
 //! | `int` | `Int64` | `Int8`, `Int16`, `Int32`, `UInt8`, `UInt16`, `UInt32`, and `UInt64` up to 2^63-1 |
+//! | `decimal` | `Decimal128(19, 6)` (the layout's millionths) | `Decimal128` and `Decimal256` of any precision and scale, integers; read exactly (a nonzero digit past the sixth fractional place, or a value out of range, rejects the row as in JSON) |
 //! | `date` | `Date32` | `Date64` of whole days; `Utf8`/`LargeUtf8` as `YYYY-MM-DD` |
 //! | `string` | `Utf8` | `LargeUtf8`, `Utf8View`, `Dictionary<integer, Utf8 or LargeUtf8>` |
 //! | enum | `Utf8` (the variant's name) | the same as `string` |

@@ -15,11 +15,10 @@
 use super::workers::Options;
 use super::{print_diagnostics, read_source, CliError};
 use crate::EngineKind;
-use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
 use dexp_runtime::arrow::{decision_schema, enum_dictionaries, input_schema, ERROR_COLUMN};
 use dexp_runtime::engine::Policy;
-use dexp_runtime::json;
 use dexp_runtime::schema::Schema;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::basic::Compression;
@@ -311,12 +310,8 @@ enum Writer {
         pending: Vec<RecordBatch>,
     },
     Arrow(Box<arrow_ipc::writer::FileWriter<Box<dyn Write + Send>>>),
-    Ndjson {
-        out: Box<dyn Write + Send>,
-        key: Option<String>,
-        next_row: u64,
-        text: String,
-    },
+    /// NDJSON lines, written by the workers ([`Decided::Lines`]).
+    Ndjson(Box<dyn Write + Send>),
 }
 
 impl Writer {
@@ -348,10 +343,7 @@ impl Writer {
                 let writer = arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(|e| bad(&e))?;
                 Writer::Arrow(Box::new(writer))
             }
-            Format::Ndjson => {
-                let key = policy.schema().key_name().map(str::to_owned);
-                Writer::Ndjson { out, key, next_row: 1, text: String::new() }
-            }
+            Format::Ndjson => Writer::Ndjson(out),
         })
     }
 
@@ -386,13 +378,14 @@ impl Writer {
                 Ok(())
             }
             Writer::Arrow(w) => w.write(batch).map_err(|e| e.to_string()),
-            Writer::Ndjson { out, key, next_row, text } => {
-                text.clear();
-                write_ndjson(batch, key.as_deref(), *next_row, text)?;
-                *next_row += batch.num_rows() as u64;
-                out.write_all(text.as_bytes()).map_err(|e| e.to_string())
-            }
+            Writer::Ndjson(_) => Err("NDJSON decisions are written as lines".into()),
         }
+    }
+
+    /// Appends NDJSON lines (NDJSON output only).
+    fn write_text(&mut self, lines: &str) -> Result<(), String> {
+        let Writer::Ndjson(out) = self else { return Err("not an NDJSON writer".into()) };
+        out.write_all(lines.as_bytes()).map_err(|e| e.to_string())
     }
 
     /// Writes the batches gathered so far as one row group.
@@ -417,7 +410,7 @@ impl Writer {
                 let mut out = w.into_inner().map_err(|e| e.to_string())?;
                 out.flush().map_err(|e| e.to_string())
             }
-            Writer::Ndjson { mut out, .. } => out.flush().map_err(|e| e.to_string()),
+            Writer::Ndjson(mut out) => out.flush().map_err(|e| e.to_string()),
         }
     }
 }
@@ -447,50 +440,13 @@ impl RowGroups {
     }
 }
 
-/// Writes decision rows as `dexpc eval` writes NDJSON: the decision, or for a rejected row the
-/// error object with the row's 1-based number as its `line`.
-fn write_ndjson(batch: &RecordBatch, key: Option<&str>, first_row: u64, out: &mut String) -> Result<(), String> {
-    let schema = batch.schema();
-    let decision: Vec<usize> = (0..schema.fields().len()).filter(|&i| schema.field(i).name() != ERROR_COLUMN).collect();
-    let errors = batch.column_by_name(ERROR_COLUMN).and_then(|c| c.as_any().downcast_ref::<StructArray>());
-    let text_of = |array: Option<&dyn Array>, row: usize| {
-        array
-            .and_then(|a| a.as_any().downcast_ref::<arrow_array::StringArray>())
-            .filter(|a| a.is_valid(row))
-            .map(|a| a.value(row).to_string())
-    };
-    let keys = key.and_then(|k| batch.column_by_name(k)).map(|c| c.as_ref());
-    let projected = batch.project(&decision).map_err(|e| e.to_string())?;
-    let mut encoded = Vec::new();
-    {
-        let mut writer = arrow_json::WriterBuilder::new()
-            .with_explicit_nulls(true)
-            .build::<_, arrow_json::writer::LineDelimited>(&mut encoded);
-        writer.write(&projected).map_err(|e| e.to_string())?;
-        writer.finish().map_err(|e| e.to_string())?;
-    }
-    let encoded = String::from_utf8(encoded).map_err(|e| e.to_string())?;
-    for (row, line) in encoded.lines().enumerate() {
-        match errors.filter(|e| e.is_valid(row)) {
-            Some(error) => {
-                let path = text_of(error.column_by_name("path").map(|c| c.as_ref()), row).unwrap_or_default();
-                let message = text_of(error.column_by_name("message").map(|c| c.as_ref()), row).unwrap_or_default();
-                let key_value = text_of(keys, row);
-                let record = json::RecordError { path, message };
-                json::write_error_line(out, first_row + row as u64, key.zip(key_value.as_deref()), &record);
-            }
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    Ok(())
-}
-
 /// What a worker made of a batch: its counts, and its decisions, as a batch or, for Parquet
 /// output, already encoded as a row group.
 enum Decided {
     Batch(RecordBatch),
     RowGroup(Tally, Vec<ArrowColumnChunk>),
+    /// NDJSON lines, for NDJSON output.
+    Lines(Tally, String),
 }
 
 /// Streams a columnar source through `jobs` evaluators into `writer`, in order.
@@ -499,12 +455,23 @@ fn stream(source: Source, mut writer: Writer, policy: &Policy, jobs: usize) -> R
     // Batches of a Parquet file are row groups' worth: the workers encode them. Other batches
     // (an Arrow IPC file's, of any size) are gathered by the writer first.
     let row_groups = writer.row_groups().filter(|_| source.full_batches);
+    // NDJSON output is written from the decision slots by the workers: the bytes the NDJSON
+    // path writes for the same records (decimals and all), with no Arrow decision batch.
+    let ndjson = matches!(writer, Writer::Ndjson { .. });
     let worker = || -> Result<BatchWorker<'_, Decided>, CliError> {
         let mut evaluator = policy
             .evaluator()
             .map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
         let (name, row_groups) = (&name, row_groups.clone());
-        Ok(Box::new(move |_, batch: &RecordBatch| {
+        Ok(Box::new(move |first_row, batch: &RecordBatch| {
+            if ndjson {
+                let mut lines = String::with_capacity(batch.num_rows() * 256);
+                let summary = evaluator
+                    .evaluate_arrow_ndjson(batch, first_row, &mut lines)
+                    .map_err(|e| CliError::Other(format!("{name}: {e}")))?;
+                let tally = Tally { decided: summary.decided as u64, rejected: summary.rejected as u64 };
+                return Ok(Decided::Lines(tally, lines));
+            }
             let decisions = evaluator.evaluate_arrow(batch).map_err(|e| CliError::Other(format!("{name}: {e}")))?;
             match &row_groups {
                 None => Ok(Decided::Batch(decisions)),
@@ -527,6 +494,10 @@ fn stream(source: Source, mut writer: Writer, policy: &Policy, jobs: usize) -> R
         Decided::RowGroup(tally, chunks) => {
             total.add(tally);
             writer.append(chunks).map_err(write_err)
+        }
+        Decided::Lines(tally, lines) => {
+            total.add(tally);
+            writer.write_text(&lines).map_err(write_err)
         }
     })?;
     writer.finish().map_err(write_err)?;
@@ -885,6 +856,7 @@ fn type_name(dt: &DataType) -> String {
         DataType::Int64 => "int64".into(),
         DataType::Date32 => "date32".into(),
         DataType::Boolean => "bool".into(),
+        DataType::Decimal128(p, s) => format!("decimal128({p}, {s})"),
         DataType::List(item) => format!("list<{}>", type_name(item.data_type())),
         DataType::Map(entries, _) => match entries.data_type() {
             DataType::Struct(parts) => {

@@ -1,6 +1,7 @@
 """Decimals through the Python host: ``decimal.Decimal`` out, exactly; ints, Decimals and
 floats (through their shortest repr) in; inexact or out-of-range numbers are RecordErrors with
-their path, never rounded; the NDJSON path writes dexpc's bytes; Arrow refuses decimals."""
+their path, never rounded; the NDJSON path writes dexpc's bytes; Arrow decimal columns of any
+scale decide as evaluate does."""
 
 from __future__ import annotations
 
@@ -71,7 +72,33 @@ def test_ndjson_writes_dexpc_bytes(prices: dexp.Policy, prices_wasm: Path, tmp_p
     assert first["price"] == 19.99
 
 
-def test_arrow_refuses_decimals(prices: dexp.Policy) -> None:
-    batch = pa.record_batch({"id": ["a"], "price": pa.array([1], pa.int64()), "qty": [1]})
-    with pytest.raises(Exception, match="decimal"):
-        prices.evaluate_arrow(batch)
+def test_arrow_decimal_columns_decide_as_evaluate(prices: dexp.Policy) -> None:
+    assert prices.input_schema.field("price").type == pa.decimal128(19, 6)
+    assert prices.decision_schema.field("total").type == pa.decimal128(19, 6)
+    orders = [order("a", D("19.99"), 3, D("0.10")), order("b", D("-0.01"), 7), order("c", D("9999999.99"), 2)]
+    # Prices in cents (scale 2), taxes in scale 8: both are read exactly.
+    batch = pa.record_batch(
+        {
+            "id": [o["id"] for o in orders],
+            "price": pa.array([o["price"] for o in orders], pa.decimal128(12, 2)),
+            "tax": pa.array([o["tax"] for o in orders], pa.decimal128(20, 8)),
+            "qty": [o["qty"] for o in orders],
+        }
+    )
+    decisions = prices.evaluate_arrow(batch).to_pylist()
+    expected = prices.evaluate(orders)
+    for got, want in zip(decisions, expected):
+        assert got.pop("error") is None
+        assert got == want and all(type(got[k]) is D for k in ("price", "total", "each"))
+    # A tax with a nonzero 7th fractional digit is refused, never rounded; ints are decimals.
+    inexact = pa.record_batch(
+        {
+            "id": ["x", "y"],
+            "price": pa.array([1, 2], pa.int64()),
+            "tax": pa.array([D("0.00000010"), D("0.5")], pa.decimal128(20, 8)),
+            "qty": [1, 1],
+        }
+    )
+    bad, good = prices.evaluate_arrow(inexact).to_pylist()
+    assert bad["error"] == {"path": "tax", "message": "0.00000010 has more than 6 fractional digits; decimals are never rounded on input"}
+    assert good["error"] is None and good["total"] == D("2.5")

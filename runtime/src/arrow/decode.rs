@@ -15,7 +15,8 @@ use crate::decode::MAX_DEPTH;
 use crate::json::RecordError;
 use crate::schema::{Schema, Ty};
 use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, Int64Array, ListArray, MapArray, RecordBatch, StringArray, StructArray,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, ListArray, MapArray, RecordBatch, StringArray,
+    StructArray,
 };
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, SchemaRef};
@@ -211,6 +212,8 @@ impl Text {
 enum Col {
     Bool(BooleanBufferBuilder, NullBufferBuilder),
     Int(Vec<i64>, NullBufferBuilder),
+    /// Decimals, as counts of millionths.
+    Decimal(Vec<i64>, NullBufferBuilder),
     Date(Vec<i32>, NullBufferBuilder),
     /// Strings and enums (by name).
     Text(Text),
@@ -261,8 +264,7 @@ impl Col {
         match strip(ty) {
             Ty::Bool => Col::Bool(BooleanBufferBuilder::new(0), nulls()),
             Ty::Int => Col::Int(Vec::new(), nulls()),
-            // Never built: a policy with decimals is refused first (`refuse_decimals`).
-            Ty::Decimal => Col::Text(Text::default()),
+            Ty::Decimal => Col::Decimal(Vec::new(), nulls()),
             Ty::Date => Col::Date(Vec::new(), nulls()),
             Ty::String | Ty::Enum(_) => Col::Text(Text::default()),
             Ty::Codes(_) => Col::Codes(vec![0], Text::default(), nulls()),
@@ -318,6 +320,13 @@ impl Col {
                 }
             }
             (Col::Int(values, nulls), Ty::Int) => {
+                for at in positions {
+                    let v = at.map(|at| Reader::array::<8>(data, at).map(i64::from_le_bytes)).transpose()?;
+                    values.push(v.unwrap_or(0));
+                    nulls.append(v.is_some());
+                }
+            }
+            (Col::Decimal(values, nulls), Ty::Decimal) => {
                 for at in positions {
                     let v = at.map(|at| Reader::array::<8>(data, at).map(i64::from_le_bytes)).transpose()?;
                     values.push(v.unwrap_or(0));
@@ -475,6 +484,13 @@ impl Col {
             Col::Bool(values, nulls) => Arc::new(BooleanArray::new(values.finish(), nulls.finish())),
             Col::Int(values, nulls) => {
                 Arc::new(Int64Array::new(ScalarBuffer::from(std::mem::take(values)), nulls.finish()))
+            }
+            Col::Decimal(values, nulls) => {
+                let values: Vec<i128> = std::mem::take(values).into_iter().map(i128::from).collect();
+                let array = Decimal128Array::new(ScalarBuffer::from(values), nulls.finish())
+                    .with_precision_and_scale(super::schema::DECIMAL_PRECISION, crate::decimal::SCALE as i8)
+                    .map_err(err)?;
+                Arc::new(array)
             }
             Col::Date(values, nulls) => {
                 Arc::new(Date32Array::new(ScalarBuffer::from(std::mem::take(values)), nulls.finish()))

@@ -327,8 +327,7 @@ impl<'e> Enc<'e> {
         match ty {
             Ty::Bool => self.bool(array, place, mask, ty),
             Ty::Int => self.int(array, place, mask, ty),
-            // Never reached: a policy with decimals is refused first (`refuse_decimals`).
-            Ty::Decimal => self.wrong_type(array, mask, ty),
+            Ty::Decimal => self.decimal(array, place, mask, ty),
             Ty::Date => self.date(array, place, mask, ty),
             Ty::String => self.string(array, place, mask, ty),
             Ty::Enum(e) => self.enumeration(*e, array, place, mask, ty),
@@ -411,6 +410,63 @@ impl<'e> Enc<'e> {
             if active(mask, j) {
                 self.put(place, j, &v.into().to_le_bytes());
             }
+        }
+    }
+
+    /// A decimal column: `Decimal128` or `Decimal256` of any precision and scale, or integers,
+    /// each value taken exactly as a count of millionths, as the JSON reader takes a number: a
+    /// value with a nonzero digit past the sixth fractional place, or outside the range, fails
+    /// with the JSON reader's message for that number (never rounded).
+    fn decimal(&mut self, array: &dyn Array, place: Place, mask: Mask, ty: &Ty) {
+        use crate::decimal::{self, ParseError};
+        match array.data_type() {
+            DataType::Decimal128(_, scale) => {
+                let values = array.as_primitive::<arrow_array::types::Decimal128Type>();
+                for (j, &v) in values.values().iter().enumerate() {
+                    if active(mask, j) {
+                        match millionths(v, *scale) {
+                            Ok(units) => self.put(place, j, &units.to_le_bytes()),
+                            Err(e) => self.fail(j, None, || e.message(&values.value_as_string(j))),
+                        }
+                    }
+                }
+            }
+            DataType::Decimal256(_, scale) => {
+                let values = array.as_primitive::<arrow_array::types::Decimal256Type>();
+                for (j, &v) in values.values().iter().enumerate() {
+                    if active(mask, j) {
+                        // Beyond 128 bits a value is far outside the range in any scale that
+                        // could bring it back (more than 38 digits of scale is refused too).
+                        let units = v.to_i128().ok_or(ParseError::OutOfRange).and_then(|v| millionths(v, *scale));
+                        match units {
+                            Ok(units) => self.put(place, j, &units.to_le_bytes()),
+                            Err(e) => self.fail(j, None, || e.message(&values.value_as_string(j))),
+                        }
+                    }
+                }
+            }
+            DataType::Int64
+            | DataType::Int32
+            | DataType::Int16
+            | DataType::Int8
+            | DataType::UInt64
+            | DataType::UInt32
+            | DataType::UInt16
+            | DataType::UInt8 => {
+                let Ok(ints) = arrow_cast_ints(array) else { return self.wrong_type(array, mask, ty) };
+                for (j, v) in ints.into_iter().enumerate() {
+                    if active(mask, j) {
+                        match v.and_then(|v| i64::try_from(v).ok()).and_then(decimal::from_int) {
+                            Some(units) => self.put(place, j, &units.to_le_bytes()),
+                            None => {
+                                let text = v.map_or_else(String::new, |v| v.to_string());
+                                self.fail(j, None, || ParseError::OutOfRange.message(&text));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => self.wrong_type(array, mask, ty),
         }
     }
 
@@ -874,4 +930,44 @@ fn dict<K: arrow_array::types::ArrowDictionaryKeyType>(array: &dyn Array) -> Opt
     let n = d.values().len();
     let keys = d.keys().values().iter().map(|k| k.as_usize()).map(|k| if k < n { k } else { usize::MAX }).collect();
     Some((keys, d.values().as_ref()))
+}
+
+/// A decimal of Arrow `scale` (digits after the point; negative: zeros before it) as a count of
+/// millionths, exactly.
+fn millionths(value: i128, scale: i8) -> Result<i64, crate::decimal::ParseError> {
+    use crate::decimal::{ParseError, SCALE};
+    let shift = i32::try_from(SCALE).unwrap_or(6) - i32::from(scale);
+    let units = if shift >= 0 {
+        10i128.checked_pow(shift.unsigned_abs()).and_then(|f| value.checked_mul(f)).ok_or(ParseError::OutOfRange)?
+    } else {
+        match 10i128.checked_pow(shift.unsigned_abs()) {
+            Some(f) if value % f != 0 => return Err(ParseError::TooPrecise),
+            Some(f) => value / f,
+            // A scale beyond 44 digits: only zero is exact.
+            None if value == 0 => 0,
+            None => return Err(ParseError::TooPrecise),
+        }
+    };
+    i64::try_from(units).map_err(|_| ParseError::OutOfRange)
+}
+
+/// The values of an integer column of any width as `i128`s (`None` for a null).
+fn arrow_cast_ints(array: &dyn Array) -> Result<Vec<Option<i128>>, ()> {
+    fn all<T: ArrowPrimitiveType>(array: &dyn Array) -> Vec<Option<i128>>
+    where
+        T::Native: Into<i128>,
+    {
+        array.as_primitive::<T>().iter().map(|v| v.map(Into::into)).collect()
+    }
+    Ok(match array.data_type() {
+        DataType::Int64 => all::<Int64Type>(array),
+        DataType::Int32 => all::<Int32Type>(array),
+        DataType::Int16 => all::<Int16Type>(array),
+        DataType::Int8 => all::<Int8Type>(array),
+        DataType::UInt64 => all::<UInt64Type>(array),
+        DataType::UInt32 => all::<UInt32Type>(array),
+        DataType::UInt16 => all::<UInt16Type>(array),
+        DataType::UInt8 => all::<UInt8Type>(array),
+        _ => return Err(()),
+    })
 }

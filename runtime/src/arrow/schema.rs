@@ -84,7 +84,7 @@ pub(crate) fn data_type(schema: &Schema, ty: &Ty, stack: &mut Vec<u32>) -> Resul
     Ok(match ty {
         Ty::Bool => DataType::Boolean,
         Ty::Int => DataType::Int64,
-        Ty::Decimal => return Err(ArrowSchemaError(NO_DECIMALS.into())),
+        Ty::Decimal => DataType::Decimal128(DECIMAL_PRECISION, crate::decimal::SCALE as i8),
         Ty::Date => DataType::Date32,
         Ty::String | Ty::Enum(_) => DataType::Utf8,
         Ty::Codes(_) => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, false))),
@@ -194,20 +194,6 @@ fn hinted(schema: &Schema, field: &Field, ty: &Ty, depth: usize) -> Field {
     field.clone().with_data_type(dt)
 }
 
-/// The message of a policy with decimals, which the columnar codec does not read or write yet
-/// (Arrow's `Decimal128(19, 6)` would fit the layout's millionths).
-const NO_DECIMALS: &str = "the policy has a `decimal`, which the Arrow codec does not support yet; use NDJSON";
-
-/// Refuses a schema with a decimal anywhere in its records, before any batch is encoded or
-/// decoded: the columnar codec has no decimal columns yet.
-pub(crate) fn refuse_decimals(schema: &Schema) -> Result<(), ArrowSchemaError> {
-    let mut stack: Vec<&Ty> = schema.records.iter().flat_map(|r| r.fields.iter().map(|f| &f.ty)).collect();
-    while let Some(ty) = stack.pop() {
-        match ty {
-            Ty::Decimal => return Err(ArrowSchemaError(NO_DECIMALS.into())),
-            Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) => stack.push(inner),
-            _ => {}
-        }
-    }
-    Ok(())
-}
+/// The precision of the Arrow type of a `decimal`, `Decimal128(19, 6)`: the 19 digits of the
+/// layout's `i64` count of millionths.
+pub const DECIMAL_PRECISION: u8 = 19;

@@ -514,3 +514,94 @@ fn map_values_that_are_enums_are_read_as_dictionaries() {
     assert!(matches!(plan.find("tier").unwrap().1.data_type(), DataType::Dictionary(..)));
     assert_eq!(parts[0].data_type(), &DataType::Utf8, "keys stay strings");
 }
+
+/// A policy schema with decimals: required, optional, in a list.
+fn decimal_schema() -> crate::schema::Schema {
+    serde_json::from_str(
+        r#"{"enums":[],"records":[{"name":"In","fields":[{"name":"id","ty":"string"},{"name":"price","ty":"decimal"},
+            {"name":"discount","ty":{"optional":"decimal"}},{"name":"limits","ty":{"list":"decimal"}}]}],
+            "groups":[],"input":0,"output":0,"key":0}"#,
+    )
+    .unwrap()
+}
+
+/// Encodes a batch with `price` given as `prices` and checks every row against the JSON
+/// reader's outcome for the JSON number `texts[row]`.
+fn decimal_column_agrees(prices: ArrayRef, texts: &[&str]) {
+    let s = decimal_schema();
+    let shape = Arc::new(Shape::new(s.clone()).unwrap());
+    let n = prices.len();
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("t{i}"))));
+    let mut limits =
+        ListBuilder::new(arrow_array::builder::Decimal128Builder::new().with_precision_and_scale(10, 2).unwrap());
+    for i in 0..n {
+        limits.values().append_value(i as i128 * 150);
+        limits.append(true);
+    }
+    let limits: ArrayRef = Arc::new(limits.finish());
+    let batch = RecordBatch::try_from_iter([("id", ids), ("price", prices), ("limits", limits)]).unwrap();
+    let mut enc = ArrowEncoder::new(shape.clone());
+    enc.encode(&batch);
+    for (row, text) in texts.iter().enumerate() {
+        let line = format!(
+            r#"{{"id":"t{row}","price":{text},"limits":[{}]}}"#,
+            if row == 0 { "0".into() } else { format!("{}.{:02}", row * 150 / 100, row * 150 % 100) }
+        );
+        match decode_input(&s, &line) {
+            Ok(want) => {
+                let i = enc
+                    .rows()
+                    .iter()
+                    .position(|&r| r == row)
+                    .unwrap_or_else(|| panic!("row {row} {text}: {:?}", enc.errors().get(&row)));
+                let region = Region { fixed: enc.records(), vars: enc.vars() };
+                let at = i * shape.layout().input_size as usize;
+                assert_eq!(region.value(&shape, &Ty::Record(s.input), at).unwrap(), want, "row {row}: {text}");
+            }
+            Err(want) => {
+                let got =
+                    enc.errors().get(&row).unwrap_or_else(|| panic!("row {row} {text} is rejected by JSON: {want:?}"));
+                assert_eq!(got.path, want.path, "row {row}: {text}");
+                assert_eq!(got.message, want.message, "row {row}: {text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn decimal_columns_of_any_scale_are_read_exactly_as_json_numbers() {
+    use arrow_array::{Decimal128Array, Decimal256Array};
+    use arrow_buffer::i256;
+    // Scale 2, values as JSON writes them.
+    let cents =
+        Decimal128Array::from(vec![1999, -1, 0, 9_223_372_036_854_775_807]).with_precision_and_scale(38, 2).unwrap();
+    decimal_column_agrees(Arc::new(cents), &["19.99", "-0.01", "0.00", "92233720368547758.07"]);
+    // Scale 8: digits past the sixth fail unless they are zeros.
+    let fine = Decimal128Array::from(vec![123_456_789, 100, 12_300, -922_337_203_685_477_580_800])
+        .with_precision_and_scale(38, 8)
+        .unwrap();
+    decimal_column_agrees(Arc::new(fine), &["1.23456789", "0.00000100", "0.00012300", "-9223372036854.77580800"]);
+    // Scale 6 at both ends of the range, and negative scale (hundreds).
+    let exact =
+        Decimal128Array::from(vec![i64::MAX as i128, i64::MIN as i128]).with_precision_and_scale(38, 6).unwrap();
+    decimal_column_agrees(Arc::new(exact), &["9223372036854.775807", "-9223372036854.775808"]);
+    let hundreds = Decimal128Array::from(vec![5, 100_000_000_000]).with_precision_and_scale(38, -2).unwrap();
+    decimal_column_agrees(Arc::new(hundreds), &["500", "10000000000000"]);
+    // Decimal256 and integer columns.
+    let wide = Decimal256Array::from(vec![i256::from_i128(250), i256::MAX]).with_precision_and_scale(76, 1).unwrap();
+    let max = wide.value_as_string(1);
+    decimal_column_agrees(Arc::new(wide), &["25.0", &max]);
+    let ints = Int64Array::from(vec![7, -3, i64::MAX]);
+    decimal_column_agrees(Arc::new(ints), &["7", "-3", "9223372036854775807"]);
+}
+
+#[test]
+fn decisions_hold_decimals_as_decimal128_of_scale_6() {
+    let s = decimal_schema();
+    let arrow = decision_schema(&s).unwrap();
+    assert_eq!(arrow.field_with_name("price").unwrap().data_type(), &DataType::Decimal128(19, 6));
+    assert_eq!(
+        input_schema(&s).unwrap().field_with_name("discount").unwrap().data_type(),
+        &DataType::Decimal128(19, 6)
+    );
+}

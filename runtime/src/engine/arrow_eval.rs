@@ -103,9 +103,6 @@ impl Evaluator {
             return Ok(state);
         }
         let shape = self.policy.shape().clone();
-        // A policy with decimals is refused here with the reason, instead of every row failing
-        // to read (the columnar codec has no decimal columns yet).
-        crate::arrow::schema::refuse_decimals(shape.schema()).map_err(|e| EvalError::Arrow(e.0))?;
         let columns = DecisionColumns::new(shape.clone()).map_err(|e| EvalError::Arrow(e.0))?;
         Ok(Box::new(ArrowState { encoder: ArrowEncoder::new(shape), columns }))
     }
