@@ -24,6 +24,7 @@ use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumn
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::writer::SerializedFileWriter;
+use split::Split;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -34,6 +35,9 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use units::Units;
 
+mod split;
+#[cfg(test)]
+mod testfiles;
 mod units;
 
 /// Rows per record batch read from a Parquet file, and so per row group of a Parquet file
@@ -226,8 +230,8 @@ impl Tally {
 /// Record batches read from a Parquet or Arrow IPC file, on the thread that iterates them.
 pub struct Source {
     batches: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
-    /// The same batches as units each worker can read itself (Parquet with an offset index).
-    units: Option<Arc<Units>>,
+    /// How more than one thread can read the same batches (Parquet).
+    parallel: Option<Parallel>,
     /// Rows in the file, when known before reading (Parquet).
     rows: Option<u64>,
     /// Whether the batches hold [`BATCH_ROWS`] rows each, but the last (Parquet).
@@ -278,10 +282,17 @@ impl Source {
                     .filter(|(_, f)| declared.contains(&f.name().as_str()))
                     .map(|(i, _)| i)
                     .collect();
-                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                let units = Units::new(path.to_path_buf(), metadata, mask.clone()).map(Arc::new);
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+                let units = Units::new(path.to_path_buf(), metadata.clone(), mask.clone()).map(Arc::new);
                 let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(&e))?;
-                Ok(Source { batches: Box::new(reader), units, rows, full_batches: true, name })
+                let parallel = Some(match units {
+                    Some(units) => Parallel::Units(units),
+                    None => {
+                        let schema = arrow_array::RecordBatchReader::schema(&reader);
+                        Parallel::Columns { path: path.to_path_buf(), metadata, roots, schema }
+                    }
+                });
+                Ok(Source { batches: Box::new(reader), parallel, rows, full_batches: true, name })
             }
             _ => {
                 let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -293,7 +304,7 @@ impl Source {
                 } else {
                     Box::new(arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(&e))?)
                 };
-                Ok(Source { batches, units: None, rows: None, full_batches: false, name })
+                Ok(Source { batches, parallel: None, rows: None, full_batches: false, name })
             }
         }
     }
@@ -521,8 +532,19 @@ pub fn stream_batches<'w, T: Send>(
     worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
     consume: &mut (dyn FnMut(T) -> Result<(), CliError> + Send),
 ) -> Result<(), CliError> {
-    let Source { batches, units, rows, name, .. } = source;
+    let Source { batches, parallel, rows, name, .. } = source;
     let progress = rows.filter(|_| std::io::stderr().is_terminal()).map(progress_bar);
+    // Without an offset index, two threads decode half of the columns each.
+    let (batches, units) = match parallel {
+        Some(Parallel::Units(units)) => (batches, Some(units)),
+        Some(Parallel::Columns { path, metadata, roots, schema }) if jobs > 1 => {
+            match Split::start(&path, &metadata, &roots, schema) {
+                Some(split) => (Box::new(split) as Box<dyn Iterator<Item = _> + Send>, None),
+                None => (batches, None),
+            }
+        }
+        _ => (batches, None),
+    };
     let batches = Numbered { batches, name, next_row: 1 };
     let result = match (jobs, units) {
         (0 | 1, _) => stream_on_one_thread(batches, worker, consume, progress.as_ref()),
@@ -579,6 +601,21 @@ fn stream_on_one_thread<'w, T>(
         }
     }
     Ok(())
+}
+
+/// How a file's batches can be read by more than one thread.
+enum Parallel {
+    /// Each worker reads its own units of the file (Parquet with an offset index).
+    Units(Arc<Units>),
+    /// Two threads each decode some of the columns (Parquet without an offset index).
+    Columns {
+        path: std::path::PathBuf,
+        metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+        /// The root columns read, by index in the file's schema.
+        roots: Vec<usize>,
+        /// The schema of the batches, as the reader of every column gives them.
+        schema: SchemaRef,
+    },
 }
 
 /// What the reading thread hands a worker: a batch it read, or a unit of a Parquet file for
