@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
-use support::{batches, write_parquet, write_parquet_with};
+use support::{batches, write_parquet, write_parquet_with, write_parquet_without_page_index};
 
 const POLICY: &str = "policies/defender_experts.dexp";
 
@@ -312,6 +312,13 @@ fn parquet_in_every_codec_is_read_and_written_with_the_codec_asked_for() {
         ("lz4-hadoop", Compression::LZ4),
         ("brotli", Compression::BROTLI(BrotliLevel::default())),
     ];
+    // Without a page index (pyarrow's default) the file is read by two column readers.
+    let plain_no_index = dir.join("no-index.parquet");
+    write_parquet_without_page_index(&plain_no_index, &batches(&schema, &lines));
+    for jobs in ["1", "2"] {
+        let out = dexpc(&["eval", POLICY, plain_no_index.to_str().unwrap(), "--jobs", jobs]);
+        assert_eq!(out.stdout, reference.stdout, "a file without a page index, --jobs {jobs}");
+    }
     for (name, codec) in codecs_in {
         let input = dir.join(format!("in-{name}.parquet"));
         write_parquet_with(&input, &batches(&schema, &lines), codec);

@@ -57,10 +57,23 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch]) {
 
 /// Writes `batches` as a Parquet file in row groups of 1000 rows, compressed with `codec`.
 pub fn write_parquet_with(path: &Path, batches: &[RecordBatch], codec: parquet::basic::Compression) {
+    write_parquet_props(path, batches, codec, true);
+}
+
+/// Writes `batches` as a Parquet file in row groups of 1000 rows without a page index, as
+/// pyarrow writes by default.
+pub fn write_parquet_without_page_index(path: &Path, batches: &[RecordBatch]) {
+    write_parquet_props(path, batches, parquet::basic::Compression::SNAPPY, false);
+}
+
+fn write_parquet_props(path: &Path, batches: &[RecordBatch], codec: parquet::basic::Compression, page_index: bool) {
+    use parquet::file::properties::EnabledStatistics;
     let file = std::fs::File::create(path).unwrap();
     let props = parquet::file::properties::WriterProperties::builder()
         .set_max_row_group_row_count(Some(1000))
         .set_compression(codec)
+        .set_offset_index_disabled(!page_index)
+        .set_statistics_enabled(if page_index { EnabledStatistics::Page } else { EnabledStatistics::Chunk })
         .build();
     let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
     for b in batches {
