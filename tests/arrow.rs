@@ -178,3 +178,22 @@ fn an_empty_batch_gives_an_empty_decision_batch() {
     assert_eq!(decisions.num_rows(), 0);
     assert_eq!(decisions.schema(), decision_schema(policy.schema()).unwrap());
 }
+
+#[test]
+fn a_policy_with_decimals_is_refused_before_any_batch() {
+    // The columnar codec has no decimal columns yet: no Arrow schema, and `evaluate_arrow`
+    // refuses the policy with a message that says why, instead of deciding anything.
+    let source = "policy d version \"1\"\nrecord T { id: string, price: decimal? }\n\
+                  record D { id: string, n: int }\ninput T key id\noutput D { id: id, n: 1 }\n";
+    let compiled = compile(source, "d");
+    let policy = Policy::load(&compiled.wasm).expect("the compiled policy loads");
+    let refused = input_schema(policy.schema()).unwrap_err();
+    assert!(refused.0.contains("`decimal`") && refused.0.contains("use NDJSON"), "{refused:?}");
+    let batch = arrow_array::RecordBatch::try_from_iter([(
+        "id",
+        Arc::new(arrow_array::StringArray::from(vec!["a"])) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let error = policy.evaluator().unwrap().evaluate_arrow(&batch).unwrap_err();
+    assert!(error.to_string().contains("`decimal`"), "{error}");
+}
