@@ -322,7 +322,7 @@ output Out {
 fn decimals_give_the_documented_results() {
     let source = r#"policy decimals
 record In { id: string, a: decimal, b: decimal, n: int }
-record Out { product: decimal, quotient: decimal, sum: decimal, below: bool, equal: bool, neg: decimal }
+record Out { product: decimal, quotient: decimal, sum: decimal, below: bool, equal: bool, neg: decimal, cents: decimal }
 input In key id
 output Out {
     product: a * b,
@@ -331,6 +331,7 @@ output Out {
     below: n < a,
     equal: a == n,
     neg: -a,
+    cents: round(a, 2),
 }
 "#;
     let compiled = compile(source, "decimals.dexp");
@@ -339,16 +340,16 @@ output Out {
     let min = "-9223372036854.775808";
     let cases = [
         // 19.99 * 3 exactly; 19.99 / 3 = 6.663333...; ints promoted and compared.
-        (r#"{"id":"a","a":19.99,"b":3,"n":5}"#.to_string(), r#"{"product":59.97,"quotient":6.663333,"sum":24.99,"below":true,"equal":false,"neg":-19.99}"#.to_string()),
+        (r#"{"id":"a","a":19.99,"b":3,"n":5}"#.to_string(), r#"{"product":59.97,"quotient":6.663333,"sum":24.99,"below":true,"equal":false,"neg":-19.99,"cents":19.99}"#.to_string()),
         // Ties round away from zero on both sides: 0.000001 * 0.5, 0.000001 / 0.5 = 0.000002.
-        (r#"{"id":"b","a":0.000001,"b":0.5,"n":0}"#.to_string(), r#"{"product":0.000001,"quotient":0.000002,"sum":0.000001,"below":true,"equal":false,"neg":-0.000001}"#.to_string()),
-        (r#"{"id":"c","a":-0.000001,"b":0.5,"n":0}"#.to_string(), r#"{"product":-0.000001,"quotient":-0.000002,"sum":-0.000001,"below":false,"equal":false,"neg":0.000001}"#.to_string()),
-        (r#"{"id":"d","a":-0.000001,"b":-2,"n":0}"#.to_string(), r#"{"product":0.000002,"quotient":0.000001,"sum":-0.000001,"below":false,"equal":false,"neg":0.000001}"#.to_string()),
+        (r#"{"id":"b","a":0.000001,"b":0.5,"n":0}"#.to_string(), r#"{"product":0.000001,"quotient":0.000002,"sum":0.000001,"below":true,"equal":false,"neg":-0.000001,"cents":0}"#.to_string()),
+        (r#"{"id":"c","a":-0.000001,"b":0.5,"n":0}"#.to_string(), r#"{"product":-0.000001,"quotient":-0.000002,"sum":-0.000001,"below":false,"equal":false,"neg":0.000001,"cents":0}"#.to_string()),
+        (r#"{"id":"d","a":-0.000001,"b":-2,"n":0}"#.to_string(), r#"{"product":0.000002,"quotient":0.000001,"sum":-0.000001,"below":false,"equal":false,"neg":0.000001,"cents":0}"#.to_string()),
         // 2 / 3 and -2 / 3 round to the nearest millionth; an exact form of 2 with an exponent.
-        (r#"{"id":"e","a":0.2e1,"b":-3,"n":2}"#.to_string(), r#"{"product":-6,"quotient":-0.666667,"sum":4,"below":false,"equal":true,"neg":-2}"#.to_string()),
-        // The range's ends: the minimum times one and divided by one stays; its negation fails.
+        (r#"{"id":"e","a":0.2e1,"b":-3,"n":2}"#.to_string(), r#"{"product":-6,"quotient":-0.666667,"sum":4,"below":false,"equal":true,"neg":-2,"cents":2}"#.to_string()),
+        // The range's ends: the minimum's negation fails, the maximum rounded to cents overflows.
         (format!(r#"{{"id":"f","a":{min},"b":1,"n":0}}"#), "error: output at 11:10: integer overflow".to_string()),
-        (format!(r#"{{"id":"g","a":{max},"b":-1,"n":0}}"#), format!(r#"{{"product":-{max},"quotient":-{max},"sum":{max},"below":true,"equal":false,"neg":-{max}}}"#)),
+        (format!(r#"{{"id":"g","a":{max},"b":-1,"n":0}}"#), "error: output at 12:12: integer overflow".to_string()),
         (format!(r#"{{"id":"h","a":{max},"b":1.000001,"n":0}}"#), "error: output at 6:14: integer overflow".to_string()),
         (format!(r#"{{"id":"i","a":{max},"b":0.5,"n":0}}"#), "error: output at 7:30: integer overflow".to_string()),
         // An int beyond the decimal range compares with every decimal, and fails promotion.
@@ -358,9 +359,9 @@ output Out {
         (r#"{"id":"l","a":1e13,"b":1,"n":0}"#.to_string(), "bad input: a: 1e13 is outside the decimal range (-9223372036854.775808 to 9223372036854.775807)".to_string()),
         (r#"{"id":"m","a":"1","b":1,"n":0}"#.to_string(), "bad input: a: expected decimal, found string".to_string()),
         // The square root of the range's end: the largest product in range, and just past it.
-        (r#"{"id":"n","a":3037000.499976,"b":3037000.499976,"n":0}"#.to_string(), r#"{"product":9223372036854.473976,"quotient":1,"sum":3037000.499976,"below":true,"equal":false,"neg":-3037000.499976}"#.to_string()),
+        (r#"{"id":"n","a":3037000.499976,"b":3037000.499976,"n":0}"#.to_string(), r#"{"product":9223372036854.473976,"quotient":1,"sum":3037000.499976,"below":true,"equal":false,"neg":-3037000.499976,"cents":3037000.5}"#.to_string()),
         (r#"{"id":"o","a":3037000.499977,"b":3037000.499977,"n":0}"#.to_string(), "error: output at 6:14: integer overflow".to_string()),
-        (r#"{"id":"p","a":-0,"b":0,"n":0}"#.to_string(), r#"{"product":0,"quotient":0,"sum":0,"below":false,"equal":true,"neg":0}"#.to_string()),
+        (r#"{"id":"p","a":-0,"b":0,"n":0}"#.to_string(), r#"{"product":0,"quotient":0,"sum":0,"below":false,"equal":true,"neg":0,"cents":0}"#.to_string()),
     ];
     let lines: Vec<String> = cases.iter().map(|(line, _)| line.clone()).collect();
     let wasm = run_wasm(&policy, &lines, 3);

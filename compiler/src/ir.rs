@@ -310,6 +310,9 @@ pub enum ExprKind {
     Arith(ArithOp, Box<Expr>, Box<Expr>, SiteId),
     /// An int converted to a decimal, checked to stay in the decimal range.
     ToDecimal(Box<Expr>, SiteId),
+    /// `round(x, n)`: a decimal rounded to `n` (0 to 6) fractional digits, half away from
+    /// zero, checked to stay in the range.
+    Round(Box<Expr>, u32, SiteId),
     /// A comparison of two values of the same type, or of an int and a decimal (exact).
     Compare(CmpOp, Box<Expr>, Box<Expr>),
     /// Membership in a set of constants.

@@ -588,5 +588,10 @@ output Invoice {
         assert_eq!(out.status.code(), Some(1), "a rejected record makes eval exit 1");
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{engine}");
     }
+    // An explanation shows the decimals it read, exactly, and a suggestion that holds.
+    let out = dexpc(&["eval", "--explain", policy.to_str().unwrap(), records.to_str().unwrap()]);
+    let last = String::from_utf8_lossy(&out.stdout).lines().last().unwrap().to_string();
+    assert!(last.contains(r#""values":{"net":3.333333,"vat":0.666667,"credit_limit":3}"#), "{last}");
+    assert!(last.contains(r#"{"set":"credit_limit","from":3,"to":4}"#), "{last}");
     std::fs::remove_dir_all(&dir).ok();
 }

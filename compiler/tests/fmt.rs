@@ -326,6 +326,13 @@ fn tokens(source: &str) -> Vec<(usize, usize)> {
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
+            // A decimal literal (`19.99`) is one token: digits, a point and digits.
+            if c.is_ascii_digit() && b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+            }
         } else {
             let two = &source[i..(i + 2).min(source.len())];
             i += if ["->", "=>", "==", "!=", "<=", ">=", "??"].contains(&two) { 2 } else { 1 };

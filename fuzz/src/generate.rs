@@ -467,7 +467,7 @@ impl Gen<'_, '_> {
                 Form::Distinct,
             ]),
             T::Date => forms.push(Form::Shift),
-            T::Dec => forms.extend([Form::DecArith, Form::DecArith, Form::Neg, Form::DecOf]),
+            T::Dec => forms.extend([Form::DecArith, Form::DecArith, Form::Neg, Form::DecOf, Form::Round]),
             _ => {}
         }
         if matches!(t, T::Bool) && self.vis.groups > 0 {
@@ -558,6 +558,7 @@ impl Gen<'_, '_> {
                 }
             }
             Form::DecOf => format!("decimal({})", self.promotable(d)?),
+            Form::Round => format!("round({}, {})", self.expr(&T::Dec, d, true)?, self.u.int_in_range(0..=6)?),
             Form::Count => {
                 let (gens, vars) = self.quant_gens(d)?;
                 let filter = self.quant_where(&vars, d)?;
@@ -997,6 +998,8 @@ enum Form {
     DecArith,
     /// `decimal(int)`.
     DecOf,
+    /// `round(decimal, 0..=6)`.
+    Round,
     /// `key in m`, `key not in m`.
     HasKey,
 }

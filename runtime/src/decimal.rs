@@ -197,6 +197,15 @@ pub fn div(a: i64, b: i64) -> Option<i64> {
     div_round(i128::from(a) * i128::from(ONE), i128::from(b))
 }
 
+/// `d` rounded to `digits` fractional digits (0 to 6), half away from zero; `None` when that
+/// leaves the range (only next to its ends).
+pub fn round(d: i64, digits: u32) -> Option<i64> {
+    let step = 10i64.checked_pow(SCALE.checked_sub(digits)?)?;
+    let (q, r) = (d / step, d % step);
+    let q = if 2 * r.unsigned_abs() >= step.unsigned_abs() { q + d.signum() } else { q };
+    q.checked_mul(step)
+}
+
 /// How the decimal `d` compares with the int `i`, exactly (an int beyond the decimal range is
 /// greater or less than every decimal).
 pub fn cmp_int(d: i64, i: i64) -> Ordering {

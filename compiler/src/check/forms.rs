@@ -23,9 +23,38 @@ const BUILTINS: &[&str] = &[
     "lower",
     "upper",
     "decimal",
+    "round",
 ];
 
 impl<'a> Cx<'a> {
+    /// `round(x, n)`: a decimal rounded to `n` fractional digits, `n` an int literal from 0
+    /// to 6.
+    fn round(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
+        let [x, n] = args else {
+            self.error(CheckError::WrongArguments {
+                name: name.text.clone(),
+                expected: "2".into(),
+                found: args.len(),
+                span,
+            });
+            return Typed::error();
+        };
+        let x = self.expect(x, &Ty::Decimal, scope);
+        let digits = match n.kind {
+            crate::syntax::ast::ExprKind::Int(d @ 0..=6) => d as u32,
+            _ => {
+                self.error(CheckError::InvalidOperation {
+                    message: "`round` takes the number of fractional digits as a literal from 0 to 6".into(),
+                    span: n.span,
+                    help: Some("write `round(total, 2)` to round to cents".into()),
+                });
+                return Typed::error();
+            }
+        };
+        let site = self.site(span, scope, "`round`".into());
+        Typed::of(K::Round(Box::new(x), digits, site), Ty::Decimal)
+    }
+
     pub(super) fn call(
         &mut self,
         name: &ast::Name,
@@ -48,6 +77,7 @@ impl<'a> Cx<'a> {
             "eq_ignore_case" => self.text(TextOp::EqIgnoreCase, name, args, span, scope),
             "lower" => self.text(TextOp::Lower, name, args, span, scope),
             "upper" => self.text(TextOp::Upper, name, args, span, scope),
+            "round" => self.round(name, args, span, scope),
             "decimal" => {
                 let [arg] = args else {
                     self.error(CheckError::WrongArguments {

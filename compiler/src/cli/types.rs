@@ -5,7 +5,9 @@
 //! alone is enough; a `.dexp` is compiled first. Enums become string unions, a reason-code
 //! group a union of its code names, records interfaces. Ints are `number | bigint` both ways:
 //! the package accepts safe-integer numbers and bigints, and returns a bigint only for an int
-//! beyond 2^53. Dates are `YYYY-MM-DD` strings. An optional field of a record the input
+//! beyond 2^53. Dates are `YYYY-MM-DD` strings. Decimals are `number | string`: numbers in
+//! (read through their shortest text, exactly), their exact canonical text out, since a JS
+//! number cannot hold `19.99` exactly. An optional field of a record the input
 //! reaches is an optional property (`name?: T | null`); decisions always carry every field, so
 //! a record only the decision reaches has `name: T | null`.
 
@@ -76,6 +78,11 @@ pub fn typescript(m: &Metadata) -> String {
     );
     out.push_str("// Written by `dexpc types --lang ts`: do not edit. Ints are `number | bigint` (safe-integer\n");
     out.push_str("// numbers or bigints in, a bigint out only beyond 2^53); dates are `YYYY-MM-DD` strings.\n");
+    let decimals = schema.records.iter().flat_map(|r| &r.fields).any(|f| has_decimal(&f.ty));
+    if decimals {
+        out.push_str("// Decimals are `number | string`: numbers in (read exactly through their shortest text),\n");
+        out.push_str("// the exact canonical text out (`\"19.99\"`), since a JS number cannot hold 19.99 exactly.\n");
+    }
     for (i, e) in schema.enums.iter().enumerate() {
         let _ = writeln!(out, "\n/** The enum `{}`. */", e.name);
         let _ = writeln!(out, "export type {} = {};", names.enum_name(i), union(e.variants.iter()));
@@ -195,8 +202,8 @@ impl Names {
         match ty {
             Ty::Bool => "boolean".into(),
             Ty::Int => "number | bigint".into(),
-            // A JS number cannot hold 19.99 exactly: a decimal is its canonical text.
-            Ty::Decimal => "string".into(),
+            // A number in; its canonical text out, since a JS number cannot hold 19.99 exactly.
+            Ty::Decimal => "number | string".into(),
             Ty::Date | Ty::String => "string".into(),
             Ty::Enum(i) => self.enum_name(*i as usize).into(),
             Ty::Record(i) => self.record_name(*i as usize).into(),
@@ -235,4 +242,13 @@ fn identifier(name: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+/// Whether values of `ty` hold a decimal directly (records are declared on their own).
+fn has_decimal(ty: &Ty) -> bool {
+    match ty {
+        Ty::Decimal => true,
+        Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) | Ty::Entry(inner) => has_decimal(inner),
+        _ => false,
+    }
 }

@@ -64,6 +64,69 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
+    /// `round(a, digits)`: `q = a / step` and `r = a % step` (both toward zero), `q` moved one
+    /// away from zero when `2|r| >= step`, then `q * step`, failing at `site` when that leaves
+    /// the range (`|q| > i64::MAX / step`).
+    pub(super) fn round(&mut self, a: &Expr, digits: u32, site: SiteId) -> R {
+        self.expr(a)?;
+        let Some(step) = 6u32.checked_sub(digits).and_then(|k| 10i64.checked_pow(k)) else {
+            return Err(super::expr::internal("round to more than 6 digits"));
+        };
+        if step == 1 {
+            return Ok(());
+        }
+        let (x, q, r) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I64), self.g.f.local(ValType::I64));
+        let f = self.f();
+        f.set(x);
+        f.get(x);
+        f.i64(step);
+        f.op(I::I64DivS);
+        f.set(q);
+        f.get(x);
+        f.i64(step);
+        f.op(I::I64RemS);
+        f.set(r);
+        // |r| = (r ^ (r >> 63)) - (r >> 63); away from zero when 2|r| >= step.
+        f.get(r);
+        f.get(r);
+        f.i64(63);
+        f.op(I::I64ShrS);
+        f.op(I::I64Xor);
+        f.get(r);
+        f.i64(63);
+        f.op(I::I64ShrS);
+        f.op(I::I64Sub);
+        f.i64(2);
+        f.op(I::I64Mul);
+        f.i64(step);
+        f.op(I::I64GeS);
+        f.if_(BlockType::Empty);
+        // q += sign(x): x >> 63 is -1 for a negative x; | 1 makes it 1 otherwise.
+        f.get(q);
+        f.get(x);
+        f.i64(63);
+        f.op(I::I64ShrS);
+        f.i64(1);
+        f.op(I::I64Or);
+        f.op(I::I64Add);
+        f.set(q);
+        f.end();
+        // q + MAX / step > 2 * (MAX / step), unsigned: |q| > MAX / step.
+        f.get(q);
+        f.i64(i64::MAX / step);
+        f.op(I::I64Add);
+        f.i64(2 * (i64::MAX / step));
+        f.op(I::I64GtU);
+        f.if_(BlockType::Empty);
+        self.fail(site, STATUS_OVERFLOW);
+        let f = self.f();
+        f.end();
+        f.get(q);
+        f.i64(step);
+        f.op(I::I64Mul);
+        Ok(())
+    }
+
     /// A comparison of an int and a decimal (in either order), exact: the helper orders the
     /// decimal against the int, and an int on the left flips the order's sign.
     pub(super) fn compare_mixed(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> R {

@@ -254,6 +254,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
             K::Compare(op, a, b) if a.ty != b.ty => self.compare_mixed(*op, a, b),
             K::Compare(op, a, b) => self.compare(*op, a, b),
             K::ToDecimal(a, site) => self.int_to_decimal(a, *site),
+            K::Round(a, digits, site) => self.round(a, *digits, *site),
             K::InSet(a, set) => self.in_set(a, set),
             K::InList(a, list) => self.in_list(a, list),
             K::If(c, t, f, branch) => {
@@ -796,6 +797,7 @@ pub(super) fn children(e: &Expr) -> Vec<&Expr> {
         | K::Not(a)
         | K::Neg(a, _)
         | K::ToDecimal(a, _)
+        | K::Round(a, _, _)
         | K::InSet(a, _)
         | K::IsPresent(a)
         | K::Lift(a)

@@ -250,3 +250,13 @@ fn a_let_in_binding_is_a_symbol_with_its_uses_and_type() {
     assert!(matches!(a.rename(decl, "seats"), Err(RenameError::Capture(_))));
     assert!(a.rename(decl, "double_seats").is_ok());
 }
+
+#[test]
+fn a_decimal_literal_is_one_number_token() {
+    let source = "policy p\nrecord In { id: string, price: decimal }\nrecord Out { total: decimal }\ninput In key id\noutput Out { total: price * 1_000.50 }\n";
+    let a = Analysis::new(source);
+    assert!(a.diagnostics().is_empty(), "{:?}", a.diagnostics());
+    let start = at(source, "1_000.50", 0, 0) as u32;
+    let token = a.tokens().into_iter().find(|t| t.span.start == start).map(|t| (t.kind, t.span.end - t.span.start));
+    assert_eq!(token, Some((TokenKind::Number, "1_000.50".len() as u32)));
+}

@@ -97,6 +97,13 @@ impl Analysis {
                     while bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
                         i += 1;
                     }
+                    // A decimal literal (`19.99`) is one number.
+                    if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                        while bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                            i += 1;
+                        }
+                    }
                     push(&mut out, start, i, TokenKind::Number);
                 }
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => {

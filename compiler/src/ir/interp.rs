@@ -387,6 +387,10 @@ impl<'p> Ctx<'p> {
                     Value::Int(arith(*op, x, y).ok_or(overflow(*site))?)
                 }
             }
+            K::Round(a, digits, site) => {
+                let v = int_of(&self.eval(a, frame)?);
+                Value::Decimal(decimal::round(v, *digits).ok_or(overflow(*site))?)
+            }
             K::ToDecimal(a, site) => {
                 let v = int_of(&self.eval(a, frame)?);
                 Value::Decimal(decimal::from_int(v).ok_or(overflow(*site))?)

@@ -338,6 +338,7 @@ impl Deps {
             | K::Not(a)
             | K::Neg(a, _)
             | K::ToDecimal(a, _)
+            | K::Round(a, _, _)
             | K::IsPresent(a)
             | K::DatePart(_, a) => {
                 self.walk(program, a, env);

@@ -8,6 +8,7 @@ import { ENTRY_VALUE_OFFSET, entryLayout } from "./metadata.js";
 import type { Shape } from "./shape.js";
 import { Bytes, compareBytes, jsonString } from "./json.js";
 import { MAX_DAY, MIN_DAY, toCivil } from "./date.js";
+import { formatDecimal } from "./decimal.js";
 
 /** The most nested value read from a decision, counting records and lists. */
 export const MAX_DEPTH = 128;
@@ -23,6 +24,7 @@ const enum K {
   List,
   Rec,
   Map,
+  Decimal,
 }
 
 interface Field {
@@ -58,6 +60,7 @@ function compile(shape: Shape, ty: Ty, cache: Map<number, Node>): Node {
   const size = shape.size(ty);
   if (ty === "bool") return { k: K.Bool, size };
   if (ty === "int") return { k: K.Int, size };
+  if (ty === "decimal") return { k: K.Decimal, size };
   if (ty === "date") return { k: K.Date, size };
   if (ty === "string") return { k: K.Str, size };
   if ("enum" in ty) {
@@ -226,6 +229,9 @@ export class DecisionReader {
         out.push(b === 1 ? TRUE : FALSE);
         return;
       }
+      case K.Decimal:
+        this.writeAscii(formatDecimal(this.dv.getBigInt64(at, true)));
+        return;
       case K.Int: {
         const lo = this.dv.getUint32(at, true);
         const hi = this.dv.getInt32(at + 4, true);
@@ -409,6 +415,9 @@ export class DecisionReader {
         if (b > 1) this.bad(`bool byte is ${b}`);
         return b === 1;
       }
+      case K.Decimal:
+        // Its canonical text: a JS number cannot hold 19.99 exactly (`dexpc types` says so).
+        return formatDecimal(this.dv.getBigInt64(at, true));
       case K.Int: {
         const v = this.dv.getBigInt64(at, true);
         return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;

@@ -21,8 +21,7 @@ export type LoadErrorCode =
   | "layout_mismatch"
   | "source_hash"
   | "coverage"
-  | "compile"
-  | "unsupported";
+  | "compile";
 
 /** A module that the host refuses to run, with the reason's stable `code`. */
 export class LoadError extends Error {

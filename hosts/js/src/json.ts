@@ -8,6 +8,7 @@ import type { RecordError } from "./errors.js";
 import type { Schema, Ty } from "./metadata.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDate } from "./date.js";
+import { parseDecimal } from "./decimal.js";
 import { ENTRY_VALUE_OFFSET } from "./metadata.js";
 
 /** The most nested JSON a record may have, along the policy's types. */
@@ -361,6 +362,7 @@ export class BatchEncoder {
   }
 
   private any(ty: TyInfo, at: number): void {
+    if (isDecimal(ty)) return this.visitDecimal(ty, at);
     const p = this.skipWs();
     if (p >= this.end) throw new Syntax(this.peekMsg(MSG.eofValue));
     const c = this.b[p] as number;
@@ -404,6 +406,40 @@ export class BatchEncoder {
         }
         throw new Syntax(this.peekMsg(MSG.value));
     }
+  }
+
+  /** A decimal: the whole value is read first, as serde_json's `RawValue` reads it (the same
+   * grammar as an ignored field), then a number's text is read exactly. */
+  private visitDecimal(ty: TyInfo, at0: number): void {
+    const start = this.skipWs();
+    this.ignoreValue();
+    let found: string | null = null;
+    switch (this.b[start]) {
+      case 0x6e: // n
+        if (ty.kind === Kind.Optional) return;
+        found = "null";
+        break;
+      case 0x74: found = "true"; break;
+      case 0x66: found = "false"; break;
+      case 0x22: found = "string"; break;
+      case 0x5b: found = "list"; break;
+      case 0x7b: found = "object"; break;
+      default: break;
+    }
+    if (found !== null) this.mismatch(ty, found);
+    let text = "";
+    for (let i = start; i < this.pos; i++) text += String.fromCharCode(this.b[i] as number);
+    this.putDecimal(ty, at0, text);
+  }
+
+  /** Writes the JSON number text `text` as a value of `ty` (`decimal` or `decimal?`) at
+   * `at0`, exactly, or fails the record with the Rust reader's message. */
+  protected putDecimal(ty: TyInfo, at0: number, text: string): void {
+    const units = [0n];
+    const problem = parseDecimal(text, units);
+    if (problem !== null) this.fail(null, problem);
+    this.present(ty, at0);
+    writeI64(this.stage.buf, this.valueAt, units[0] as bigint);
   }
 
   private ident(rest: string): void {
@@ -1205,4 +1241,9 @@ export function compareBytes(b: Uint8Array, ao: number, al: number, bo: number, 
     if (d !== 0) return d;
   }
   return al - bl;
+}
+
+/** Whether `ty` is `decimal` or `decimal?`: a value read from its raw number text. */
+export function isDecimal(ty: TyInfo): boolean {
+  return ty.kind === Kind.Decimal || (ty.kind === Kind.Optional && ty.inner?.kind === Kind.Decimal);
 }

@@ -13,6 +13,7 @@ export const MAX_RECORD_SIZE = 1 << 20;
 export type Ty =
   | "bool"
   | "int"
+  | "decimal"
   | "date"
   | "string"
   | { enum: number }
@@ -164,14 +165,7 @@ function obj(v: unknown, what: string): Record<string, unknown> {
 
 function ty(v: unknown, what: string, depth = 0): Ty {
   if (depth > 128) throw jsonError(`${what} is nested too deeply`);
-  if (v === "bool" || v === "int" || v === "date" || v === "string") return v;
-  // A valid type this host cannot read or write yet: refused, never decided wrongly.
-  if (v === "decimal") {
-    throw new LoadError(
-      "unsupported",
-      "the policy uses `decimal`, which this host does not support yet; evaluate it with dexpc, the Rust runtime or the Python host",
-    );
-  }
+  if (v === "bool" || v === "int" || v === "decimal" || v === "date" || v === "string") return v;
   if (isObj(v)) {
     const keys = Object.keys(v);
     if (keys.length === 1) {
@@ -322,7 +316,7 @@ const alignUp = (v: number, a: number): number => Math.ceil(v / a) * a;
 /** The size and alignment of a value of type `t` once the records' layouts are known. */
 export function tyLayout(t: Ty, enums: number[], records: RecordLayout[]): { size: number; align: number } {
   if (t === "bool") return { size: 1, align: 1 };
-  if (t === "int") return { size: 8, align: 8 };
+  if (t === "int" || t === "decimal") return { size: 8, align: 8 };
   if (t === "date") return { size: 4, align: 4 };
   if (t === "string") return { size: 8, align: 4 };
   if ("codes" in t) return { size: 8, align: 8 };

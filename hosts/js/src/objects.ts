@@ -7,7 +7,7 @@ import type { RecordError } from "./errors.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDateText } from "./date.js";
 import { ENTRY_VALUE_OFFSET } from "./metadata.js";
-import { BatchEncoder, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
+import { BatchEncoder, isDecimal, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
 
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
@@ -54,6 +54,11 @@ export class ValueEncoder extends BatchEncoder {
     if (v === null || v === undefined) {
       if (ty.kind === Kind.Optional) return;
       this.mismatch(ty, "null");
+    }
+    if (isDecimal(ty) && (typeof v === "number" || typeof v === "bigint")) {
+      // The text JSON.stringify writes (a double's shortest form), read exactly.
+      if (typeof v === "number" && !Number.isFinite(v)) this.fail(null, `number ${v} cannot be written as JSON`);
+      return this.putDecimal(ty, at0, typeof v === "number" ? JSON.stringify(v) : v.toString());
     }
     switch (typeof v) {
       case "boolean": {

@@ -18,6 +18,7 @@ export const enum Kind {
   Optional,
   Codes,
   Map,
+  Decimal,
 }
 
 /** A type as the reader uses it: every type of a schema has exactly one, so its checks stay
@@ -104,7 +105,8 @@ export class Shape {
   info(ty: Ty): TyInfo {
     const { size, align } = this.of(ty);
     if (typeof ty === "string") {
-      const kind = ty === "bool" ? Kind.Bool : ty === "int" ? Kind.Int : ty === "date" ? Kind.Date : Kind.Str;
+      const kind =
+        ty === "bool" ? Kind.Bool : ty === "int" ? Kind.Int : ty === "decimal" ? Kind.Decimal : ty === "date" ? Kind.Date : Kind.Str;
       return { kind, ty, size, align, inner: null, index: 0 };
     }
     if ("enum" in ty) return { kind: Kind.Enum, ty, size, align, inner: null, index: ty.enum };

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LoadError, Policy } from "../dist/index.js";
+import { Policy } from "../dist/index.js";
 import { ROOT, REFERENCE, bytesOf, compile, dexpcEval, firstDifference } from "./support.mjs";
 
 const BATCHES = [1, 3, 64, 1024];
@@ -21,21 +21,8 @@ const cases = existsSync(corpus)
   ? readdirSync(corpus, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(corpus, d.name, "policy.wasm")))
   : [];
 
-// Cases whose policies use what this host does not support yet: it must refuse them at load,
-// never decide them.
-const UNSUPPORTED = new Set(["decimals"]);
-
 for (const c of cases) {
   const dir = join(corpus, c.name);
-  if (UNSUPPORTED.has(c.name)) {
-    test(`conformance case ${c.name} is refused at load`, async () => {
-      await assert.rejects(
-        Policy.load(bytesOf(join(dir, "policy.wasm"))),
-        (e) => e instanceof LoadError && e.code === "unsupported" && e.message.includes("`decimal`"),
-      );
-    });
-    continue;
-  }
   test(`conformance case ${c.name}`, async () => {
     const input = bytesOf(join(dir, "input.ndjson"));
     const expected = bytesOf(join(dir, "expected.ndjson"));

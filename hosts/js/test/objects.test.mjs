@@ -117,3 +117,36 @@ test("maps as JS objects: sorted like the NDJSON path, keys are data, decisions 
   const [v] = policy.evaluate([rounded]);
   assert.equal(v.error.path, 'seats["a"]');
 });
+
+test("decimals as JS values: numbers through their shortest text, bigints, strings out", async () => {
+  const { bytes } = compile(join(ROOT, "tests/conformance/decimals/policy.dexp"));
+  const policy = await Policy.load(bytes);
+  const base = { id: "a", b: 3, n: 19, items: [] };
+  const results = policy.evaluate([
+    { ...base, a: 19.99, c: 0.1, items: [{ price: 0.5, qty: 3 }] },
+    { ...base, a: 1e-7 },
+    { ...base, a: 10n },
+    { ...base, a: "19.99" },
+    { ...base, a: 1e13 },
+  ]);
+  assert.ok(results[0].ok, JSON.stringify(results[0]));
+  // A decimal comes out as its canonical text: a JS number cannot hold 19.99 exactly.
+  assert.equal(results[0].decision.a, "19.99");
+  assert.equal(results[0].decision.c, "0.1");
+  assert.equal(results[0].decision.product, "59.97");
+  assert.equal(results[0].decision.quotient, "6.663333");
+  assert.equal(results[0].decision.total, "1.5");
+  assert.deepEqual(results[1].error, {
+    path: "a",
+    message: "1e-7 has more than 6 fractional digits; decimals are never rounded on input",
+  });
+  assert.equal(results[2].decision.a, "10");
+  assert.deepEqual(results[3].error, { path: "a", message: "expected decimal, found string" });
+  assert.match(results[4].error.message, /^10000000000000 is outside the decimal range/);
+  // The NDJSON path writes the same decimals as numbers, byte for byte the same digits.
+  const line = JSON.stringify({ ...base, a: 19.99, c: 0.1, items: [{ price: 0.5, qty: 3 }] });
+  const ndjson = policy.evaluateNdjsonText(line);
+  for (const field of ["a", "c", "sum", "product", "quotient", "total", "cheapest"]) {
+    assert.ok(ndjson.includes(`"${field}":${results[0].decision[field]},`), `${field} in ${ndjson}`);
+  }
+});

@@ -64,3 +64,26 @@ test("maps are declared as Record<string, T>, so a wrong value type does not com
   assert.notEqual(bad.status, 0, "a string seat count compiled");
   assert.match(bad.stdout, /error TS/);
 });
+
+test("decimals are declared as number | string: numbers in, their exact text out", () => {
+  mkdirSync(generated, { recursive: true });
+  const policy = join(ROOT, "tests/conformance/decimals/policy.dexp");
+  execFileSync(DEXPC, ["types", "--lang", "ts", policy, "-o", join(generated, "decimals.ts")]);
+  const declarations = readFileSync(join(generated, "decimals.ts"), "utf8");
+  assert.match(declarations, /price: number \| string;/);
+  assert.match(declarations, /c\?: number \| string \| null;/);
+  assert.match(declarations, /Decimals are `number \| string`/);
+  const flags = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2022,dom"];
+  const file = join(generated, "decimals-host.ts");
+  writeFileSync(
+    file,
+    `import type { PolicyInput, PolicyDecision } from "./decimals.js";\n` +
+      `export const a: PolicyInput = { id: "a", a: 19.99, b: 3, n: 1, items: [{ price: 0.5, qty: 2 }] };\n` +
+      `export const total = (d: PolicyDecision): string => String(d.total);\n`,
+  );
+  const good = tsc([...flags, file]);
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  writeFileSync(file, `import type { PolicyInput } from "./decimals.js";\nexport const a: PolicyInput = { id: "a", a: true, b: 3, n: 1, items: [] };\n`);
+  const bad = tsc([...flags, file]);
+  assert.notEqual(bad.status, 0, "a bool decimal compiled");
+});

@@ -78,6 +78,21 @@ fn rounds_half_away_from_zero() {
 }
 
 #[test]
+fn rounds_to_fewer_digits_half_away_from_zero() {
+    assert_eq!(round(19_994_999, 2), Some(19_990_000));
+    assert_eq!(round(19_995_000, 2), Some(20_000_000));
+    assert_eq!(round(-19_995_000, 2), Some(-20_000_000));
+    assert_eq!(round(-2_500_000, 0), Some(-3_000_000));
+    assert_eq!(round(2_499_999, 0), Some(2_000_000));
+    assert_eq!(round(123, 6), Some(123));
+    assert_eq!(round(i64::MAX, 0), None);
+    assert_eq!(round(i64::MIN, 0), None);
+    assert_eq!(round(i64::MAX, 1), None);
+    assert_eq!(round(i64::MAX, 4), Some(9_223_372_036_854_775_800));
+    assert_eq!(round(i64::MIN, 6), Some(i64::MIN));
+}
+
+#[test]
 fn compares_with_ints_beyond_the_range() {
     assert_eq!(cmp_int(ONE, 1), Ordering::Equal);
     assert_eq!(cmp_int(ONE + 1, 1), Ordering::Greater);

@@ -35,7 +35,8 @@ class RecordError:
 
 Decision = dict[str, Any]
 """A decision as ``json.loads`` gives it: ints as exact ``int``, enums, codes and dates as
-``str``, absent optionals as ``None``."""
+``str``, absent optionals as ``None``; but decimals as exact ``decimal.Decimal`` (where
+``json.loads`` would give a ``float``)."""
 
 class Policy:
     """A loaded, checked and compiled policy module, usable from several threads at once."""
