@@ -1,6 +1,7 @@
 // Decisions read back from the guest's memory: as JSON bytes (exactly what the Rust runtime
 // writes: fields in declaration order, codes in declaration order, compact, serde_json's
-// escaping) or as JS values. The guest is not trusted: every offset, tag, enum index, code bit,
+// escaping, decimals in their canonical text) or as JS values (a decimal as that text, a
+// string). The guest is not trusted: every offset, tag, enum index, code bit,
 // date and string is checked, and a bad one is a `DecodeError` that fails the batch.
 
 import type { Ty } from "./metadata.js";
@@ -8,7 +9,7 @@ import { ENTRY_VALUE_OFFSET, entryLayout } from "./metadata.js";
 import type { Shape } from "./shape.js";
 import { Bytes, compareBytes, jsonString } from "./json.js";
 import { MAX_DAY, MIN_DAY, toCivil } from "./date.js";
-import { formatDecimal } from "./decimal.js";
+import { decimalText } from "./decimal.js";
 
 /** The most nested value read from a decision, counting records and lists. */
 export const MAX_DEPTH = 128;
@@ -24,7 +25,7 @@ const enum K {
   List,
   Rec,
   Map,
-  Decimal,
+  Dec,
 }
 
 interface Field {
@@ -60,7 +61,7 @@ function compile(shape: Shape, ty: Ty, cache: Map<number, Node>): Node {
   const size = shape.size(ty);
   if (ty === "bool") return { k: K.Bool, size };
   if (ty === "int") return { k: K.Int, size };
-  if (ty === "decimal") return { k: K.Decimal, size };
+  if (ty === "decimal") return { k: K.Dec, size };
   if (ty === "date") return { k: K.Date, size };
   if (ty === "string") return { k: K.Str, size };
   if ("enum" in ty) {
@@ -229,9 +230,6 @@ export class DecisionReader {
         out.push(b === 1 ? TRUE : FALSE);
         return;
       }
-      case K.Decimal:
-        this.writeAscii(formatDecimal(this.dv.getBigInt64(at, true)));
-        return;
       case K.Int: {
         const lo = this.dv.getUint32(at, true);
         const hi = this.dv.getInt32(at + 4, true);
@@ -239,6 +237,10 @@ export class DecisionReader {
         else this.writeAscii(this.dv.getBigInt64(at, true).toString());
         return;
       }
+      case K.Dec:
+        // Every 64-bit pattern is a decimal: there is nothing to check.
+        this.writeAscii(decimalText(this.dv.getBigInt64(at, true)));
+        return;
       case K.Date: {
         const [y, m, d] = toCivil(this.dateDays(at));
         out.reserve(12);
@@ -415,13 +417,12 @@ export class DecisionReader {
         if (b > 1) this.bad(`bool byte is ${b}`);
         return b === 1;
       }
-      case K.Decimal:
-        // Its canonical text: a JS number cannot hold 19.99 exactly (`dexpc types` says so).
-        return formatDecimal(this.dv.getBigInt64(at, true));
       case K.Int: {
         const v = this.dv.getBigInt64(at, true);
         return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
       }
+      case K.Dec:
+        return decimalText(this.dv.getBigInt64(at, true));
       case K.Date: {
         const [y, m, d] = toCivil(this.dateDays(at));
         return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;

@@ -2,14 +2,15 @@
 // layout of a batch, without building JS values. It accepts and rejects exactly what the Rust
 // runtime's encoder (serde_json driven by the schema) does, with the same error path and
 // message, down to serde_json's syntax messages and their byte columns; ints are read from
-// their digits, so every 64-bit value is exact.
+// their digits, so every 64-bit value is exact, and decimals from their number text, never
+// through a double.
 
 import type { RecordError } from "./errors.js";
 import type { Schema, Ty } from "./metadata.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDate } from "./date.js";
-import { parseDecimal } from "./decimal.js";
 import { ENTRY_VALUE_OFFSET } from "./metadata.js";
+import { decimalMessage, parseDecimal } from "./decimal.js";
 
 /** The most nested JSON a record may have, along the policy's types. */
 export const MAX_JSON_DEPTH = 64;
@@ -362,7 +363,9 @@ export class BatchEncoder {
   }
 
   private any(ty: TyInfo, at: number): void {
-    if (isDecimal(ty)) return this.visitDecimal(ty, at);
+    if (ty.kind === Kind.Decimal || (ty.kind === Kind.Optional && (ty.inner as TyInfo).kind === Kind.Decimal)) {
+      return this.visitDecimal(ty, at);
+    }
     const p = this.skipWs();
     if (p >= this.end) throw new Syntax(this.peekMsg(MSG.eofValue));
     const c = this.b[p] as number;
@@ -408,40 +411,6 @@ export class BatchEncoder {
     }
   }
 
-  /** A decimal: the whole value is read first, as serde_json's `RawValue` reads it (the same
-   * grammar as an ignored field), then a number's text is read exactly. */
-  private visitDecimal(ty: TyInfo, at0: number): void {
-    const start = this.skipWs();
-    this.ignoreValue();
-    let found: string | null = null;
-    switch (this.b[start]) {
-      case 0x6e: // n
-        if (ty.kind === Kind.Optional) return;
-        found = "null";
-        break;
-      case 0x74: found = "true"; break;
-      case 0x66: found = "false"; break;
-      case 0x22: found = "string"; break;
-      case 0x5b: found = "list"; break;
-      case 0x7b: found = "object"; break;
-      default: break;
-    }
-    if (found !== null) this.mismatch(ty, found);
-    let text = "";
-    for (let i = start; i < this.pos; i++) text += String.fromCharCode(this.b[i] as number);
-    this.putDecimal(ty, at0, text);
-  }
-
-  /** Writes the JSON number text `text` as a value of `ty` (`decimal` or `decimal?`) at
-   * `at0`, exactly, or fails the record with the Rust reader's message. */
-  protected putDecimal(ty: TyInfo, at0: number, text: string): void {
-    const units = [0n];
-    const problem = parseDecimal(text, units);
-    if (problem !== null) this.fail(null, problem);
-    this.present(ty, at0);
-    writeI64(this.stage.buf, this.valueAt, units[0] as bigint);
-  }
-
   private ident(rest: string): void {
     for (let i = 0; i < rest.length; i++) {
       if (this.pos >= this.end) throw new Syntax(this.errMsg(MSG.eofValue));
@@ -455,6 +424,28 @@ export class BatchEncoder {
     const at = this.valueAt;
     if (t.kind !== Kind.Bool) this.mismatch(ty, v ? "true" : "false");
     this.stage.buf[at] = v ? 1 : 0;
+  }
+
+  /** A `decimal` or `decimal?`, as the Rust runtime reads one: the raw text of any JSON value
+   * (syntax checked as serde_json's `RawValue` does, without reading a number as a double),
+   * then a number's text exactly, or a mismatch naming the value's kind. */
+  private visitDecimal(ty: TyInfo, at0: number): void {
+    const start = this.skipWs();
+    this.ignoreValue();
+    const c = this.b[start] as number;
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      // A number that passed the grammar is ASCII: no decoder needed for a few bytes.
+      let text = "";
+      for (let i = start; i < this.pos; i++) text += String.fromCharCode(this.b[i] as number);
+      const units = parseDecimal(text);
+      if (typeof units !== "bigint") this.fail(null, decimalMessage(units, text));
+      this.present(ty, at0);
+      writeI64(this.stage.buf, this.valueAt, units);
+      return;
+    }
+    if (c === 0x6e && ty.kind === Kind.Optional) return;
+    const found = c === 0x6e ? "null" : c === 0x74 ? "true" : c === 0x66 ? "false" : c === 0x22 ? "string" : c === 0x5b ? "list" : "object";
+    this.mismatch(ty, found);
   }
 
   private visitNumber(ty: TyInfo, at0: number): void {
@@ -1241,9 +1232,4 @@ export function compareBytes(b: Uint8Array, ao: number, al: number, bo: number, 
     if (d !== 0) return d;
   }
   return al - bl;
-}
-
-/** Whether `ty` is `decimal` or `decimal?`: a value read from its raw number text. */
-export function isDecimal(ty: TyInfo): boolean {
-  return ty.kind === Kind.Decimal || (ty.kind === Kind.Optional && ty.inner?.kind === Kind.Decimal);
 }

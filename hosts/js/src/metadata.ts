@@ -316,6 +316,7 @@ const alignUp = (v: number, a: number): number => Math.ceil(v / a) * a;
 /** The size and alignment of a value of type `t` once the records' layouts are known. */
 export function tyLayout(t: Ty, enums: number[], records: RecordLayout[]): { size: number; align: number } {
   if (t === "bool") return { size: 1, align: 1 };
+  // A decimal is an `i64` count of millionths: the same slot as an int.
   if (t === "int" || t === "decimal") return { size: 8, align: 8 };
   if (t === "date") return { size: 4, align: 4 };
   if (t === "string") return { size: 8, align: 4 };

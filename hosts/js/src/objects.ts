@@ -2,12 +2,15 @@
 // messages as the JSON reader gives for the JSON text of the same value, without writing or
 // reading that text. Ints are `bigint`s or safe-integer `number`s; an integer `number` beyond
 // 2^53 (already rounded by JS) is refused with its path instead of becoming another int.
+// Decimals are strings of number text (read exactly, as the JSON reader reads a number),
+// `bigint`s (whole numbers) or `number`s (through their shortest round-trip text, `String(x)`).
 
 import type { RecordError } from "./errors.js";
 import { Kind, type Shape, type TyInfo } from "./shape.js";
 import { parseDateText } from "./date.js";
+import { DecimalError, decimalFromInt, decimalMessage, parseDecimal } from "./decimal.js";
 import { ENTRY_VALUE_OFFSET } from "./metadata.js";
-import { BatchEncoder, isDecimal, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
+import { BatchEncoder, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES, quoted, rustF64, writeI64, writeU32 } from "./json.js";
 
 const I64_MAX = 9223372036854775807n;
 const I64_MIN = -9223372036854775808n;
@@ -55,11 +58,6 @@ export class ValueEncoder extends BatchEncoder {
       if (ty.kind === Kind.Optional) return;
       this.mismatch(ty, "null");
     }
-    if (isDecimal(ty) && (typeof v === "number" || typeof v === "bigint")) {
-      // The text JSON.stringify writes (a double's shortest form), read exactly.
-      if (typeof v === "number" && !Number.isFinite(v)) this.fail(null, `number ${v} cannot be written as JSON`);
-      return this.putDecimal(ty, at0, typeof v === "number" ? JSON.stringify(v) : v.toString());
-    }
     switch (typeof v) {
       case "boolean": {
         const t = this.present(ty, at0);
@@ -71,6 +69,12 @@ export class ValueEncoder extends BatchEncoder {
         return this.fromNumber(ty, at0, v);
       case "bigint": {
         const t = this.present(ty, at0);
+        if (t.kind === Kind.Decimal) {
+          const units = decimalFromInt(v);
+          if (units === null) this.fail(null, decimalMessage(DecimalError.OutOfRange, v.toString()));
+          writeI64(this.stage.buf, this.valueAt, units);
+          return;
+        }
         if (t.kind !== Kind.Int) this.mismatch(ty, `number ${v}`);
         if (v > I64_MAX) this.fail(null, `${v} does not fit in a 64-bit int`);
         if (v < I64_MIN) this.fail(null, "number is outside the 64-bit int range");
@@ -93,6 +97,12 @@ export class ValueEncoder extends BatchEncoder {
   private fromNumber(ty: TyInfo, at0: number, v: number): void {
     if (!Number.isFinite(v)) this.fail(null, `number ${v} cannot be written as JSON`);
     const t = this.present(ty, at0);
+    if (t.kind === Kind.Decimal) {
+      // The shortest text that reads back as this double (`0.1` is 0.1, `1e-7` is too precise):
+      // the number the caller wrote, as the Python host takes a float through its repr.
+      this.writeDecimal(String(v));
+      return;
+    }
     if (!Number.isInteger(v)) this.mismatch(ty, `number ${rustF64(v)}`);
     if (!Number.isSafeInteger(v)) this.fail(null, `number ${BigInt(v)} is beyond 2^53 and may have been rounded: pass it as a bigint`);
     if (t.kind !== Kind.Int) this.mismatch(ty, `number ${v === 0 ? 0 : v}`);
@@ -122,6 +132,13 @@ export class ValueEncoder extends BatchEncoder {
       writeU32(this.stage.buf, at, d);
       return;
     }
+    if (t.kind === Kind.Decimal) {
+      if (parseDecimal(v) === DecimalError.Syntax) {
+        this.fail(null, `${quoted(v)} is not a decimal: expected number text such as "19.99", "-0.5" or "1e3"`);
+      }
+      this.writeDecimal(v);
+      return;
+    }
     if (t.kind === Kind.Enum) {
       const index = this.variants[t.index]?.get(v);
       if (index === undefined) {
@@ -133,6 +150,14 @@ export class ValueEncoder extends BatchEncoder {
       return;
     }
     this.mismatch(ty, "string");
+  }
+
+  /** Writes the decimal of number text `text` where `present` left `valueAt`, or fails with the
+   * JSON reader's message for the same number. */
+  private writeDecimal(text: string): void {
+    const units = parseDecimal(text);
+    if (typeof units !== "bigint") this.fail(null, decimalMessage(units, text));
+    writeI64(this.stage.buf, this.valueAt, units);
   }
 
   private fromList(ty: TyInfo, at0: number, items: unknown[]): void {

@@ -1,8 +1,8 @@
 // The conformance check inside headless Chromium (Debian's `/usr/bin/chromium`, driven by
 // playwright-core, never downloading a browser): the package, served from a static server on
 // 127.0.0.1, must write byte for byte what `dexpc eval` writes for the conformance corpus, the
-// golden corpus, the contract examples and the edge cases. The README's browser example page
-// is loaded as written and must show the same decisions.
+// golden corpus, the contract examples, the edge cases and the decimal edge cases. The README's
+// browser example page is loaded as written and must show the same decisions.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import { extname, join, normalize } from "node:path";
 import { chromium } from "playwright-core";
 import { ROOT, REFERENCE, compile, dexpcEval, scratchDir } from "./support.mjs";
 import { edgeInput } from "./edge-cases.mjs";
+import { DECIMALS_CASE, decimalInput } from "./decimal-cases.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const PACKAGE = join(ROOT, "hosts/js");
@@ -50,6 +51,12 @@ function cases() {
   };
   for (const name of ["tenants.ndjson", "bad-tenants.ndjson"]) made(`example ${name}`, readFileSync(join(ROOT, "policies/examples", name)));
   made("edge cases", edgeInput());
+  const decimalsWasm = join(ROOT, DECIMALS_CASE, "policy.wasm");
+  const decimalsIn = join(scratch, "browser-decimals.in");
+  const decimalsOut = join(scratch, "browser-decimals.out");
+  writeFileSync(decimalsIn, decimalInput());
+  writeFileSync(decimalsOut, dexpcEval(decimalsWasm, decimalInput()));
+  add("decimal edge cases", decimalsWasm, decimalsIn, decimalsOut);
   void bytes;
   // The README's example page, with its module and records beside it.
   files.set("/examples/policy.wasm", path);
