@@ -239,7 +239,49 @@ pub(super) fn mul_div(f: &mut Func, divide: bool) {
     f.if_(BlockType::Empty);
     overflow(f);
     f.end();
-    // 64 steps of shift and subtract: lo becomes the quotient, hi the remainder.
+    // A divisor below 2^32 (always for `*`, whose divisor is 10^6): long division in 32-bit
+    // limbs, two 64-by-32-bit divisions. `hi < d` makes each partial dividend fit in 64 bits
+    // and each partial quotient in 32. lo becomes the quotient, hi the remainder.
+    f.get(d);
+    f.i64(1 << 32);
+    f.op(I::I64LtU);
+    f.if_(BlockType::Empty);
+    f.get(hi);
+    f.i64(32);
+    f.op(I::I64Shl);
+    f.get(lo);
+    f.i64(32);
+    f.op(I::I64ShrU);
+    f.op(I::I64Or);
+    f.set(t);
+    f.get(t);
+    f.get(d);
+    f.op(I::I64DivU);
+    f.set(i);
+    f.get(t);
+    f.get(d);
+    f.op(I::I64RemU);
+    f.i64(32);
+    f.op(I::I64Shl);
+    f.get(lo);
+    f.i64(0xffff_ffff);
+    f.op(I::I64And);
+    f.op(I::I64Or);
+    f.set(t);
+    f.get(i);
+    f.i64(32);
+    f.op(I::I64Shl);
+    f.get(t);
+    f.get(d);
+    f.op(I::I64DivU);
+    f.op(I::I64Or);
+    f.set(lo);
+    f.get(t);
+    f.get(d);
+    f.op(I::I64RemU);
+    f.set(hi);
+    f.else_();
+    // Otherwise 64 steps of shift and subtract: lo becomes the quotient, hi the remainder.
     f.i64(64);
     f.set(i);
     let top = f.loop_(BlockType::Empty);
@@ -284,6 +326,7 @@ pub(super) fn mul_div(f: &mut Func, divide: bool) {
     f.op(I::I64Eqz);
     f.op(I::I32Eqz);
     f.br_if(top);
+    f.end();
     f.end();
     // Above 2^63 no sign can hold it (and the rounding below cannot wrap).
     f.get(lo);
