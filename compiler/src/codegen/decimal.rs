@@ -4,7 +4,8 @@
 //!
 //! `*` and `/` work on magnitudes: the exact product (`|a| * |b|`, or `|a| * 10^6` for a
 //! quotient) is formed as a high and a low 64-bit word from 32-bit partial products, divided
-//! by `10^6` (or `|b|`) with a 64-step shift-and-subtract division that keeps the remainder,
+//! by `10^6` (or `|b|`), by long division on 32-bit limbs when the divisor is below 2^32 and by
+//! a 64-step shift-and-subtract division otherwise, keeping the remainder,
 //! rounded half away from zero (up when `r >= d - r`), checked against the range of the
 //! result's sign and given its sign. The reference is `dexp_runtime::decimal::{mul, div}` on
 //! `i128`; the differential tests hold the two together at the range's ends and at ties.
