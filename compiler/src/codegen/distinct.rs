@@ -201,7 +201,7 @@ pub(super) fn count_distinct(f: &mut Func, strings: Option<(u32, u32)>) {
 }
 
 /// `(a: i64, b: i64) -> i32`: whether string `a` sorts before `b`: the shorter first, then
-/// the first differing byte.
+/// the first differing byte (found a word at a time).
 pub(super) fn str_before(f: &mut Func) {
     let [la, lb, pa, pb, i, ba, bb] = [(); 7].map(|()| f.local(ValType::I32));
     for (packed, len, ptr) in [(0, la, pa), (1, lb, pb)] {
@@ -225,6 +225,8 @@ pub(super) fn str_before(f: &mut Func) {
     f.end();
     f.i32(0);
     f.set(i);
+    let x = f.local(ValType::I64);
+    super::helpers::skip_equal_words(f, [pa, pb, i, la], x);
     let top = f.loop_(BlockType::Empty);
     f.get(i);
     f.get(la);

@@ -171,6 +171,45 @@ fn unpack_pair(f: &mut Func, pa: u32, pb: u32, n: u32) {
     f.set(pb);
 }
 
+/// Advances the byte index `i` (below `n`) of two strings at `pa` and `pb` over their equal
+/// 8-byte words, and to the first differing byte of the first word that differs, so that a
+/// byte-by-byte loop from `i` decides at once. Little-endian: the lowest set bit of the words'
+/// xor lies in their first differing byte. `x` is an `i64` scratch local.
+pub(super) fn skip_equal_words(f: &mut Func, [pa, pb, i, n]: [u32; 4], x: u32) {
+    let exit = f.block(BlockType::Empty);
+    let top = f.loop_(BlockType::Empty);
+    f.get(i);
+    f.i32(8);
+    f.op(I::I32Add);
+    f.get(n);
+    f.op(I::I32GtU);
+    f.br_if(exit);
+    for p in [pa, pb] {
+        f.get(p);
+        f.get(i);
+        f.op(I::I32Add);
+        f.op(I::I64Load(mem(0, 1)));
+    }
+    f.op(I::I64Xor);
+    f.set(x);
+    f.get(x);
+    f.op(I::I64Eqz);
+    f.if_(BlockType::Empty);
+    f.add_i32(i, 8);
+    f.br(top);
+    f.end();
+    f.get(i);
+    f.get(x);
+    f.op(I::I64Ctz);
+    f.i64(3);
+    f.op(I::I64ShrU);
+    f.op(I::I32WrapI64);
+    f.op(I::I32Add);
+    f.set(i);
+    f.end();
+    f.end();
+}
+
 fn str_eq(f: &mut Func) {
     let (pa, pb, n) = (f.local(ValType::I32), f.local(ValType::I32), f.local(ValType::I32));
     unpack_pair(f, pa, pb, n);

@@ -50,8 +50,8 @@ impl Emitter<'_, '_> {
     }
 }
 
-/// The body of [`Helper::StrCmp`]: the first differing byte decides, else the shorter string
-/// comes first.
+/// The body of [`Helper::StrCmp`]: the first differing byte decides (found a word at a time),
+/// else the shorter string comes first.
 pub(super) fn str_cmp(f: &mut Func) {
     let [la, lb, pa, pb, i, n, ba, bb] = [(); 8].map(|()| f.local(ValType::I32));
     for (packed, len, ptr) in [(0, la, pa), (1, lb, pb)] {
@@ -74,6 +74,8 @@ pub(super) fn str_cmp(f: &mut Func) {
     f.set(n);
     f.i32(0);
     f.set(i);
+    let x = f.local(ValType::I64);
+    super::helpers::skip_equal_words(f, [pa, pb, i, n], x);
     let done = f.block(BlockType::Empty);
     let top = f.loop_(BlockType::Empty);
     f.get(i);
