@@ -27,17 +27,17 @@ const BUILTINS: &[&str] = &[
 ];
 
 impl<'a> Cx<'a> {
+    /// Reports a call of `name` with `found` arguments where `expected` were needed.
+    fn wrong_arguments(&mut self, name: &ast::Name, expected: impl ToString, found: usize, span: Span) -> Typed {
+        self.error(CheckError::WrongArguments { name: name.text.clone(), expected: expected.to_string(), found, span });
+        Typed::error()
+    }
+
     /// `round(x, n)`: a decimal rounded to `n` fractional digits, `n` an int literal from 0
     /// to 6.
     fn round(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
         let [x, n] = args else {
-            self.error(CheckError::WrongArguments {
-                name: name.text.clone(),
-                expected: "2".into(),
-                found: args.len(),
-                span,
-            });
-            return Typed::error();
+            return self.wrong_arguments(name, "2", args.len(), span);
         };
         let x = self.expect(x, &Ty::Decimal, scope);
         let digits = match n.kind {
@@ -80,13 +80,7 @@ impl<'a> Cx<'a> {
             "round" => self.round(name, args, span, scope),
             "decimal" => {
                 let [arg] = args else {
-                    self.error(CheckError::WrongArguments {
-                        name: name.text.clone(),
-                        expected: "1".into(),
-                        found: args.len(),
-                        span,
-                    });
-                    return Typed::error();
+                    return self.wrong_arguments(name, "1", args.len(), span);
                 };
                 // No expected type: the argument is usually an int, checked as one.
                 let a = self.expr(arg, None, scope);
@@ -97,13 +91,7 @@ impl<'a> Cx<'a> {
             }
             "present" => {
                 if args.len() != 1 {
-                    self.error(CheckError::WrongArguments {
-                        name: name.text.clone(),
-                        expected: "1".into(),
-                        found: args.len(),
-                        span,
-                    });
-                    return Typed::error();
+                    return self.wrong_arguments(name, "1", args.len(), span);
                 }
                 let Some(arg) = args.first() else {
                     return Typed::error();
@@ -183,13 +171,7 @@ impl<'a> Cx<'a> {
     /// `len(list)`: the number of elements; `len(string)`: the number of characters.
     fn len(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, scope: &mut Scope) -> Typed {
         let [arg] = args else {
-            self.error(CheckError::WrongArguments {
-                name: name.text.clone(),
-                expected: "1".into(),
-                found: args.len(),
-                span,
-            });
-            return Typed::error();
+            return self.wrong_arguments(name, "1", args.len(), span);
         };
         let a = self.expr(arg, None, scope);
         match a.t {
@@ -226,13 +208,7 @@ impl<'a> Cx<'a> {
             return Typed::error();
         }
         if params.len() != args.len() {
-            self.error(CheckError::WrongArguments {
-                name: name.text.clone(),
-                expected: params.len().to_string(),
-                found: args.len(),
-                span,
-            });
-            return Typed::error();
+            return self.wrong_arguments(name, params.len(), args.len(), span);
         }
         let checked = params.iter().zip(args).map(|((_, ty), a)| self.expect(a, ty, scope)).collect();
         Typed::of(K::Call(id, checked), ret)
@@ -247,13 +223,7 @@ impl<'a> Cx<'a> {
         scope: &mut Scope,
     ) -> Typed {
         if args.len() < 2 {
-            self.error(CheckError::WrongArguments {
-                name: name.text.clone(),
-                expected: "2 or more".into(),
-                found: args.len(),
-                span,
-            });
-            return Typed::error();
+            return self.wrong_arguments(name, "2 or more", args.len(), span);
         }
         let mut ty = want.filter(|t| matches!(t, Ty::Int | Ty::Decimal | Ty::Date | Ty::Enum(_))).cloned();
         let mut out = Vec::new();
@@ -288,13 +258,7 @@ impl<'a> Cx<'a> {
         let text = match args {
             [ast::Expr { kind: ast::ExprKind::Str(s), .. }] => s,
             _ => {
-                self.error(CheckError::WrongArguments {
-                    name: name.text.clone(),
-                    expected: "1 string literal".into(),
-                    found: args.len(),
-                    span,
-                });
-                return Typed::error();
+                return self.wrong_arguments(name, "1 string literal", args.len(), span);
             }
         };
         match dexp_runtime::date::parse(text) {
