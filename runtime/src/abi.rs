@@ -439,6 +439,7 @@ pub struct Shape {
     schema: Schema,
     layout: Layout,
     fragments: Fragments,
+    keys: crate::encode::Keys,
 }
 
 /// JSON text that every decision repeats, written once per policy rather than once per record:
@@ -475,7 +476,8 @@ impl Shape {
         schema.validate().map_err(MetadataError::Schema)?;
         let layout = Layout::of(&schema).map_err(MetadataError::Layout)?;
         let fragments = Fragments::of(&schema);
-        Ok(Shape { schema, layout, fragments })
+        let keys = crate::encode::Keys::of(&schema);
+        Ok(Shape { schema, layout, fragments, keys })
     }
 
     /// The schema.
@@ -491,6 +493,11 @@ impl Shape {
     /// The JSON text of the schema's names, for writing decisions.
     pub(crate) fn fragments(&self) -> &Fragments {
         &self.fragments
+    }
+
+    /// The tables from JSON keys to the fields of each record, for the JSON reader.
+    pub(crate) fn keys(&self) -> &crate::encode::Keys {
+        &self.keys
     }
 
     /// Whether batches encoded for `other` can be decided with this shape: both input records

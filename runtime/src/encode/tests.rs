@@ -16,6 +16,7 @@ fn encoder() -> BatchEncoder {
 /// batch is unchanged. Returns whether the line was accepted.
 fn check_line(enc: &mut BatchEncoder, line: &str) -> bool {
     let shape = enc.shape().clone();
+    fast_agrees(&shape, line);
     let schema = shape.schema();
     let expected = decode_input(schema, line);
     let (len, records, vars) = (enc.len(), enc.records().len(), enc.vars().len());
@@ -40,6 +41,146 @@ fn check_line(enc: &mut BatchEncoder, line: &str) -> bool {
             false
         }
         (want, have) => panic!("line {line:?}: reference {want:?}, encoder {have:?}"),
+    }
+}
+
+/// Runs `line` through the fast reader alone and through the serde reader alone, each on an
+/// encoder that already holds one record (so offsets and alignment padding are exercised),
+/// and checks that whatever the fast reader takes, the serde reader takes with the same bytes
+/// in both areas; when the fast reader gives up, its batch must be unchanged. Returns whether
+/// the fast reader took the line.
+fn fast_agrees(shape: &Arc<Shape>, line: &str) -> bool {
+    let first = r#"{"id":"é","n":1,"ints":{"a":1},"tags":["x"]}"#;
+    let (mut fast, mut serde) = (BatchEncoder::new(shape.clone()), BatchEncoder::new(shape.clone()));
+    let _ = (fast.push_serde(first), serde.push_serde(first));
+    let before = (fast.len(), fast.records().to_vec(), fast.vars().to_vec());
+    let took = fast.push_fast(line);
+    let result = serde.push_serde(line);
+    if took {
+        assert!(result.is_ok(), "the fast reader took {line:?}, the serde reader refused it: {result:?}");
+        assert_eq!(fast.records(), serde.records(), "records of {line:?}");
+        assert_eq!(fast.vars(), serde.vars(), "variable area of {line:?}");
+        assert_eq!(fast.len(), serde.len());
+    } else {
+        assert_eq!((fast.len(), fast.records().to_vec(), fast.vars().to_vec()), before, "{line:?}");
+    }
+    took
+}
+
+#[test]
+fn the_fast_reader_takes_good_lines_with_the_serde_readers_bytes() {
+    let shape = encoder().shape().clone();
+    for i in 0..300 {
+        let line = good_line(i);
+        assert!(fast_agrees(&shape, &line), "line {i}: {line}");
+        // The same record with whitespace around every token.
+        let spaced: String = line
+            .chars()
+            .flat_map(|c| match c {
+                '{' | '}' | '[' | ']' | ',' | ':' => vec![' ', c, '\t', '\r', '\n'],
+                c => vec![c],
+            })
+            .collect();
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
+            // Only where the spacing stayed outside strings (the value is unchanged).
+            if serde_json::from_str::<serde_json::Value>(&spaced).ok() == Some(value) {
+                assert!(fast_agrees(&shape, &spaced), "line {i} spaced: {spaced}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_fast_reader_takes_ints_exactly_as_serde_json_reads_them() {
+    let shape = encoder().shape().clone();
+    let base = good_line(3);
+    let n = |text: &str| base.replacen("\"n\":", &format!("\"n\":{text},\"x\":"), 1);
+    for taken in ["0", "1", "-1", "9223372036854775807", "-9223372036854775808", "-12", "1234567890123"] {
+        assert!(fast_agrees(&shape, &n(taken)), "{taken}");
+    }
+    let refused = [
+        "-0",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "01",
+        "-01",
+        "1.0",
+        "1e0",
+        "1E+2",
+        "-",
+        "--1",
+        "+1",
+        "1.",
+        "0x1",
+        "\"1\"",
+    ];
+    for text in refused {
+        assert!(!fast_agrees(&shape, &n(text)), "{text}");
+        assert!(encoder().push_json(&n(text)).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn the_fast_reader_decodes_escapes_and_leaves_lone_surrogates_to_serde() {
+    let shape = encoder().shape().clone();
+    let base = good_line(0);
+    let id = |text: &str| base.replacen("\"id\":\"", &format!("\"id\":\"{text}"), 1);
+    let unknown = |text: &str| base.replacen("\"unknown\":", &format!("\"unknown\":\"{text}\",\"u2\":"), 1);
+    let escapes =
+        [r#"\""#, r#"\\"#, r#"\/"#, r#"\b\f\n\r\t"#, r#"\u00e9\u0041"#, r#"\ud83d\ude00"#, r#"\u0000"#, r#"a\u2028b"#];
+    for text in escapes {
+        assert!(fast_agrees(&shape, &id(text)), "{text}");
+        assert!(fast_agrees(&shape, &unknown(text)), "{text}");
+    }
+    // Lone surrogates: refused in a declared string, accepted when skipped, by the serde reader.
+    for text in [r#"\ud83d"#, r#"\udc00"#, r#"\ud83dx"#, r#"\ud83d\u0041"#] {
+        assert!(!fast_agrees(&shape, &id(text)), "{text}");
+        assert!(!fast_agrees(&shape, &unknown(text)), "{text}");
+        assert!(encoder().push_json(&id(text)).is_err());
+        assert!(encoder().push_json(&unknown(text)).is_ok());
+    }
+    for text in [r#"\x"#, r#"\u12"#, r#"\u12g4"#, "\u{1}", r#"\ "#] {
+        assert!(!fast_agrees(&shape, &id(text)), "{text}");
+        assert!(!fast_agrees(&shape, &unknown(text)), "{text}");
+    }
+    // An escaped key names its field.
+    assert!(fast_agrees(&shape, &base.replacen("\"mode\":", "\"m\\u006fde\":", 1)));
+}
+
+#[test]
+fn the_fast_reader_skips_undeclared_values_and_leaves_deep_nesting_to_serde() {
+    let shape = encoder().shape().clone();
+    let base = good_line(1);
+    let unknown = |text: &str| base.replacen("\"unknown\":", &format!("\"unknown\":{text},\"u2\":"), 1);
+    let values = [
+        "0",
+        "-0",
+        "1.5e-300",
+        "-12.0E+7",
+        "1e400",
+        "true",
+        "false",
+        "null",
+        "[]",
+        "{}",
+        "[1,[2,[3]]]",
+        r#"{"a":{"b":[{"c":"d"}]},"e":[]}"#,
+        r#""""#,
+        r#"" \"\\ ""#,
+    ];
+    for text in values {
+        assert!(fast_agrees(&shape, &unknown(text)), "{text}");
+    }
+    for text in ["01", "1.", "-", ".5", "tru", "nul", "[1,]", "{\"a\"}", "{\"a\":1,}", "[1 2]", "{1:2}", "'a'"] {
+        assert!(!fast_agrees(&shape, &unknown(text)), "{text}");
+    }
+    for depth in [10, 50, 58, 59, 60, 61, 64, 100, 127, 128, 129, 200] {
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let took = fast_agrees(&shape, &unknown(&nested));
+        assert_eq!(took, depth < 60, "{depth}");
     }
 }
 
