@@ -63,7 +63,11 @@ pub fn to_civil(days: i32) -> (i32, u32, u32) {
 
 /// Parses exactly `YYYY-MM-DD`, rejecting impossible dates such as `2026-02-30`.
 pub fn parse(text: &str) -> Option<i32> {
-    let b = text.as_bytes();
+    parse_bytes(text.as_bytes())
+}
+
+/// [`parse`] on the bytes of the text.
+pub(crate) fn parse_bytes(b: &[u8]) -> Option<i32> {
     if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }

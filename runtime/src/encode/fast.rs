@@ -233,12 +233,12 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// The text of a string [`Self::string`] read.
-    fn str(&self, s: Str) -> Option<&str> {
+    /// The bytes of a string [`Self::string`] read (UTF-8: the line is a `str`, a span starts
+    /// and ends at ASCII quotes, and the buffer holds decoded text).
+    fn text_of(&self, s: Str) -> Option<&[u8]> {
         match s {
-            // Both ends are at ASCII quotes, so on character boundaries.
-            Str::Span(start, end) => self.text.get(start..end),
-            Str::Buf => Some(&self.buf),
+            Str::Span(start, end) => self.bytes().get(start..end),
+            Str::Buf => Some(self.buf.as_bytes()),
         }
     }
 
@@ -455,7 +455,7 @@ impl<'t> Reader<'t> {
             }
             Ty::String | Ty::Date | Ty::Enum(_) => {
                 let s = self.string()?;
-                enc.put_text(ty, at, self.str(s)?).ok()?.then_some(())
+                put_text(enc, shape, ty, at, self.text_of(s)?)
             }
             Ty::Record(r) => self.record(enc, shape, *r, at, depth),
             Ty::List(elem) => self.list(enc, shape, elem, at, depth),
@@ -479,14 +479,14 @@ impl<'t> Reader<'t> {
         } else {
             loop {
                 let s = self.string()?;
-                let key = self.str(s)?.as_bytes();
+                let key = self.text_of(s)?;
                 let mut slot = hash(key) & table.mask;
                 let field = loop {
                     match table.slots.get(slot).copied()? {
                         0 => break None,
                         i => {
                             let index = usize::from(i - 1);
-                            if def.fields.get(index)?.name.as_bytes() == key {
+                            if same(def.fields.get(index)?.name.as_bytes(), key) {
                                 break Some(index);
                             }
                         }
@@ -563,7 +563,7 @@ impl<'t> Reader<'t> {
         let mut count = 0usize;
         loop {
             let s = self.string()?;
-            let key = self.str(s)?.as_bytes();
+            let key = self.text_of(s)?;
             if key.len() > MAX_STRING_BYTES {
                 return None;
             }
@@ -591,6 +591,52 @@ impl<'t> Reader<'t> {
             }
         }
         commit(enc, start, el.align as usize, at, count)
+    }
+}
+
+/// Writes a string's text as a value of `ty` (a string, a date or an enum variant) at `at`,
+/// taking what [`Enc::put_text`] takes and writing the same bytes.
+fn put_text(enc: &mut Enc<'_>, shape: &Shape, ty: &Ty, at: usize, text: &[u8]) -> Option<()> {
+    match ty {
+        Ty::String => {
+            if !text.is_empty() {
+                if text.len() > MAX_STRING_BYTES {
+                    return None;
+                }
+                let offset = enc.append_var(text, 1)?;
+                enc.put_ref(at, offset, text.len() as u32);
+            }
+        }
+        Ty::Date => enc.put(at, &crate::date::parse_bytes(text)?.to_le_bytes()),
+        Ty::Enum(i) => {
+            let variants = &shape.schema().enum_def(*i)?.variants;
+            let pos = variants.iter().position(|v| same(v.as_bytes(), text))?;
+            if variants.len() <= 256 {
+                enc.put(at, &[pos as u8]);
+            } else {
+                enc.put(at, &(pos as u32).to_le_bytes());
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Whether two byte strings are equal, comparing short ones (names and variants, mostly) with
+/// two overlapping word loads instead of a call to `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w4 = |s: &[u8], i: usize| s.get(i..i + 4).and_then(|w| w.try_into().ok()).map(u32::from_le_bytes);
+    let w8 = |s: &[u8], i: usize| s.get(i..i + 8).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
+    match n {
+        0 => true,
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        _ => a == b,
     }
 }
 
