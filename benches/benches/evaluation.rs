@@ -178,6 +178,40 @@ fn ndjson_pipeline(c: &mut Criterion) {
             black_box(batch.len())
         });
     });
+    // The same records through the runtime's serde reader alone (serde_json driving the
+    // schema's visitor), which (d) falls back to only for records it must refuse.
+    group.bench_function(BenchmarkId::new("d_encode_serde", RECORDS), |b| {
+        b.iter(|| {
+            batch.clear();
+            for line in lines {
+                batch.push_json_serde(black_box(line)).unwrap();
+            }
+            black_box(batch.len())
+        });
+    });
+    // The candidates for the reader (issue 14, item 1): decoding each line into the policy's
+    // input as host structs (`host::Tenant`, undeclared keys skipped), with serde_json and with
+    // sonic-rs (SIMD structural scanning); neither writes the layout, so both do less than (d).
+    group.bench_function(BenchmarkId::new("d_struct_serde_json", RECORDS), |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for line in lines {
+                let t: Tenant = serde_json::from_str(black_box(line)).unwrap();
+                n += t.products.len();
+            }
+            black_box(n)
+        });
+    });
+    group.bench_function(BenchmarkId::new("d_struct_sonic_rs", RECORDS), |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for line in lines {
+                let t: Tenant = sonic_rs::from_str(black_box(line)).unwrap();
+                n += t.products.len();
+            }
+            black_box(n)
+        });
+    });
     let mut evaluator = f.policy.evaluator().unwrap();
     let mut out = String::with_capacity(text.len());
     group.bench_function(BenchmarkId::new("e_end_to_end", RECORDS), |b| {
