@@ -45,6 +45,10 @@ struct KeyTable {
     mask: usize,
     /// One bit per field that must be present (a field that is not optional).
     required: u64,
+    /// Each field's key as it is written without escapes, quotes and colon included
+    /// (`"name":`), to recognise the key the declaration order predicts without reading it;
+    /// empty for a name that JSON would escape.
+    written: Vec<Vec<u8>>,
 }
 
 impl Keys {
@@ -58,7 +62,19 @@ impl Keys {
                     return None;
                 }
                 let size = (record.fields.len() * 4).next_power_of_two().max(8);
-                let mut table = KeyTable { slots: vec![0; size], mask: size - 1, required: 0 };
+                let written = record
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let plain = f.name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+                        if plain {
+                            [b"\"", f.name.as_bytes(), b"\":"].concat()
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect();
+                let mut table = KeyTable { slots: vec![0; size], mask: size - 1, required: 0, written };
                 for (i, field) in record.fields.iter().enumerate() {
                     let mut at = hash(field.name.as_bytes()) & table.mask;
                     while table.slots.get(at).is_some_and(|&s| s != 0) {
@@ -474,30 +490,46 @@ impl<'t> Reader<'t> {
         self.eat(b'{')?;
         self.ws();
         let mut seen = 0u64;
+        // Writers mostly put the fields in declaration order: the next key is first compared,
+        // as written text, with the field after the last one read.
+        let mut predicted = 0usize;
         if self.peek()? == b'}' {
             self.at += 1;
         } else {
             loop {
-                let s = self.string()?;
-                let key = self.text_of(s)?;
-                let mut slot = hash(key) & table.mask;
-                let field = loop {
-                    match table.slots.get(slot).copied()? {
-                        0 => break None,
-                        i => {
-                            let index = usize::from(i - 1);
-                            if same(def.fields.get(index)?.name.as_bytes(), key) {
-                                break Some(index);
-                            }
-                        }
+                let written = table.written.get(predicted).filter(|w| !w.is_empty());
+                let ahead = written.and_then(|w| Some((w.len(), self.bytes().get(self.at..self.at + w.len())?)));
+                let field = match (written, ahead) {
+                    (Some(w), Some((len, text))) if same(w, text) => {
+                        self.at += len;
+                        self.ws();
+                        Some(predicted)
                     }
-                    slot = (slot + 1) & table.mask;
+                    _ => {
+                        let s = self.string()?;
+                        let key = self.text_of(s)?;
+                        let mut slot = hash(key) & table.mask;
+                        let field = loop {
+                            match table.slots.get(slot).copied()? {
+                                0 => break None,
+                                i => {
+                                    let index = usize::from(i - 1);
+                                    if same(def.fields.get(index)?.name.as_bytes(), key) {
+                                        break Some(index);
+                                    }
+                                }
+                            }
+                            slot = (slot + 1) & table.mask;
+                        };
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                        field
+                    }
                 };
-                self.ws();
-                self.eat(b':')?;
-                self.ws();
                 match field {
                     Some(index) => {
+                        predicted = index + 1;
                         let bit = 1u64 << index;
                         if seen & bit != 0 {
                             return None;
