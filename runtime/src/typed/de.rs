@@ -52,7 +52,7 @@ pub fn from_region<'de, T: Deserialize<'de>>(
     match (state.bad, result) {
         (Some(bad), _) => Err(SlotError::Bad(bad)),
         (None, Ok(value)) => Ok(value),
-        (None, Err(e)) => Err(SlotError::Fit { path: e.path, message: e.message }),
+        (None, Err(e)) => Err(SlotError::Fit { path: e.0.path, message: e.0.message }),
     }
 }
 
@@ -67,14 +67,18 @@ impl State<'_> {
     fn bad(&mut self, e: DecodeError) -> Error {
         let message = e.0.clone();
         self.bad.get_or_insert(e);
-        Error { message, path: String::new(), located: true }
+        Error(Box::new(Inner { message, path: String::new(), located: true }))
     }
 }
 
 /// The deserializer's error: a mismatch with the host type (or a bad byte, also kept in the
-/// state), with the path it was found at, built on the way out.
+/// state), with the path it was found at, built on the way out. Boxed, so that the results
+/// the deserializer passes up stay small.
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     message: String,
     path: String,
     /// Whether `path` is complete (a bad byte needs none).
@@ -83,18 +87,19 @@ pub struct Error {
 
 impl Error {
     fn prepend(mut self, segment: Segment<'_>) -> Error {
-        if self.located {
+        let e = &mut *self.0;
+        if e.located {
             return self;
         }
         let mut path = match segment {
             Segment::Field(name) => name.to_string(),
             Segment::Index(i) => format!("[{i}]"),
         };
-        if !self.path.is_empty() && !self.path.starts_with('[') {
+        if !e.path.is_empty() && !e.path.starts_with('[') {
             path.push('.');
         }
-        path.push_str(&self.path);
-        self.path = path;
+        path.push_str(&e.path);
+        e.path = path;
         self
     }
 }
@@ -106,7 +111,7 @@ enum Segment<'a> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -114,7 +119,7 @@ impl std::error::Error for Error {}
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error { message: msg.to_string(), path: String::new(), located: false }
+        Error(Box::new(Inner { message: msg.to_string(), path: String::new(), located: false }))
     }
 }
 
