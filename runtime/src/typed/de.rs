@@ -211,9 +211,9 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
                 let bits = self.check(self.st.reader.codes(*g, buf, at))?;
                 let shape = self.st.reader.shape;
                 let codes = shape.schema().group(*g).map_or(&[][..], |g| g.codes.as_slice());
-                let names =
-                    codes.iter().enumerate().filter(|(i, _)| bits & (1u64 << i) != 0).map(|(_, c)| c.code.as_str());
-                visitor.visit_seq(de::value::SeqDeserializer::new(names.map(BorrowedStrDeserializer::<Error>::new)))
+                let mask = 1u64.checked_shl(codes.len() as u32).map_or(u64::MAX, |bit| bit - 1);
+                let left = (bits & mask).count_ones() as usize;
+                visitor.visit_seq(CodeSeq { codes, bits, next: 0, left })
             }
             Ty::Optional(inner) => match self.check(self.st.reader.optional(inner, buf, at))? {
                 Some(value_at) => De { st: self.st, ty: inner, buf, at: value_at }.deserialize_any(visitor),
@@ -331,6 +331,35 @@ fn kind(ty: &Ty) -> &'static str {
         Ty::List(_) | Ty::Codes(_) => "sequence",
         Ty::Record(_) | Ty::Map(_) | Ty::Entry(_) => "map",
         Ty::Optional(_) => "option",
+    }
+}
+
+/// The names of the codes that apply, in declaration order: a list of strings whose length is
+/// known, so that a host's `Vec` is allocated once at its size.
+struct CodeSeq<'de> {
+    codes: &'de [crate::schema::CodeDef],
+    bits: u64,
+    next: usize,
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for CodeSeq<'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        while let Some(code) = self.codes.get(self.next) {
+            let bit = 1u64.checked_shl(self.next as u32).unwrap_or(0);
+            self.next += 1;
+            if self.bits & bit != 0 {
+                self.left = self.left.saturating_sub(1);
+                return seed.deserialize(BorrowedStrDeserializer::new(code.code.as_str())).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
     }
 }
 

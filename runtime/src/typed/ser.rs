@@ -46,7 +46,9 @@ impl BatchEncoder {
         let result =
             self.push_with(|enc, top| match value.serialize(ValueSer { ty: top, at: 0, enc, memo: &mut memo }) {
                 Ok(()) => Ok(()),
-                Err(SerError(own)) => Err(format!("cannot be written as JSON: {}", own.as_deref().unwrap_or_default())),
+                Err(SerError(own)) => {
+                    Err(format!("cannot be written as JSON: {}", own.as_ref().map_or("", |m| m.0.as_str())))
+                }
             });
         Memo::keep(memo);
         result
@@ -58,17 +60,21 @@ impl BatchEncoder {
 /// of a map key, which serde_json would report while writing the JSON. Boxed, so that every
 /// serializer call returns its result in registers.
 #[derive(Debug)]
-pub(crate) struct SerError(Option<Box<str>>);
+pub(crate) struct SerError(Option<Box<Message>>);
+
+/// The text of a [`SerError`].
+#[derive(Debug)]
+pub(crate) struct Message(String);
 
 impl SerError {
     fn custom_message(message: &str) -> SerError {
-        SerError(Some(message.into()))
+        SerError(Some(Box::new(Message(message.into()))))
     }
 }
 
 impl fmt::Display for SerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_deref().unwrap_or("the record does not fit the policy's input"))
+        f.write_str(self.0.as_ref().map_or("the record does not fit the policy's input", |m| m.0.as_str()))
     }
 }
 
@@ -76,7 +82,7 @@ impl std::error::Error for SerError {}
 
 impl ser::Error for SerError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerError(Some(msg.to_string().into()))
+        SerError(Some(Box::new(Message(msg.to_string()))))
     }
 }
 
