@@ -4,17 +4,22 @@
 //! - `ser` is a serde `Serializer` driven by the policy's schema:
 //!   [`BatchEncoder::push_serialize`](crate::encode::BatchEncoder::push_serialize) writes a
 //!   `Serialize` value (a host struct, a `serde_json::Value`, ...) into a batch exactly as
-//!   `push_json` writes the value's JSON, with the same errors and paths.
+//!   `push_json` writes the value's JSON, with the same errors and paths, maps included
+//!   (sorted by their keys' bytes, a key given twice refused at its second entry).
+//! - `memo` holds what the serializer learns from record to record (the pointers of serde's
+//!   field and variant names, each record's required fields), so that its happy path compares
+//!   no names.
 //! - [`de`] is a serde `Deserializer` over a decision in the fixed layout: it gives an output
 //!   type the same calls `serde_json` would give it for the decision's JSON, checking every
 //!   byte the guest wrote as [`crate::decode`] does.
-//! - [`view`] is a borrowed, allocation-free view of a decision's fields by name, for hosts
-//!   that read a few fields and want no output type at all.
+//! - [`view`] is a borrowed, allocation-free view of a decision's fields by name (and of a
+//!   map's entries by key), for hosts that read a few fields and want no output type at all.
 //!
 //! `Evaluator::evaluate_typed`, `Decisions::deserialize` and `Decisions::view` (with the
 //! `engine` feature) are built on these.
 
 pub mod de;
+mod memo;
 mod ser;
 pub mod view;
 

@@ -52,7 +52,7 @@ pub fn from_region<'de, T: Deserialize<'de>>(
     match (state.bad, result) {
         (Some(bad), _) => Err(SlotError::Bad(bad)),
         (None, Ok(value)) => Ok(value),
-        (None, Err(e)) => Err(SlotError::Fit { path: e.path, message: e.message }),
+        (None, Err(e)) => Err(SlotError::Fit { path: e.0.path, message: e.0.message }),
     }
 }
 
@@ -67,14 +67,18 @@ impl State<'_> {
     fn bad(&mut self, e: DecodeError) -> Error {
         let message = e.0.clone();
         self.bad.get_or_insert(e);
-        Error { message, path: String::new(), located: true }
+        Error(Box::new(Inner { message, path: String::new(), located: true }))
     }
 }
 
 /// The deserializer's error: a mismatch with the host type (or a bad byte, also kept in the
-/// state), with the path it was found at, built on the way out.
+/// state), with the path it was found at, built on the way out. Boxed, so that the results
+/// the deserializer passes up stay small.
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     message: String,
     path: String,
     /// Whether `path` is complete (a bad byte needs none).
@@ -83,18 +87,19 @@ pub struct Error {
 
 impl Error {
     fn prepend(mut self, segment: Segment<'_>) -> Error {
-        if self.located {
+        let e = &mut *self.0;
+        if e.located {
             return self;
         }
         let mut path = match segment {
             Segment::Field(name) => name.to_string(),
             Segment::Index(i) => format!("[{i}]"),
         };
-        if !self.path.is_empty() && !self.path.starts_with('[') {
+        if !e.path.is_empty() && !e.path.starts_with('[') {
             path.push('.');
         }
-        path.push_str(&self.path);
-        self.path = path;
+        path.push_str(&e.path);
+        e.path = path;
         self
     }
 }
@@ -106,7 +111,7 @@ enum Segment<'a> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -114,7 +119,7 @@ impl std::error::Error for Error {}
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error { message: msg.to_string(), path: String::new(), located: false }
+        Error(Box::new(Inner { message: msg.to_string(), path: String::new(), located: false }))
     }
 }
 
@@ -206,9 +211,9 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
                 let bits = self.check(self.st.reader.codes(*g, buf, at))?;
                 let shape = self.st.reader.shape;
                 let codes = shape.schema().group(*g).map_or(&[][..], |g| g.codes.as_slice());
-                let names =
-                    codes.iter().enumerate().filter(|(i, _)| bits & (1u64 << i) != 0).map(|(_, c)| c.code.as_str());
-                visitor.visit_seq(de::value::SeqDeserializer::new(names.map(BorrowedStrDeserializer::<Error>::new)))
+                let mask = 1u64.checked_shl(codes.len() as u32).map_or(u64::MAX, |bit| bit - 1);
+                let left = (bits & mask).count_ones() as usize;
+                visitor.visit_seq(CodeSeq { codes, bits, next: 0, left })
             }
             Ty::Optional(inner) => match self.check(self.st.reader.optional(inner, buf, at))? {
                 Some(value_at) => De { st: self.st, ty: inner, buf, at: value_at }.deserialize_any(visitor),
@@ -326,6 +331,35 @@ fn kind(ty: &Ty) -> &'static str {
         Ty::List(_) | Ty::Codes(_) => "sequence",
         Ty::Record(_) | Ty::Map(_) | Ty::Entry(_) => "map",
         Ty::Optional(_) => "option",
+    }
+}
+
+/// The names of the codes that apply, in declaration order: a list of strings whose length is
+/// known, so that a host's `Vec` is allocated once at its size.
+struct CodeSeq<'de> {
+    codes: &'de [crate::schema::CodeDef],
+    bits: u64,
+    next: usize,
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for CodeSeq<'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        while let Some(code) = self.codes.get(self.next) {
+            let bit = 1u64.checked_shl(self.next as u32).unwrap_or(0);
+            self.next += 1;
+            if self.bits & bit != 0 {
+                self.left = self.left.saturating_sub(1);
+                return seed.deserialize(BorrowedStrDeserializer::new(code.code.as_str())).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
     }
 }
 

@@ -9,19 +9,32 @@
 //! that is not finite `null`) and applies the reader's rules to that. Fields the schema does
 //! not declare are skipped without being serialized.
 //!
+//! A map (`map of string to T`) is read like the JSON reader reads an object of that type: each
+//! key's bytes are appended to the variable area as it comes, a key given twice fails the
+//! record at its second entry, before its value is serialized, and the entries are written
+//! sorted by their keys' bytes when the map ends (see `ser/maps.rs`).
+//!
+//! The happy path compares no names: struct fields and enum variants are recognised by the
+//! pointers of serde's `&'static str` names, learned once per thread and shape (`memo.rs`).
+//!
 //! Differences that remain, both about values serde_json itself refuses or never reads: a
 //! `Serialize` implementation that fails, or a map key serde_json refuses, is reported as
 //! `cannot be written as JSON: ...` (path `""`) only if no earlier problem of the record was
 //! met, and never inside an undeclared field, which is not serialized at all; undeclared
 //! fields are likewise not held to serde_json's recursion limit.
 
-use crate::abi::TyLayout;
+mod keys;
+mod maps;
+
+use super::memo::{name_id, Memo};
+use crate::abi::{FieldLayout, TyLayout};
 use crate::encode::{BatchEncoder, Enc, Seg};
 use crate::json::{self, RecordError, MAX_JSON_DEPTH};
 use crate::schema::{FieldDef, Ty};
-use serde::ser::{self, Impossible, Serialize};
+use keys::{KeySer, KeySink};
+use maps::{MapState, VarSink};
+use serde::ser::{self, Serialize};
 use std::fmt;
-use std::io::Write as _;
 
 impl BatchEncoder {
     /// Appends `value` as one record of the input type, serialized straight into the layout.
@@ -29,22 +42,39 @@ impl BatchEncoder {
     /// error it is unchanged and the error is the one `push_json` gives for that JSON (see
     /// `crate::typed` for the few values serde_json itself cannot write).
     pub fn push_serialize<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), RecordError> {
-        self.push_with(|enc, top| match value.serialize(ValueSer { ty: top, at: 0, enc }) {
-            Ok(()) => Ok(()),
-            Err(SerError(own)) => Err(format!("cannot be written as JSON: {}", own.unwrap_or_default())),
-        })
+        let mut memo = Memo::take(self.shape());
+        let result =
+            self.push_with(|enc, top| match value.serialize(ValueSer { ty: top, at: 0, enc, memo: &mut memo }) {
+                Ok(()) => Ok(()),
+                Err(SerError(own)) => {
+                    Err(format!("cannot be written as JSON: {}", own.as_ref().map_or("", |m| m.0.as_str())))
+                }
+            });
+        Memo::keep(memo);
+        result
     }
 }
 
 /// The serializer's error. The record's own error (with its path) is recorded in the
 /// encoder's scratch; this carries only a failure of the `Serialize` implementation itself or
-/// of a map key, which serde_json would report while writing the JSON.
+/// of a map key, which serde_json would report while writing the JSON. Boxed, so that every
+/// serializer call returns its result in registers.
 #[derive(Debug)]
-pub(crate) struct SerError(Option<String>);
+pub(crate) struct SerError(Option<Box<Message>>);
+
+/// The text of a [`SerError`].
+#[derive(Debug)]
+pub(crate) struct Message(String);
+
+impl SerError {
+    fn custom_message(message: &str) -> SerError {
+        SerError(Some(Box::new(Message(message.into()))))
+    }
+}
 
 impl fmt::Display for SerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_deref().unwrap_or("the record does not fit the policy's input"))
+        f.write_str(self.0.as_ref().map_or("the record does not fit the policy's input", |m| m.0.as_str()))
     }
 }
 
@@ -52,7 +82,7 @@ impl std::error::Error for SerError {}
 
 impl ser::Error for SerError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerError(Some(msg.to_string()))
+        SerError(Some(Box::new(Message(msg.to_string()))))
     }
 }
 
@@ -64,6 +94,7 @@ pub(crate) struct ValueSer<'a, 'e> {
     ty: &'e Ty,
     at: usize,
     enc: &'a mut Enc<'e>,
+    memo: &'a mut Memo,
 }
 
 impl<'a, 'e> ValueSer<'a, 'e> {
@@ -78,6 +109,7 @@ impl<'a, 'e> ValueSer<'a, 'e> {
     }
 
     /// The type of a present value and where it goes; marks an optional as present.
+    #[inline]
     fn present(&mut self) -> (&'e Ty, usize) {
         match self.ty {
             Ty::Optional(inner) => {
@@ -110,22 +142,30 @@ impl<'a, 'e> ValueSer<'a, 'e> {
         }
     }
 
-    /// The compound serializer of an object: the value must be a record.
+    /// The compound serializer of an object: the value must be a record or a map.
     fn object(mut self) -> Result<Compound<'a, 'e>, SerError> {
-        if matches!(self.ty, Ty::Map(_)) || matches!(self.ty, Ty::Optional(inner) if matches!(**inner, Ty::Map(_))) {
-            // Sorting and checking a map's entries is done by the JSON reader only, so far.
-            return Err(self.fail("a map cannot be written by the typed API yet: use evaluate_ndjson".into()));
-        }
-        let (Ty::Record(r), at) = self.present() else {
-            return Err(self.mismatch("object"));
+        let (ty, at) = self.present();
+        let kind = match ty {
+            Ty::Record(r) => {
+                let Some(fields) = self.enc.schema.record(*r).map(|d| d.fields.as_slice()) else {
+                    return Err(self.mismatch("object"));
+                };
+                let memo = self.memo.record(*r);
+                let seen = if fields.len() <= 64 {
+                    Seen::Bits(0)
+                } else {
+                    let start = self.enc.s.seen.len();
+                    self.enc.s.seen.resize(start + fields.len(), false);
+                    Seen::Flags(start)
+                };
+                let places = self.enc.shape.layout().record(*r).map_or(&[][..], |l| l.fields.as_slice());
+                let (base, required) = (memo.base, memo.required);
+                Kind::Record { record: *r, fields, places, at, seen, hint: 0, base, required, value: None }
+            }
+            Ty::Map(value) => Kind::Map(MapState::new(self.enc, value, at)),
+            _ => return Err(self.mismatch("object")),
         };
-        let Some(fields) = self.enc.schema.record(*r).map(|d| d.fields.as_slice()) else {
-            return Err(self.mismatch("object"));
-        };
-        let seen = self.enc.s.seen.len();
-        self.enc.s.seen.resize(seen + fields.len(), false);
-        let kind = Kind::Record { record: *r, fields, at, seen, hint: 0, value: None };
-        Ok(Compound { enc: self.enc, kind, outer: None })
+        Ok(Compound { enc: self.enc, memo: self.memo, kind, outer: None })
     }
 
     /// The compound serializer of a list: the value must be a list.
@@ -135,30 +175,38 @@ impl<'a, 'e> ValueSer<'a, 'e> {
         };
         let el = self.enc.ty_layout(elem);
         let start = self.enc.s.stage.len();
-        Ok(Compound { enc: self.enc, kind: Kind::List { elem, el, at, start, count: 0 }, outer: None })
+        let kind = Kind::List { elem, el, at, start, count: 0 };
+        Ok(Compound { enc: self.enc, memo: self.memo, kind, outer: None })
     }
 
     /// `{"variant": VALUE}` where VALUE is a list or an object: opens the one-key object, then
     /// the compound of its value (or a compound that skips it when the key is undeclared).
     fn variant(self, variant: &'static str, value_is_list: bool) -> Result<Compound<'a, 'e>, SerError> {
         let mut outer = self.object()?;
-        let Kind::Record { record, fields, at, seen, .. } = outer.kind else {
-            return Err(RECORDED);
+        let (ty, at) = match &mut outer.kind {
+            Kind::Record { record, fields, places, at, .. } => {
+                let (record, fields, places, at) = (*record, *fields, *places, *at);
+                let Some(index) = outer.field_static(variant)? else {
+                    let Compound { enc, memo, kind, .. } = outer;
+                    return Ok(Compound { enc, memo, kind: Kind::Skip, outer: Some(Box::new(kind)) });
+                };
+                let (Some(field), Some(place)) = (fields.get(index), places.get(index)) else {
+                    return Err(RECORDED);
+                };
+                enter(outer.enc, Seg::Field { record, field: index as u32 })?;
+                (&field.ty, at + place.offset as usize)
+            }
+            Kind::Map(map) => {
+                let key = VarSink(&mut *outer.enc.vars).key(variant)?;
+                let at = maps::open_entry(outer.enc, map, key)?;
+                (map.value, at)
+            }
+            _ => return Err(RECORDED),
         };
-        let Some(index) = outer.field(variant)? else {
-            return Ok(Compound { enc: outer.enc, kind: Kind::Skip, outer: Some(Outer { fields, seen }) });
-        };
-        let (Some(field), Some(place)) = (fields.get(index), outer.enc.shape.layout().record(record)) else {
-            return Err(RECORDED);
-        };
-        let Some(place) = place.fields.get(index) else {
-            return Err(RECORDED);
-        };
-        let enc = outer.enc;
-        enter(enc, Seg::Field { record, field: index as u32 })?;
-        let inner = ValueSer { ty: &field.ty, at: at + place.offset as usize, enc };
+        let Compound { enc, memo, kind, .. } = outer;
+        let inner = ValueSer { ty, at, enc, memo };
         let mut inner = if value_is_list { inner.list()? } else { inner.object()? };
-        inner.outer = Some(Outer { fields, seen });
+        inner.outer = Some(Box::new(kind));
         Ok(inner)
     }
 }
@@ -168,10 +216,15 @@ impl<'a, 'e> ValueSer<'a, 'e> {
 fn enter(enc: &mut Enc<'_>, seg: Seg) -> Result<(), SerError> {
     enc.s.path.push(seg);
     if enc.s.path.len() > MAX_JSON_DEPTH {
-        enc.record_error(None, format!("nested deeper than {MAX_JSON_DEPTH} levels"));
-        return Err(RECORDED);
+        return Err(too_deep(enc));
     }
     Ok(())
+}
+
+#[cold]
+fn too_deep(enc: &mut Enc<'_>) -> SerError {
+    enc.record_error(None, format!("nested deeper than {MAX_JSON_DEPTH} levels"));
+    RECORDED
 }
 
 impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
@@ -305,6 +358,16 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
 
     fn serialize_str(mut self, v: &str) -> Result<(), SerError> {
         let (ty, at) = self.present();
+        if let (Ty::String, 1..=json::MAX_STRING_BYTES) = (ty, v.len()) {
+            // `put_text`'s string case, without its search for an alignment: the bytes go at
+            // the end of the variable area, if it stays under 4 GiB.
+            let start = self.enc.vars.len();
+            if let (Ok(offset), Ok(_)) = (u32::try_from(start), u32::try_from(start + v.len())) {
+                self.enc.vars.extend_from_slice(v.as_bytes());
+                self.enc.put_ref(at, offset, v.len() as u32);
+                return Ok(());
+            }
+        }
         match self.enc.put_text(ty, at, v) {
             Ok(true) => Ok(()),
             Ok(false) => Err(self.mismatch("string")),
@@ -347,16 +410,33 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
         index: u32,
         variant: &'static str,
     ) -> Result<(), SerError> {
-        // A host enum declared in the policy's order names the variant at its own index: one
-        // comparison instead of a search. Anything else is read as the name's string.
-        if let (Ty::Enum(e), false) = (self.ty, variant.is_empty()) {
-            let def = self.enc.schema.enum_def(*e);
-            if def.and_then(|d| d.variants.get(index as usize)).is_some_and(|v| v == variant) {
+        // A host enum declared in the policy's order names the variant at its own index: its
+        // name is compared once, then recognised by its pointer (see `memo.rs`). Anything else
+        // is read as the name's string.
+        let e = match self.ty {
+            Ty::Enum(e) => Some(*e),
+            Ty::Optional(inner) => match **inner {
+                Ty::Enum(e) => Some(e),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(e), false) = (e, variant.is_empty()) {
+            let id = name_id(variant);
+            let known = match self.memo.variant(e, index, id) {
+                Some(wide) => Some(wide),
+                None => {
+                    let def = self.enc.schema.enum_def(e);
+                    let named = def.and_then(|d| d.variants.get(index as usize)).is_some_and(|v| v == variant);
+                    named.then(|| self.memo.learn_variant(e, index, id))
+                }
+            };
+            if let Some(wide) = known {
                 let (_, at) = self.present();
-                if def.is_some_and(|d| d.variants.len() <= 256) {
-                    self.enc.put(at, &[index as u8]);
-                } else {
+                if wide {
                     self.enc.put(at, &index.to_le_bytes());
+                } else {
+                    self.enc.put(at, &[index as u8]);
                 }
                 return Ok(());
             }
@@ -421,10 +501,12 @@ impl<'a, 'e> ser::Serializer for ValueSer<'a, 'e> {
     }
 }
 
-/// The one-key object of a tuple or struct variant, closed after its value.
-struct Outer<'e> {
-    fields: &'e [FieldDef],
-    seen: usize,
+/// Which fields of an open record have been given: bits for a record of up to 64 fields, else
+/// flags in the encoder's scratch from this position on.
+#[derive(Clone, Copy)]
+enum Seen {
+    Bits(u64),
+    Flags(usize),
 }
 
 enum Kind<'e> {
@@ -432,54 +514,109 @@ enum Kind<'e> {
     Skip,
     /// A list whose elements are staged from `start` and moved to the variable area at its end.
     List { elem: &'e Ty, el: TyLayout, at: usize, start: usize, count: usize },
-    /// A record at `at`; `seen` is where its flags start, `hint` the field expected next, and
+    /// A record at `at`: `hint` is the field expected next, `base` where its fields' learned
+    /// names start in the memo, `required` its required fields as bits (with `Seen::Bits`), and
     /// `value` the field of a map key whose value comes next (`Some(None)`: undeclared).
-    Record { record: u32, fields: &'e [FieldDef], at: usize, seen: usize, hint: usize, value: Option<Option<usize>> },
+    Record {
+        record: u32,
+        fields: &'e [FieldDef],
+        places: &'e [FieldLayout],
+        at: usize,
+        seen: Seen,
+        hint: usize,
+        base: usize,
+        required: u64,
+        value: Option<Option<usize>>,
+    },
+    /// A map whose entries are staged like list elements.
+    Map(MapState<'e>),
 }
 
-/// Every compound serializer: the elements of a list or the fields of a record.
+/// Every compound serializer: the elements of a list, the fields of a record or the entries
+/// of a map. `outer` is the one-key object around the value of a tuple or struct variant,
+/// closed after it.
 pub(crate) struct Compound<'a, 'e> {
     enc: &'a mut Enc<'e>,
+    memo: &'a mut Memo,
     kind: Kind<'e>,
-    outer: Option<Outer<'e>>,
+    outer: Option<Box<Kind<'e>>>,
+}
+
+/// The field named `key` among `fields`, trying `hint` first.
+fn by_name(fields: &[FieldDef], hint: usize, key: &str) -> Option<usize> {
+    match fields.get(hint) {
+        Some(f) if f.name == key => Some(hint),
+        _ => fields.iter().position(|f| f.name == key),
+    }
 }
 
 impl<'e> Compound<'_, 'e> {
-    /// The declared field named `key` of the open record, marked as seen; `None` when the
-    /// record does not declare it. Fields usually come in declaration order, so the field
-    /// after the last one is tried first.
-    fn field(&mut self, key: &str) -> Result<Option<usize>, SerError> {
-        let Kind::Record { fields, seen, hint, .. } = &mut self.kind else {
+    /// The declared field of the open record named by serde's `key`, marked as given; `None`
+    /// when the record does not declare it. Fields usually come in declaration order, so the
+    /// field after the last one is tried first, by the name's pointer once it is learned.
+    fn field_static(&mut self, key: &'static str) -> Result<Option<usize>, SerError> {
+        let Kind::Record { fields, hint, base, .. } = &mut self.kind else {
             return Ok(None);
         };
-        let guess = fields.get(*hint).filter(|f| f.name == key).map(|_| *hint);
-        let Some(index) = guess.or_else(|| fields.iter().position(|f| f.name == key)) else {
-            return Ok(None);
+        let id = name_id(key);
+        let learned = self.memo.fields.get(*base..base.wrapping_add(fields.len())).unwrap_or_default();
+        let index = if learned.get(*hint) == Some(&id) {
+            Some(*hint)
+        } else if let Some(i) = learned.iter().position(|k| *k == id) {
+            Some(i)
+        } else {
+            let found = by_name(fields, *hint, key);
+            if let Some(slot) = found.and_then(|i| self.memo.fields.get_mut(base.wrapping_add(i))) {
+                *slot = id;
+            }
+            found
+        };
+        match index {
+            Some(index) => self.mark(index).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Marks field `index` of the open record as given; a field given twice fails the record.
+    fn mark(&mut self, index: usize) -> Result<usize, SerError> {
+        let Kind::Record { fields, seen, hint, .. } = &mut self.kind else {
+            return Ok(index);
         };
         *hint = index + 1;
-        match self.enc.s.seen.get_mut(*seen + index) {
-            Some(flag) if !*flag => {
-                *flag = true;
-                Ok(Some(index))
+        let fresh = match seen {
+            Seen::Bits(bits) => {
+                let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
+                let fresh = *bits & bit == 0;
+                *bits |= bit;
+                fresh
             }
-            _ => {
-                self.enc.record_error(Some(key), "duplicate field".into());
-                Err(RECORDED)
-            }
+            Seen::Flags(start) => match self.enc.s.seen.get_mut(*start + index) {
+                Some(flag) if !*flag => {
+                    *flag = true;
+                    true
+                }
+                _ => false,
+            },
+        };
+        if fresh {
+            return Ok(index);
         }
+        let name = fields.get(index).map_or("", |f| f.name.as_str());
+        self.enc.record_error(Some(name), "duplicate field".into());
+        Err(RECORDED)
     }
 
     /// Serializes `value` as field `index` of the open record.
     fn field_value<T: Serialize + ?Sized>(&mut self, index: usize, value: &T) -> Result<(), SerError> {
-        let Kind::Record { record, fields, at, .. } = self.kind else {
+        let Kind::Record { record, fields, places, at, .. } = self.kind else {
             return Ok(());
         };
-        let place = self.enc.shape.layout().record(record).and_then(|l| l.fields.get(index));
-        let (Some(field), Some(place)) = (fields.get(index), place) else {
+        let (Some(field), Some(place)) = (fields.get(index), places.get(index)) else {
             return Ok(());
         };
         enter(self.enc, Seg::Field { record, field: index as u32 })?;
-        value.serialize(ValueSer { ty: &field.ty, at: at + place.offset as usize, enc: &mut *self.enc })?;
+        let at = at + place.offset as usize;
+        value.serialize(ValueSer { ty: &field.ty, at, enc: &mut *self.enc, memo: &mut *self.memo })?;
         self.enc.s.path.pop();
         Ok(())
     }
@@ -492,7 +629,7 @@ impl<'e> Compound<'_, 'e> {
         enter(enc, Seg::Index(*count))?;
         let pos = enc.s.stage.len();
         enc.s.stage.resize(pos + el.size as usize, 0);
-        value.serialize(ValueSer { ty: elem, at: pos, enc: &mut *enc })?;
+        value.serialize(ValueSer { ty: elem, at: pos, enc: &mut *enc, memo: &mut *self.memo })?;
         enc.s.path.pop();
         if *count == json::MAX_LIST_ITEMS {
             enc.s.stage.truncate(*start);
@@ -503,24 +640,59 @@ impl<'e> Compound<'_, 'e> {
         Ok(())
     }
 
-    fn entry_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
-        let Kind::Record { fields, .. } = self.kind else {
-            return Ok(());
-        };
-        let found = key.serialize(KeySer { fields })?;
-        let index = match found {
-            Some(name) => self.field(name)?,
-            None => None,
-        };
-        if let Kind::Record { value, .. } = &mut self.kind {
-            *value = Some(index);
+    /// A struct's field (or a struct variant's): a record's field, or a map's entry.
+    #[inline]
+    fn struct_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerError> {
+        // The happy path: the field after the last one, named by the pointer learned for it,
+        // not given yet.
+        if let Kind::Record { fields, hint, base, seen: Seen::Bits(bits), .. } = &mut self.kind {
+            let i = *hint;
+            let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+            if i < fields.len() && *bits & bit == 0 && self.memo.fields.get(base.wrapping_add(i)) == Some(&name_id(key))
+            {
+                *bits |= bit;
+                *hint = i + 1;
+                return self.field_value(i, value);
+            }
         }
-        Ok(())
+        match &mut self.kind {
+            Kind::Record { .. } => match self.field_static(key)? {
+                Some(index) => self.field_value(index, value),
+                None => Ok(()),
+            },
+            Kind::Map(map) => {
+                let read = VarSink(&mut *self.enc.vars).key(key)?;
+                maps::open_entry(self.enc, map, read)?;
+                self.map_value(value)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn entry_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
+        match &mut self.kind {
+            Kind::Record { fields, .. } => {
+                let index = match key.serialize(KeySer(FieldSink(fields)))? {
+                    Some(index) => Some(self.mark(index)?),
+                    None => None,
+                };
+                if let Kind::Record { value, .. } = &mut self.kind {
+                    *value = Some(index);
+                }
+                Ok(())
+            }
+            Kind::Map(map) => {
+                let read = key.serialize(KeySer(VarSink(&mut *self.enc.vars)))?;
+                maps::open_entry(self.enc, map, read).map(drop)
+            }
+            _ => Ok(()),
+        }
     }
 
     fn entry_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
         let pending = match &mut self.kind {
             Kind::Record { value, .. } => value.take().flatten(),
+            Kind::Map(_) => return self.map_value(value),
             _ => None,
         };
         match pending {
@@ -529,20 +701,55 @@ impl<'e> Compound<'_, 'e> {
         }
     }
 
+    /// Serializes `value` as the value of the map entry just opened.
+    fn map_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
+        let Kind::Map(map) = &mut self.kind else {
+            return Ok(());
+        };
+        let Some(at) = map.pending else {
+            return Ok(());
+        };
+        value.serialize(ValueSer { ty: map.value, at, enc: &mut *self.enc, memo: &mut *self.memo })?;
+        maps::end_entry(self.enc, map)
+    }
+
     fn finish(self) -> Result<(), SerError> {
-        let enc = self.enc;
-        match self.kind {
-            Kind::Skip => {}
-            Kind::List { el, at, start, count, .. } => close_list(enc, el, at, start, count)?,
-            Kind::Record { fields, seen, .. } => close_record(enc, fields, seen)?,
-        }
-        if let Some(outer) = self.outer {
-            if !matches!(self.kind, Kind::Skip) {
-                enc.s.path.pop();
+        let Compound { enc, kind, outer, .. } = self;
+        let skipped = matches!(kind, Kind::Skip);
+        close(enc, kind)?;
+        match outer.map(|outer| *outer) {
+            None => Ok(()),
+            Some(Kind::Map(mut map)) => {
+                maps::end_entry(enc, &mut map)?;
+                maps::close_map(enc, map)
             }
-            close_record(enc, outer.fields, outer.seen)?;
+            Some(outer) => {
+                if !skipped {
+                    enc.s.path.pop();
+                }
+                close(enc, outer)
+            }
         }
-        Ok(())
+    }
+}
+
+/// A record field's name matched as a map key: its index, or `None` for an undeclared key.
+struct FieldSink<'f>(&'f [FieldDef]);
+
+impl KeySink for FieldSink<'_> {
+    type Out = Option<usize>;
+    fn key(self, text: &str) -> Result<Option<usize>, SerError> {
+        Ok(self.0.iter().position(|f| f.name == text))
+    }
+}
+
+/// Closes a compound: writes a list's or a map's elements, checks a record's fields.
+fn close(enc: &mut Enc<'_>, kind: Kind<'_>) -> Result<(), SerError> {
+    match kind {
+        Kind::Skip => Ok(()),
+        Kind::List { el, at, start, count, .. } => close_list(enc, el, at, start, count),
+        Kind::Record { fields, seen, required, .. } => close_record(enc, fields, seen, required),
+        Kind::Map(map) => maps::close_map(enc, map),
     }
 }
 
@@ -569,16 +776,28 @@ fn close_list(enc: &mut Enc<'_>, el: TyLayout, at: usize, start: usize, count: u
 }
 
 /// Reports the first missing field of a record in declaration order, and drops its flags.
-fn close_record(enc: &mut Enc<'_>, fields: &[FieldDef], seen: usize) -> Result<(), SerError> {
-    for (i, field) in fields.iter().enumerate() {
-        let read = enc.s.seen.get(seen + i).copied().unwrap_or(false);
-        if !read && !matches!(field.ty, Ty::Optional(_)) {
-            enc.record_error(Some(&field.name), "missing field".into());
-            return Err(RECORDED);
+fn close_record(enc: &mut Enc<'_>, fields: &[FieldDef], seen: Seen, required: u64) -> Result<(), SerError> {
+    let missing = match seen {
+        Seen::Bits(bits) => {
+            let missing = required & !bits;
+            (missing != 0).then(|| missing.trailing_zeros() as usize)
         }
+        Seen::Flags(start) => {
+            let missing = fields.iter().enumerate().position(|(i, field)| {
+                let read = enc.s.seen.get(start + i).copied().unwrap_or(false);
+                !read && !matches!(field.ty, Ty::Optional(_))
+            });
+            enc.s.seen.truncate(start);
+            missing
+        }
+    };
+    match missing.and_then(|i| fields.get(i)) {
+        Some(field) => {
+            enc.record_error(Some(&field.name), "missing field".into());
+            Err(RECORDED)
+        }
+        None => Ok(()),
     }
-    enc.s.seen.truncate(seen);
-    Ok(())
 }
 
 impl ser::SerializeSeq for Compound<'_, '_> {
@@ -643,10 +862,7 @@ impl ser::SerializeStruct for Compound<'_, '_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerError> {
-        match self.field(key)? {
-            Some(index) => self.field_value(index, value),
-            None => Ok(()),
-        }
+        self.struct_field(key, value)
     }
     fn end(self) -> Result<(), SerError> {
         self.finish()
@@ -657,165 +873,9 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerError> {
-        ser::SerializeStruct::serialize_field(self, key, value)
+        self.struct_field(key, value)
     }
     fn end(self) -> Result<(), SerError> {
         self.finish()
-    }
-}
-
-/// A map key as serde_json writes it (strings, and the text of chars, bools, numbers and unit
-/// variants), matched against a record's field names without allocating: the name of the
-/// field it equals, or `None` for an undeclared key.
-struct KeySer<'e> {
-    fields: &'e [FieldDef],
-}
-
-impl<'e> KeySer<'e> {
-    fn find(&self, key: &str) -> Result<Option<&'e str>, SerError> {
-        Ok(self.fields.iter().find(|f| f.name == key).map(|f| f.name.as_str()))
-    }
-
-    fn display(&self, v: impl fmt::Display) -> Result<Option<&'e str>, SerError> {
-        let mut buf = [0u8; 48];
-        let mut cursor = std::io::Cursor::new(&mut buf[..]);
-        if write!(cursor, "{v}").is_err() {
-            return Ok(None);
-        }
-        let len = cursor.position() as usize;
-        self.find(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
-    }
-
-    fn float(&self, text: Option<String>) -> Result<Option<&'e str>, SerError> {
-        match text {
-            Some(text) => self.find(&text),
-            None => Err(SerError(Some("float key must be finite (got NaN or +/-inf)".into()))),
-        }
-    }
-}
-
-fn not_a_string() -> SerError {
-    SerError(Some("key must be a string".into()))
-}
-
-impl<'e> ser::Serializer for KeySer<'e> {
-    type Ok = Option<&'e str>;
-    type Error = SerError;
-    type SerializeSeq = Impossible<Option<&'e str>, SerError>;
-    type SerializeTuple = Impossible<Option<&'e str>, SerError>;
-    type SerializeTupleStruct = Impossible<Option<&'e str>, SerError>;
-    type SerializeTupleVariant = Impossible<Option<&'e str>, SerError>;
-    type SerializeMap = Impossible<Option<&'e str>, SerError>;
-    type SerializeStruct = Impossible<Option<&'e str>, SerError>;
-    type SerializeStructVariant = Impossible<Option<&'e str>, SerError>;
-
-    fn serialize_bool(self, v: bool) -> Result<Self::Ok, SerError> {
-        self.find(if v { "true" } else { "false" })
-    }
-    fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<Self::Ok, SerError> {
-        self.display(v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<Self::Ok, SerError> {
-        // serde_json's own digits for floats (its shortest form, with `.0` or an exponent).
-        self.float(v.is_finite().then(|| serde_json::to_string(&v).unwrap_or_default()))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Self::Ok, SerError> {
-        self.float(v.is_finite().then(|| serde_json::to_string(&v).unwrap_or_default()))
-    }
-    fn serialize_char(self, v: char) -> Result<Self::Ok, SerError> {
-        self.find(v.encode_utf8(&mut [0u8; 4]))
-    }
-    fn serialize_str(self, v: &str) -> Result<Self::Ok, SerError> {
-        self.find(v)
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<Self::Ok, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_none(self) -> Result<Self::Ok, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, SerError> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Self::Ok, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Self::Ok, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Result<Self::Ok, SerError> {
-        self.find(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, v: &T) -> Result<Self::Ok, SerError> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _value: &T,
-    ) -> Result<Self::Ok, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_tuple_struct(self, _n: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_struct(self, _n: &'static str, _len: usize) -> Result<Self::SerializeStruct, SerError> {
-        Err(not_a_string())
-    }
-    fn serialize_struct_variant(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, SerError> {
-        Err(not_a_string())
     }
 }

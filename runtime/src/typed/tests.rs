@@ -74,7 +74,7 @@ fn json_values_serialize_to_the_bytes_of_their_text() {
     assert!(accepted >= 200 && rejected >= 100, "{accepted} accepted, {rejected} rejected");
 }
 
-#[derive(Serialize, Clone, Copy)]
+#[derive(Serialize, Clone, Copy, Debug)]
 #[serde(rename_all = "snake_case")]
 enum Mode {
     Active,
@@ -621,8 +621,27 @@ fn walk(view: FieldView<'_>, ty: &Ty, shape: &Shape, depth: usize, budget: &mut 
             assert!(names.iter().all(|n| codes.contains(n)));
             Value::Codes(codes.bits())
         }
-        // The view has no accessor for maps yet; none of the decisions read here holds one.
-        Ty::Map(_) | Ty::Entry(_) => return Err(ViewError::Type { expected: "no map", found: "map" }),
+        Ty::Map(value) => {
+            let map = view.map()?;
+            if map.len() > *budget {
+                return Err(ViewError::Bad(DecodeError("budget".into())));
+            }
+            *budget -= map.len();
+            let depth = deeper(depth)?;
+            assert_eq!(map.iter().count(), map.len());
+            assert!(map.entry(map.len()).is_none());
+            let mut entries = Vec::new();
+            for (key, v) in map.iter() {
+                // Every key is found by its lookup, at its own entry.
+                let found = map.get(key).unwrap();
+                assert_eq!(format!("{found:?}"), format!("{v:?}"));
+                assert!(map.contains_key(key));
+                entries.push((Arc::from(key), walk(v, value, shape, depth, budget)?));
+            }
+            assert!(map.get("\u{10ffff} no such key").is_none());
+            Value::Map(entries.into())
+        }
+        Ty::Entry(_) => return Err(ViewError::Type { expected: "no entry", found: "map entry" }),
         Ty::Optional(inner) => match view.optional()? {
             Some(v) => {
                 assert!(!view.is_null()?);
@@ -764,3 +783,90 @@ fn hostile_bytes_are_refused_by_every_typed_reader() {
     }
     assert!(refused > 300 && read > 300, "{refused} refused, {read} read");
 }
+
+/// A record of the test schema with its `inner` and `mode` of any host type.
+#[derive(Serialize)]
+struct Rec<I, M> {
+    id: &'static str,
+    when: &'static str,
+    mode: M,
+    flag: bool,
+    n: i64,
+    big: &'static str,
+    inner: I,
+    items: Vec<Item>,
+    tags: Vec<String>,
+    grid: Vec<Vec<i64>>,
+}
+
+fn rec<I, M>(inner: I, mode: M) -> Rec<I, M> {
+    let item = Item { name: "i", mode: Mode::Off, subs: vec![], when: None };
+    let (tags, grid) = (vec!["t".into()], vec![vec![1]]);
+    Rec { id: "r", when: "2025-01-31", mode, flag: true, n: 1, big: "v299", inner, items: vec![item], tags, grid }
+}
+
+#[test]
+fn learned_names_never_change_what_is_written() {
+    // The same field names at other addresses and in another order, an enum whose variants
+    // are declared in another order than the policy's, two shapes in turn on one thread, and a
+    // record serialized inside another's serialization: each time the bytes and errors of the
+    // value's JSON.
+    #[derive(Serialize)]
+    struct InnerRev {
+        label: Option<String>,
+        b: bool,
+        a: i64,
+    }
+    #[derive(Serialize, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    enum ModeRev {
+        Off,
+        Passive,
+        Active,
+    }
+    let (mut json, mut typed) = (encoder(), encoder());
+    let (mut map_json, mut map_typed) = (maps::encoder(), maps::encoder());
+    let inner = Inner { a: 1, b: true, label: None };
+    for round in 0..6 {
+        assert_eq!(agree(&mut json, &mut typed, &rec(inner.clone(), Mode::Passive)), Ok(()));
+        let rev = InnerRev { label: Some("x".into()), b: round % 2 == 0, a: round };
+        assert_eq!(
+            agree(&mut json, &mut typed, &rec(rev, [ModeRev::Off, ModeRev::Active][round as usize % 2])),
+            Ok(())
+        );
+        assert_eq!(
+            agree(&mut json, &mut typed, &rec(inner.clone(), Mode::Semi)),
+            err("mode", "unknown value \"semi\", expected one of active, passive, off")
+        );
+        let missing = InnerRev { label: None, b: true, a: 2 };
+        assert_eq!(
+            agree(&mut json, &mut typed, &(rec(missing, ModeRev::Passive), 1)),
+            err("", "expected object, found list")
+        );
+        assert_eq!(agree(&mut map_json, &mut map_typed, &maps::tenant()), Ok(()));
+    }
+    // A `Serialize` implementation that pushes a record of another shape while it is itself
+    // being serialized.
+    struct Nested<'a>(&'a std::cell::RefCell<BatchEncoder>);
+    impl Serialize for Nested<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.borrow_mut().push_serialize(&maps::tenant()).map_err(serde::ser::Error::custom)?;
+            s.serialize_str("nested")
+        }
+    }
+    let other = std::cell::RefCell::new(maps::encoder());
+    #[derive(Serialize)]
+    struct WithNested<'a> {
+        id: Nested<'a>,
+    }
+    let got = typed.push_serialize(&WithNested { id: Nested(&other) });
+    assert_eq!(got, err("when", "missing field"));
+    assert_eq!(other.borrow().len(), 1);
+    let mut again = maps::encoder();
+    again.push_serialize(&maps::tenant()).unwrap();
+    assert_eq!((other.borrow().records(), other.borrow().vars()), (again.records(), again.vars()));
+    assert_eq!(agree(&mut json, &mut typed, &rec(inner, Mode::Active)), Ok(()));
+}
+
+#[path = "tests/maps.rs"]
+mod maps;

@@ -5,7 +5,8 @@
 //! of one field, whose accessors read it in place: [`FieldView::bool`], [`FieldView::int`],
 //! [`FieldView::date`], [`FieldView::str`] (borrowed from the instance's memory),
 //! [`FieldView::codes`] (the names of the codes that apply), [`FieldView::record`],
-//! [`FieldView::list`] and [`FieldView::optional`]. Nothing is read before it is asked for, and
+//! [`FieldView::list`], [`FieldView::map`] (entries by key, found by binary search over the
+//! keys' bytes) and [`FieldView::optional`]. Nothing is read before it is asked for, and
 //! every read is checked as [`crate::decode`] checks it (offsets and lengths inside the variable
 //! area, bools 0 or 1, enum variants and code bits that exist, dates in range, UTF-8 strings):
 //! a hostile module's bytes give a [`ViewError::Bad`], never a panic. Reads are one level at a
@@ -13,7 +14,7 @@
 //!
 //! [`Value`]: crate::schema::Value
 
-use crate::abi::Shape;
+use crate::abi::{Shape, ENTRY_VALUE_OFFSET};
 use crate::decode::{Buf, DecodeError, Reader, Region};
 use crate::schema::{FieldDef, Ty};
 
@@ -238,6 +239,18 @@ impl<'d> FieldView<'d> {
             (ty, _) => Err(Self::wrong(ty, "list")),
         }
     }
+
+    /// A map. Every key is checked when the view is made (UTF-8, inside the variable area,
+    /// each greater than the one before), so that lookups by key can search them in halves.
+    pub fn map(&self) -> Result<MapView<'d>, ViewError> {
+        match self.value("map")? {
+            (Ty::Map(value), at) => {
+                let (offset, count, size) = self.reader().map(value, self.buf, at)?;
+                Ok(MapView { region: self.region, shape: self.shape, value, offset, count, size })
+            }
+            (ty, _) => Err(Self::wrong(ty, "map")),
+        }
+    }
 }
 
 /// The names of the codes of a group that apply, in declaration order.
@@ -310,5 +323,73 @@ impl<'d> ListView<'d> {
     /// The elements in order.
     pub fn iter(&self) -> impl Iterator<Item = FieldView<'d>> + '_ {
         (0..self.count).filter_map(move |i| self.get(i))
+    }
+}
+
+/// A map of a decision, its entries read in place in the order of their keys' bytes (the
+/// order of its JSON object). Its bounds and keys were checked when it was made.
+#[derive(Debug, Clone, Copy)]
+pub struct MapView<'d> {
+    region: Region<'d>,
+    shape: &'d Shape,
+    value: &'d Ty,
+    offset: usize,
+    count: usize,
+    size: usize,
+}
+
+impl<'d> MapView<'d> {
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn key_at(&self, i: usize) -> Result<&'d str, ViewError> {
+        let at = i.checked_mul(self.size).and_then(|o| o.checked_add(self.offset));
+        let at = at.ok_or_else(|| ViewError::Bad(DecodeError("map entry out of range".into())))?;
+        Ok(self.region.reader(self.shape).string(Buf::Vars, at)?)
+    }
+
+    fn value_at(&self, i: usize) -> Option<FieldView<'d>> {
+        let at = self.offset.checked_add(i.checked_mul(self.size)?)?.checked_add(ENTRY_VALUE_OFFSET as usize)?;
+        Some(FieldView { region: self.region, shape: self.shape, ty: self.value, buf: Buf::Vars, at })
+    }
+
+    /// Entry `i` in key order, its key and its value, if there is one.
+    pub fn entry(&self, i: usize) -> Option<(&'d str, FieldView<'d>)> {
+        if i >= self.count {
+            return None;
+        }
+        Some((self.key_at(i).ok()?, self.value_at(i)?))
+    }
+
+    /// The value of the entry whose key is `key`, if there is one: a binary search over the
+    /// keys' bytes, reading a few keys and allocating nothing.
+    pub fn get(&self, key: &str) -> Option<FieldView<'d>> {
+        let (mut low, mut high) = (0, self.count);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.key_at(mid).ok()?.as_bytes().cmp(key.as_bytes()) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return self.value_at(mid),
+            }
+        }
+        None
+    }
+
+    /// Whether the map has an entry whose key is `key`.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'d str, FieldView<'d>)> + '_ {
+        (0..self.count).filter_map(move |i| self.entry(i))
     }
 }
