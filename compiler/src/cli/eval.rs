@@ -127,11 +127,15 @@ pub fn stream<W: Write + Send>(
             let out_tx = out_tx.clone();
             scope.spawn(move || {
                 let Ok(mut worker) = factory() else { return };
+                // Each batch's output goes to the writer; the next one starts at the size the
+                // last one reached rather than growing from nothing.
+                let mut capacity = 0;
                 loop {
                     let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
                     let Some((index, batch)) = next else { break };
-                    let mut out = String::new();
+                    let mut out = String::with_capacity(capacity);
                     let tally = worker.process(&batch, &mut out);
+                    capacity = capacity.max(out.len());
                     if out_tx.send((index, out, tally)).is_err() {
                         break;
                     }
@@ -221,6 +225,10 @@ fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>
         if total > MAX_LINE_BYTES {
             too_long = true;
             line = Vec::new();
+        } else if line.is_empty() {
+            // Most lines are whole in the buffer: one allocation of their exact size, not a
+            // vector grown by doubling.
+            line = chunk.to_vec();
         } else {
             line.extend_from_slice(chunk);
         }
