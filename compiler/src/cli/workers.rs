@@ -125,7 +125,7 @@ pub fn wasm_factory(policy: Policy, explain: Option<Arc<Program>>) -> Factory {
 pub fn wasm_worker(policy: &Policy, explain: Option<Arc<Program>>) -> Result<Box<dyn Worker>, CliError> {
     let evaluator =
         policy.evaluator().map_err(|e| CliError::Other(format!("cannot start an evaluator for the policy: {e}")))?;
-    let inner: Box<dyn Worker> = Box::new(WasmWorker { evaluator, text: String::new() });
+    let inner: Box<dyn Worker> = Box::new(WasmWorker { evaluator });
     Ok(with_explanations(inner, explain))
 }
 
@@ -182,30 +182,27 @@ impl Worker for InterpWorker {
 /// Evaluates with the compiled module, a batch per call into the guest.
 struct WasmWorker {
     evaluator: Evaluator,
-    text: String,
 }
 
 impl WasmWorker {
-    /// Evaluates the lines gathered in `self.text`, which start at `first_line`. If the batch
-    /// as a whole fails (a deadline, a trap), each record is tried alone, so that one bad
-    /// record cannot take its neighbours' decisions with it.
-    fn flush(&mut self, first_line: u64, out: &mut String, tally: &mut Tally) {
-        if self.text.is_empty() {
+    /// Evaluates `lines` (line numbers and texts, blank lines included). If the batch as a
+    /// whole fails (a deadline, a trap), each record is tried alone, so that one bad record
+    /// cannot take its neighbours' decisions with it.
+    fn flush(&mut self, lines: &[(u64, &str)], out: &mut String, tally: &mut Tally) {
+        if lines.is_empty() {
             return;
         }
-        match self.evaluator.evaluate_ndjson(&self.text, first_line, out) {
+        match self.evaluator.evaluate_lines(lines.iter().copied(), out) {
             Ok(summary) => {
                 tally.decided += summary.decided as u64;
                 tally.rejected += summary.rejected as u64;
             }
             Err(_) => {
-                let text = std::mem::take(&mut self.text);
-                for (i, line) in text.lines().enumerate() {
+                for &(number, line) in lines {
                     if json::is_blank(line.as_bytes()) {
                         continue;
                     }
-                    let number = first_line + i as u64;
-                    match self.evaluator.evaluate_ndjson(line, number, out) {
+                    match self.evaluator.evaluate_lines([(number, line)], out) {
                         Ok(summary) => {
                             tally.decided += summary.decided as u64;
                             tally.rejected += summary.rejected as u64;
@@ -219,37 +216,32 @@ impl WasmWorker {
                         }
                     }
                 }
-                self.text = text;
             }
         }
-        self.text.clear();
     }
 }
 
 impl Worker for WasmWorker {
     fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
         let mut tally = Tally::default();
-        let mut segment_start = batch.first_line;
-        self.text.clear();
+        // The lines are handed to the evaluator where they lie in the batch, not copied.
+        let mut segment: Vec<(u64, &str)> = Vec::with_capacity(batch.lines.len());
         for (i, raw) in batch.lines.iter().enumerate() {
             let line = batch.first_line + i as u64;
             match line_text(raw) {
                 Some(Err(e)) => {
                     // A line the guest cannot take (invalid UTF-8, too long): flush what came
                     // before it, then reject it here, keeping the order.
-                    self.flush(segment_start, out, &mut tally);
+                    self.flush(&segment, out, &mut tally);
+                    segment.clear();
                     json::write_rejection_line(out, self.evaluator.policy().schema(), line, None, &e);
                     tally.rejected += 1;
-                    segment_start = line + 1;
                 }
-                Some(Ok(text)) => {
-                    self.text.push_str(text);
-                    self.text.push('\n');
-                }
-                None => self.text.push('\n'),
+                Some(Ok(text)) => segment.push((line, text)),
+                None => {}
             }
         }
-        self.flush(segment_start, out, &mut tally);
+        self.flush(&segment, out, &mut tally);
         tally
     }
 }

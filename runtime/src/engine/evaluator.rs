@@ -318,6 +318,26 @@ impl Evaluator {
         result
     }
 
+    /// Evaluates records given as lines already split from their input, each with its line
+    /// number and without its line ending: what [`Self::evaluate_ndjson`] does for the lines of
+    /// a text, for a host that holds the lines apart (as `dexpc eval` does) and need not join
+    /// them. Blank lines are skipped; one line per record is appended to `out`, in order, and
+    /// on an [`EvalError`] nothing is.
+    pub fn evaluate_lines<'l>(
+        &mut self,
+        lines: impl IntoIterator<Item = (u64, &'l str)>,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
+        let start = out.len();
+        let result = self.lines(lines, out);
+        self.batch.clear();
+        self.pending.clear();
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
     /// Evaluates NDJSON bytes exactly as `dexpc eval` does: like [`Self::evaluate_ndjson`],
     /// except that a line that is not UTF-8 is rejected on its own (path `""`, message
     /// `invalid UTF-8 at byte N`, no key) instead of making the whole input unreadable. The
@@ -366,14 +386,21 @@ impl Evaluator {
     }
 
     fn ndjson(&mut self, input: &str, first_line: u64, out: &mut String) -> Result<Summary, EvalError> {
+        let lines = input.split('\n').enumerate();
+        self.lines(lines.map(|(i, line)| (first_line + i as u64, line.strip_suffix('\r').unwrap_or(line))), out)
+    }
+
+    fn lines<'l>(
+        &mut self,
+        lines: impl IntoIterator<Item = (u64, &'l str)>,
+        out: &mut String,
+    ) -> Result<Summary, EvalError> {
         let limits = self.policy.runtime().limits().clone();
         let key_name = self.policy.schema().key_name().map(str::to_owned);
         let mut summary = Summary::default();
         self.batch.clear();
         self.pending.clear();
-        for (i, line) in input.split('\n').enumerate() {
-            let line_no = first_line + i as u64;
-            let text = line.strip_suffix('\r').unwrap_or(line);
+        for (line_no, text) in lines {
             if json::is_blank(text.as_bytes()) {
                 continue;
             }
