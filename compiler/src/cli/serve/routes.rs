@@ -10,7 +10,13 @@
 //! | `POST /v1/admin/reload` | rereads every policy (only with `--token-file`) |
 //!
 //! Every refusal uses the JSON shape of [`super::error`]; every answer that involves a policy
-//! version carries its hash in the `dexp-policy-hash` header.
+//! version carries its hash in the `dexp-policy-hash` header. [`Service`] is what each
+//! connection runs: the router, with every response counted in the metrics.
+//!
+//! `/decide` is the hot path (tens of thousands of requests a second): a small record is
+//! decided on the async worker that read it, and nothing on the way allocates or locks more
+//! than the decision needs (the record's key and text are read only for the decision log or a
+//! refusal).
 
 use super::batch::{self, evaluate, Evaluated};
 use super::decision_log::{rfc3339, Entry};
