@@ -6,6 +6,8 @@
 #     request of the server and of wrk (from /proc and bash's `time`), twice:
 #       shared:  server (one worker thread per core) and wrk (2 threads) on the same 2 cores,
 #                placed by the scheduler;
+#       single:  one server worker thread (`--threads 1`) and one wrk thread (`-t1`), placed by
+#                the scheduler;
 #       pinned:  server on core 0 (`taskset -c 0 ... --threads 1`), wrk on core 1 (`-t1`), so
 #                the load generator never takes the server's core (and vice versa);
 #   - batch throughput (`POST /batch`, one request with N copies of the golden corpus), in
@@ -110,6 +112,11 @@ start_server ""
 curl -sf -H 'Content-Type: application/json' --data-binary "$RECORD" "$URL/decide" >/dev/null
 for conns in 1 16 64; do
   decide_row shared "$conns" "$(( conns < 2 ? 1 : 2 ))"
+done
+stop_server
+start_server "" --threads 1
+for conns in 1 16 64; do
+  decide_row single "$conns" 1
 done
 stop_server
 start_server 0 --threads 1
