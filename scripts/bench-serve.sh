@@ -1,42 +1,75 @@
 #!/usr/bin/env bash
-# Load test of `dexpc serve` (not part of CI): builds the release binary once, starts the server
-# on a free loopback port with the reference policy, and measures
+# Load test of `dexpc serve` (not part of CI). Builds the release binary and the bench client
+# once, starts the server on a free loopback port with the reference policy, and measures:
 #   - single-record decisions (`POST /decide`, keep-alive) with wrk at 1, 16 and 64 connections:
-#     requests/s, p50 and p99 latency, and non-2xx responses (must be 0);
-#   - batch throughput (`POST /batch`, one request with N copies of the golden corpus) in
-#     records/s with curl, against `dexpc eval` on the same NDJSON file in the same run.
+#     requests/s, p50 and p99 latency, non-2xx responses (must be 0), and the CPU time per
+#     request of the server and of wrk (from /proc and bash's `time`), twice:
+#       shared:  server (one worker thread per core) and wrk (2 threads) on the same 2 cores,
+#                placed by the scheduler;
+#       single:  one server worker thread (`--threads 1`) and one wrk thread (`-t1`), placed by
+#                the scheduler;
+#       pinned:  server on core 0 (`taskset -c 0 ... --threads 1`), wrk on core 1 (`-t1`), so
+#                the load generator never takes the server's core (and vice versa);
+#   - batch throughput (`POST /batch`, one request with N copies of the golden corpus), in
+#     records/s, against `dexpc eval` (all cores, output to /dev/null) on the same file in the
+#     same run, best of 3 (eval's time includes compiling the policy, which the running server
+#     has done before; its startup alone, on an empty file, is shown too), with two clients:
+#       serve_batch: our lean client (`benches/examples/serve_batch.rs`): the kernel copies the
+#                file to the socket, the response is decoded and compared byte for byte with
+#                `dexpc eval`'s output as it arrives, nothing is written;
+#       curl:    `--data-binary @FILE -o FILE`: reads the whole file into memory first and writes
+#                the response to a file, on the same cores as the server.
+#     Each row also gives the server's CPU seconds for the batch and the client's.
 # Usage: scripts/bench-serve.sh [SECONDS_PER_WRK_RUN (default 10)] [CORPUS_COPIES (default 20)]
-# Needs wrk and curl (installed with apt-get when missing).
+# DEXPC=PATH measures another dexpc binary (e.g. an older build, for a before/after).
+# Needs wrk, curl and bc (installed with apt-get when missing). Figures are only meaningful on a
+# quiet machine: the load average is printed before and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-10}"
 COPIES="${2:-20}"
 
-for tool in wrk curl; do
+for tool in wrk curl bc; do
   if ! command -v "$tool" >/dev/null; then
     apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null
   fi
 done
 
-cargo build --release -q -p dexp-compiler --bin dexpc
-DEXPC=target/release/dexpc
+cargo build --release -q -p dexp-compiler --bin dexpc -p dexp-benches --example serve_batch
+DEXPC="${DEXPC:-target/release/dexpc}"
+CLIENT=target/release/examples/serve_batch
+POLICY=policies/defender_experts.dexp
 WORK="$(mktemp -d)"
 SERVER_PID=""
-cleanup() {
+stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=""
+}
+cleanup() {
+  stop_server
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-"$DEXPC" serve policies/defender_experts.dexp --addr 127.0.0.1:0 >"$WORK/stdout" 2>"$WORK/stderr" &
-SERVER_PID=$!
-for _ in $(seq 1 200); do
-  grep -q '^listening on ' "$WORK/stdout" 2>/dev/null && break
-  sleep 0.05
-done
-ADDR="$(sed -n 's/^listening on http:\/\///p' "$WORK/stdout")"
-[ -n "$ADDR" ] || { echo "the server did not start:"; cat "$WORK/stderr"; exit 1; }
-URL="http://$ADDR/v1/policies/defender_experts"
+# start_server [taskset CPU list or ""] [server options...]: sets SERVER_PID and ADDR.
+start_server() {
+  local cpus="$1"; shift
+  local pin=()
+  [ -n "$cpus" ] && pin=(taskset -c "$cpus")
+  : >"$WORK/stdout"
+  "${pin[@]}" "$DEXPC" serve "$POLICY" --addr 127.0.0.1:0 --watch-interval-ms 0 "$@" >"$WORK/stdout" 2>"$WORK/stderr" &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    grep -q '^listening on ' "$WORK/stdout" 2>/dev/null && break
+    sleep 0.05
+  done
+  ADDR="$(sed -n 's/^listening on http:\/\///p' "$WORK/stdout")"
+  [ -n "$ADDR" ] || { echo "the server did not start:"; cat "$WORK/stderr"; exit 1; }
+  URL="http://$ADDR/v1/policies/defender_experts"
+}
+# The server's CPU time so far, in clock ticks.
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+TICKS="$(getconf CLK_TCK)"
 
 # One tenant as the POST body of every wrk request.
 RECORD="$(head -n 1 policies/examples/tenants.ndjson)"
@@ -46,46 +79,93 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = [==[$RECORD]==]
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
-  io.write(string.format("RESULT %.0f %.3f %.3f %d %d\n", summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  io.write(string.format("RESULT %.0f %.3f %.3f %d %d %d\n", summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.requests))
 end
 EOF
-curl -sf -H 'Content-Type: application/json' --data-binary "$RECORD" "$URL/decide" >/dev/null
 
+# decide_row LABEL CONNECTIONS WRK_THREADS [taskset CPU list for wrk]
+decide_row() {
+  local label="$1" conns="$2" threads="$3" cpus="${4:-}" pin=() start end line times
+  [ -n "$cpus" ] && pin=(taskset -c "$cpus")
+  "${pin[@]}" wrk -t1 -c"$conns" -d1s -s "$WORK/decide.lua" "$URL/decide" >/dev/null # warm-up
+  start="$(server_ticks)"
+  TIMEFORMAT='%U %S'
+  times="$( { time "${pin[@]}" wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_RUN}s" -s "$WORK/decide.lua" "$URL/decide" >"$WORK/wrk.out"; } 2>&1 )"
+  end="$(server_ticks)"
+  line="$(grep '^RESULT' "$WORK/wrk.out")"
+  read -r _ rps p50 p99 non2xx sockerr requests <<<"$line"
+  read -r wrk_user wrk_sys <<<"$times"
+  printf '| %s | %s | %s | %s | %s | %s/%s | %.1f | %.1f |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$non2xx" "$sockerr" \
+    "$(echo "($end - $start) / $TICKS * 1000000 / $requests" | bc -l)" \
+    "$(echo "($wrk_user + $wrk_sys) * 1000000 / $requests" | bc -l)"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
 echo "## single decisions: POST /decide, ${SECONDS_PER_RUN}s per run, keep-alive"
-echo "| connections | requests/s | p50 ms | p99 ms | non-2xx | socket errors |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| placement | connections | requests/s | p50 ms | p99 ms | non-2xx/socket errors | server CPU µs/request | wrk CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+start_server ""
+curl -sf -H 'Content-Type: application/json' --data-binary "$RECORD" "$URL/decide" >/dev/null
 for conns in 1 16 64; do
-  threads=$(( conns < 2 ? 1 : 2 ))
-  line="$(wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_RUN}s" -s "$WORK/decide.lua" "$URL/decide" | grep '^RESULT')"
-  read -r _ rps p50 p99 non2xx sockerr <<<"$line"
-  echo "| $conns | $rps | $p50 | $p99 | $non2xx | $sockerr |"
+  decide_row shared "$conns" "$(( conns < 2 ? 1 : 2 ))"
 done
+stop_server
+start_server "" --threads 1
+for conns in 1 16 64; do
+  decide_row single "$conns" 1
+done
+stop_server
+start_server 0 --threads 1
+for conns in 1 16 64; do
+  decide_row pinned "$conns" 1 1
+done
+stop_server
 
 # The batch input: COPIES copies of the 3000-tenant golden corpus.
 for _ in $(seq 1 "$COPIES"); do cat tests/golden/corpus-tenants.ndjson; done >"$WORK/big.ndjson"
 RECORDS="$(grep -cv '^[[:space:]]*$' "$WORK/big.ndjson")"
 MB="$(( $(stat -c %s "$WORK/big.ndjson") / 1000000 ))"
-echo
-echo "## batch: $RECORDS records ($MB MB), best of 3"
-best() { sort -n | head -n 1; }
-time_cmd() { # prints seconds
-  local start end
-  start=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+"$DEXPC" eval "$POLICY" "$WORK/big.ndjson" >"$WORK/evaluated.ndjson" 2>/dev/null || true
+start_server ""
+# timed LABEL COMMAND...: runs COMMAND (output discarded) and prints "LABEL WALL CLIENT_CPU SERVER_CPU".
+timed() {
+  local label="$1" start end times
+  shift
+  start="$(server_ticks)"
+  TIMEFORMAT='%R %U %S'
+  times="$( { time "$@" >"$WORK/client.out" 2>&1 || true; } 2>&1 )"
+  end="$(server_ticks)"
+  read -r wall user sys <<<"$times"
+  echo "$label $wall $(echo "$user + $sys" | bc -l) $(echo "($end - $start) / $TICKS" | bc -l)"
 }
-serve_times=(); eval_times=()
+: >"$WORK/times"
+: >"$WORK/empty.ndjson"
 for _ in 1 2 3; do
-  serve_times+=("$(time_cmd curl -s -H 'Content-Type: application/x-ndjson' --data-binary @"$WORK/big.ndjson" -o "$WORK/served.ndjson" "$URL/batch")")
-  eval_times+=("$(time_cmd "$DEXPC" eval policies/defender_experts.dexp "$WORK/big.ndjson")")
+  timed startup "$DEXPC" eval "$POLICY" "$WORK/empty.ndjson" >>"$WORK/times"
+  timed eval "$DEXPC" eval "$POLICY" "$WORK/big.ndjson" >>"$WORK/times"
+  timed serve_batch "$CLIENT" "$ADDR" /v1/policies/defender_experts/batch "$WORK/big.ndjson" "$WORK/evaluated.ndjson" >>"$WORK/times"
+  grep -q ' identical$' "$WORK/client.out" || { echo "the served batch differs from dexpc eval's output:"; cat "$WORK/client.out"; exit 1; }
+  timed curl curl -s -H 'Content-Type: application/x-ndjson' --data-binary @"$WORK/big.ndjson" -o "$WORK/served.ndjson" "$URL/batch" >>"$WORK/times"
+  cmp -s "$WORK/served.ndjson" "$WORK/evaluated.ndjson" || { echo "curl's batch differs from dexpc eval's output"; exit 1; }
 done
-"$DEXPC" eval policies/defender_experts.dexp "$WORK/big.ndjson" >"$WORK/evaluated.ndjson" 2>/dev/null || true
-if cmp -s "$WORK/served.ndjson" "$WORK/evaluated.ndjson"; then same="identical"; else same="DIFFERENT"; fi
-serve_best="$(printf '%s\n' "${serve_times[@]}" | best)"
-eval_best="$(printf '%s\n' "${eval_times[@]}" | best)"
-echo "| | seconds | records/s |"
-echo "|---|---:|---:|"
-printf '| POST /batch (curl) | %.3f | %.0f |\n' "$serve_best" "$(echo "$RECORDS / $serve_best" | bc -l)"
-printf '| dexpc eval (all cores) | %.3f | %.0f |\n' "$eval_best" "$(echo "$RECORDS / $eval_best" | bc -l)"
-printf 'batch / eval time: %.2fx; output %s\n' "$(echo "$serve_best / $eval_best" | bc -l)" "$same"
+stop_server
+best() { grep "^$1 " "$WORK/times" | sort -k2 -n | head -n 1; }
+read -r _ eval_wall eval_cpu _ <<<"$(best eval)"
+read -r _ startup_wall _ <<<"$(best startup)"
+echo
+echo "## batch: $RECORDS records ($MB MB) in one request, best of 3; output identical to dexpc eval's"
+echo "| | seconds | records/s | x dexpc eval | client CPU s | server CPU s |"
+echo "|---|---:|---:|---:|---:|---:|"
+printf '| dexpc eval (all cores, to /dev/null) | %.3f | %.0f | 1.00 | %.2f | - |\n' "$eval_wall" "$(echo "$RECORDS / $eval_wall" | bc -l)" "$eval_cpu"
+printf '| of which startup (dexpc eval of an empty file: compiling and loading the policy) | %.3f | - | - | - | - |\n' "$startup_wall"
+for client in serve_batch curl; do
+  read -r _ wall client_cpu server_cpu <<<"$(best "$client")"
+  printf '| POST /batch (%s) | %.3f | %.0f | %.2f | %.2f | %.2f |\n' "$client" "$wall" "$(echo "$RECORDS / $wall" | bc -l)" \
+    "$(echo "$wall / $eval_wall" | bc -l)" "$client_cpu" "$server_cpu"
+done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -149,9 +149,9 @@ async fn serve(args: ServeArgs, cores: usize) -> Result<ExitCode, CliError> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("listening on {scheme}://{bound}");
     tracing::info!(address = %bound, scheme, policies = app.slots().len(), "listening");
-    let router = routes::router(app.clone());
+    let service = routes::Service::new(app.clone());
     let drain = Duration::from_millis(args.drain_timeout_ms);
-    let served = accept_loop(listener, router, tls, drain).await;
+    let served = accept_loop(listener, service, tls, drain).await;
     watcher.abort();
     hangup.abort();
     app.close_decision_log();
@@ -163,7 +163,7 @@ async fn serve(args: ServeArgs, cores: usize) -> Result<ExitCode, CliError> {
 /// flight finish (up to `drain`).
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    router: axum::Router,
+    service: routes::Service,
     tls: Option<tokio_rustls::TlsAcceptor>,
     drain: Duration,
 ) -> Result<(), CliError> {
@@ -184,7 +184,7 @@ async fn accept_loop(
             () = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let service = service.clone();
         let watcher = graceful.watcher();
         match tls.clone() {
             None => {

@@ -32,7 +32,7 @@ use bytes::Bytes;
 use http_body::{Body as _, Frame};
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
@@ -53,15 +53,65 @@ pub struct Evaluated {
     pub duration: Duration,
 }
 
-/// Runs a chunk through a pooled worker of `version` (on a blocking thread).
-pub fn evaluate(version: &Version, batch: &Batch, explain: bool) -> Result<Evaluated, ApiError> {
+/// Runs a chunk through a pooled worker of `version`, appending its lines to `out` (an empty
+/// buffer, perhaps with capacity from [`Buffers`]).
+pub fn evaluate(version: &Version, batch: &Batch, explain: bool, mut out: String) -> Result<Evaluated, ApiError> {
     let mut worker = version.take_worker(explain).map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
     let started = Instant::now();
-    let mut out = String::new();
     let tally = worker.process(batch, &mut out);
     let duration = started.elapsed();
     version.give_back(worker, explain);
     Ok(Evaluated { out, tally, duration })
+}
+
+/// Output buffers of `/batch` chunks, given back once the connection has written them. A chunk's
+/// output is about a megabyte: allocating it fresh for every chunk costs page faults and the
+/// zeroing of new pages, often more than the copying itself.
+#[derive(Default)]
+pub struct Buffers(Mutex<Vec<String>>);
+
+/// Buffers kept for reuse, at most.
+const KEPT_BUFFERS: usize = 16;
+/// The largest buffer kept for reuse.
+const KEPT_BUFFER_BYTES: usize = 16 << 20;
+
+impl Buffers {
+    /// An empty buffer, with the capacity of an earlier one when there is one.
+    fn take(&self) -> String {
+        self.0.lock().ok().and_then(|mut kept| kept.pop()).unwrap_or_default()
+    }
+
+    /// Keeps `buffer` for reuse, unless enough are kept or it is too large.
+    fn give_back(&self, mut buffer: String) {
+        if buffer.capacity() > KEPT_BUFFER_BYTES {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() < KEPT_BUFFERS {
+                kept.push(buffer);
+            }
+        }
+    }
+}
+
+/// A chunk's output on its way to the client; its buffer returns to [`Buffers`] when the
+/// connection drops it.
+struct Sent {
+    text: String,
+    app: Arc<App>,
+}
+
+impl AsRef<[u8]> for Sent {
+    fn as_ref(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+}
+
+impl Drop for Sent {
+    fn drop(&mut self) {
+        self.app.buffers.give_back(std::mem::take(&mut self.text));
+    }
 }
 
 /// The handler.
@@ -90,16 +140,16 @@ pub async fn handle(
         Err(e) => return e.with_version(&slot.name, &version.hash).into_response(),
     };
     let (tx, rx) = mpsc::channel(4);
-    let hash = version.hash.clone();
     let mut reader = LineReader::new(body, query.first_line, app.config.max_batch_bytes);
     // Wait for the body's first bytes before answering: reading the body is what makes hyper
     // send `100 Continue` to a client that asked for it (curl does for bodies over 1 MiB), and
     // once the response's head is out such a client would wait a second before sending.
     reader.prime().await;
-    tokio::spawn(stream(Job { app, slot, version, query, permit, started }, reader, tx));
     let mut response = Body::new(ChannelBody { rx }).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
-    with_hash(response, &hash)
+    let response = with_hash(response, &version);
+    tokio::spawn(stream(Job { app, slot, version, query, permit, started }, reader, tx));
+    response
 }
 
 /// One admitted batch request.
@@ -144,7 +194,8 @@ async fn stream(job: Job, mut reader: LineReader, tx: mpsc::Sender<Result<Bytes,
                     Ok(Ok(done)) => {
                         total.decided += done.tally.decided;
                         total.rejected += done.tally.rejected;
-                        if tx.send(Ok(Bytes::from(done.out))).await.is_err() {
+                        let sent = Sent { text: done.out, app: job.app.clone() };
+                        if tx.send(Ok(Bytes::from_owner(sent))).await.is_err() {
                             failure = Some("the client went away".into());
                             break;
                         }
@@ -187,8 +238,9 @@ fn spawn_chunk(job: &Job, batch: Batch, extra: Option<OwnedSemaphorePermit>) -> 
     let version = job.version.clone();
     let explain = job.query.explain;
     let log = job.app.log.clone().map(|log| (log, Arc::<str>::from(job.slot.name.as_str())));
+    let out = job.app.buffers.take();
     tokio::task::spawn_blocking(move || {
-        let done = evaluate(&version, &batch, explain);
+        let done = evaluate(&version, &batch, explain, out);
         drop(extra);
         if let (Ok(done), Some((log, policy))) = (&done, log) {
             log_chunk(&log, policy, &version, &batch, done);
@@ -389,5 +441,31 @@ impl http_body::Body for ChannelBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         self.rx.poll_recv(cx).map(|item| item.map(|chunk| chunk.map(Frame::data)))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::{Buffers, KEPT_BUFFERS, KEPT_BUFFER_BYTES};
+
+    #[test]
+    fn buffers_come_back_empty_with_their_capacity_and_are_bounded() {
+        let buffers = Buffers::default();
+        let mut used = buffers.take();
+        used.push_str(&"x".repeat(1000));
+        let capacity = used.capacity();
+        buffers.give_back(used);
+        let again = buffers.take();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), capacity);
+        // Too large to keep.
+        buffers.give_back(String::with_capacity(KEPT_BUFFER_BYTES + 1));
+        assert_eq!(buffers.take().capacity(), 0);
+        // At most KEPT_BUFFERS are kept.
+        for _ in 0..KEPT_BUFFERS + 3 {
+            buffers.give_back(String::with_capacity(8));
+        }
+        assert_eq!(buffers.0.lock().unwrap().len(), KEPT_BUFFERS);
     }
 }

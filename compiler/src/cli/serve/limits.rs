@@ -52,9 +52,9 @@ fn too_large(n: u64, limit: u64) -> ApiError {
 
 /// Reads a whole body of at most `limit` bytes (413 beyond, whether declared or not).
 pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
-    declared_length(headers, limit as u64)?;
+    let declared = declared_length(headers, limit as u64)?;
     let mut body = body;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| ApiError::new(Code::BadRequest, format!("cannot read the body: {e}")))?;
         if let Ok(data) = frame.into_data() {
@@ -69,6 +69,12 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
 
 /// Waits for an evaluation slot for at most the queue timeout; 429 after.
 pub async fn evaluation_slot(app: &App) -> Result<OwnedSemaphorePermit, ApiError> {
+    // A free slot is taken at once, without arming a timer (the common case, and a timer
+    // costs more than the rest of admission). A request never overtakes one already queued:
+    // tokio's semaphore gives no permit to `try_acquire` while others wait.
+    if let Ok(permit) = app.evaluations.clone().try_acquire_owned() {
+        return Ok(permit);
+    }
     let waiting = app.evaluations.clone().acquire_owned();
     match tokio::time::timeout(app.config.queue_timeout, waiting).await {
         Ok(Ok(permit)) => Ok(permit),
@@ -88,6 +94,9 @@ pub async fn evaluation_slot(app: &App) -> Result<OwnedSemaphorePermit, ApiError
 /// pretty-printed record is accepted), line breaks inside strings are kept (they are invalid
 /// JSON and are reported as such).
 pub fn one_line(mut bytes: Vec<u8>) -> Vec<u8> {
+    if memchr::memchr2(b'\n', b'\r', &bytes).is_none() {
+        return bytes;
+    }
     let mut in_string = false;
     let mut escaped = false;
     for b in bytes.iter_mut() {

@@ -5,12 +5,14 @@
 //! to the end, so a reload that swaps the slot meanwhile never changes a decision in flight;
 //! the old version (and its workers) is freed when its last request ends.
 
+use super::batch::Buffers;
 use super::decision_log::DecisionLog;
 use super::metrics::{Metrics, PolicyMetrics};
 use super::{auth, ServeArgs};
 use crate::cli::workers::{wasm_worker, Worker};
 use crate::cli::CliError;
 use arc_swap::ArcSwapOption;
+use axum::http::HeaderValue;
 use dexp_compiler::ir::Program;
 use dexp_runtime::engine::{Interrupt, Limits, Policy, Runtime};
 use std::collections::BTreeMap;
@@ -105,6 +107,8 @@ pub struct App {
     decision_log: Mutex<Option<DecisionLog>>,
     /// A sender to the decision log, for requests (cheap to use).
     pub log: Option<super::decision_log::Sender>,
+    /// Output buffers of `/batch` chunks, reused.
+    pub buffers: Buffers,
 }
 
 impl App {
@@ -129,7 +133,17 @@ impl App {
         let by_name = slots.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
         let evaluations = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent));
         let sender = log.as_ref().map(DecisionLog::sender);
-        Ok(App { config, runtime, slots, by_name, evaluations, metrics, decision_log: Mutex::new(log), log: sender })
+        Ok(App {
+            config,
+            runtime,
+            slots,
+            by_name,
+            evaluations,
+            metrics,
+            decision_log: Mutex::new(log),
+            log: sender,
+            buffers: Buffers::default(),
+        })
     }
 
     /// Every served policy, in command-line order.
@@ -187,6 +201,9 @@ pub struct Version {
     pub version: String,
     /// The source hash from the module's metadata: names the version in every response.
     pub hash: String,
+    /// The hash as the value of the `dexp-policy-hash` header, made once (`None` only if the
+    /// hash could not be a header value, which a hex digest always can).
+    pub hash_header: Option<HeaderValue>,
     /// When this version started serving.
     pub loaded_at: SystemTime,
     /// The compiled policy.
@@ -213,6 +230,7 @@ impl Version {
             policy: metadata.policy.clone(),
             version: metadata.version.clone(),
             hash: metadata.source_hash.clone(),
+            hash_header: HeaderValue::from_str(&metadata.source_hash).ok(),
             loaded_at: SystemTime::now(),
             key_name: compiled.schema().key_name().map(str::to_owned),
             schema,
