@@ -171,7 +171,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Moves to the first quote, backslash or control byte from here, and gives it.
-    fn to_special(&mut self) -> Option<u8> {
+    fn seek_special(&mut self) -> Option<u8> {
         let bytes = self.bytes();
         while let Some(chunk) = bytes.get(self.at..self.at + 8) {
             let word = u64::from_le_bytes(chunk.try_into().ok()?);
@@ -197,7 +197,7 @@ impl<'t> Reader<'t> {
     fn string(&mut self) -> Option<Str> {
         self.eat(b'"')?;
         let start = self.at;
-        if self.to_special()? == b'"' {
+        if self.seek_special()? == b'"' {
             self.at += 1;
             return Some(Str::Span(start, self.at - 1));
         }
@@ -244,7 +244,7 @@ impl<'t> Reader<'t> {
                 _ => return None,
             }
             let run = self.at;
-            self.to_special()?;
+            self.seek_special()?;
             self.buf.push_str(self.text.get(run..self.at)?);
         }
     }
@@ -286,7 +286,7 @@ impl<'t> Reader<'t> {
     fn skip_string(&mut self) -> Option<()> {
         self.eat(b'"')?;
         loop {
-            match self.to_special()? {
+            match self.seek_special()? {
                 b'"' => {
                     self.at += 1;
                     return Some(());
