@@ -597,14 +597,37 @@ impl<'de> Visitor<'de> for Vis<'_, '_> {
     }
 }
 
-/// A map key read by [`KeySink`].
-enum KeyRead {
+/// A map key read by [`KeySink`] (or given to the typed serializer), appended to the
+/// variable area as it arrives.
+pub(crate) enum KeyRead {
     /// The key's bytes, appended to the variable area (`(0, 0)` for the empty key).
     At(u32, u32),
     /// A key over the string limit, by its length; nothing was appended.
     TooLong(usize),
     /// The variable area would pass 4 GiB.
     TooLarge,
+}
+
+impl KeyRead {
+    /// Appends the map key `key` to the variable area `vars`, unless it is over the string
+    /// limit or would take the area past 4 GiB: the one implementation for JSON text and the
+    /// typed serializer.
+    pub(crate) fn append(vars: &mut Vec<u8>, key: &str) -> KeyRead {
+        if key.len() > json::MAX_STRING_BYTES {
+            return KeyRead::TooLong(key.len());
+        }
+        if key.is_empty() {
+            return KeyRead::At(0, 0);
+        }
+        let start = vars.len();
+        match (u32::try_from(start), u32::try_from(start + key.len())) {
+            (Ok(offset), Ok(_)) => {
+                vars.extend_from_slice(key.as_bytes());
+                KeyRead::At(offset, key.len() as u32)
+            }
+            _ => KeyRead::TooLarge,
+        }
+    }
 }
 
 /// Appends a map key's bytes to the variable area as it is read.
@@ -623,20 +646,7 @@ impl<'de> Visitor<'de> for KeySink<'_> {
         f.write_str("a key")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyRead, E> {
-        if v.len() > json::MAX_STRING_BYTES {
-            return Ok(KeyRead::TooLong(v.len()));
-        }
-        if v.is_empty() {
-            return Ok(KeyRead::At(0, 0));
-        }
-        let start = self.0.len();
-        match (u32::try_from(start), u32::try_from(start + v.len())) {
-            (Ok(offset), Ok(_)) => {
-                self.0.extend_from_slice(v.as_bytes());
-                Ok(KeyRead::At(offset, v.len() as u32))
-            }
-            _ => Ok(KeyRead::TooLarge),
-        }
+        Ok(KeyRead::append(self.0, v))
     }
 }
 

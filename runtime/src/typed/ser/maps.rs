@@ -11,7 +11,7 @@
 use super::keys::KeySink;
 use super::{SerError, RECORDED};
 use crate::abi::{TyLayout, ENTRY_VALUE_OFFSET};
-use crate::encode::{Enc, Seg};
+use crate::encode::{Enc, KeyRead, Seg};
 use crate::json::{self, MAX_JSON_DEPTH};
 use crate::schema::Ty;
 use std::cmp::Ordering;
@@ -41,36 +41,13 @@ impl<'e> MapState<'e> {
     }
 }
 
-/// A map key's text, appended to the variable area as it is given.
-pub(super) enum KeyRead {
-    /// The key's bytes in the variable area (`(0, 0)` for the empty key).
-    At(u32, u32),
-    /// A key over the string limit, by its length; nothing was appended.
-    TooLong(usize),
-    /// The variable area would pass 4 GiB.
-    TooLarge,
-}
-
 /// Appends a key's text to the variable area.
 pub(super) struct VarSink<'v>(pub(super) &'v mut Vec<u8>);
 
 impl KeySink for VarSink<'_> {
     type Out = KeyRead;
     fn key(self, text: &str) -> Result<KeyRead, SerError> {
-        if text.len() > json::MAX_STRING_BYTES {
-            return Ok(KeyRead::TooLong(text.len()));
-        }
-        if text.is_empty() {
-            return Ok(KeyRead::At(0, 0));
-        }
-        let start = self.0.len();
-        match (u32::try_from(start), u32::try_from(start + text.len())) {
-            (Ok(offset), Ok(_)) => {
-                self.0.extend_from_slice(text.as_bytes());
-                Ok(KeyRead::At(offset, text.len() as u32))
-            }
-            _ => Ok(KeyRead::TooLarge),
-        }
+        Ok(KeyRead::append(self.0, text))
     }
 }
 
