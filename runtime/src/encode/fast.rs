@@ -191,7 +191,7 @@ impl<'t> Reader<'t> {
         None
     }
 
-    /// Reads a string from its opening quote: where its text is, to be read with [`Self::str`].
+    /// Reads a string from its opening quote: where its text is, to be read with [`Self::text_of`].
     /// A string with escapes is decoded into the reader's buffer, as serde_json decodes it;
     /// a surrogate that is not half of a pair is left to the serde reader.
     fn string(&mut self) -> Option<Str> {
