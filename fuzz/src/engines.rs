@@ -13,13 +13,15 @@ use dexp_runtime::{Evaluator, Limits, Policy, Runtime};
 use std::sync::OnceLock;
 
 /// The non-blank lines of NDJSON text, as the runtime reads them: split at `\n`, one trailing
-/// `\r` removed, lines of only whitespace skipped. Each comes with its 1-based line number.
+/// `\r` removed, lines of only spaces, tabs and carriage returns skipped ([`json::is_blank`]:
+/// JSON's whitespace, so a line of other Unicode whitespace, a vertical tab say, is a record
+/// that fails to parse). Each comes with its 1-based line number.
 pub fn records(input: &str) -> impl Iterator<Item = (u64, &str)> {
     input
         .split('\n')
         .enumerate()
         .map(|(i, line)| (i as u64 + 1, line.strip_suffix('\r').unwrap_or(line)))
-        .filter(|(_, text)| !text.trim().is_empty())
+        .filter(|(_, text)| !json::is_blank(text.as_bytes()))
 }
 
 /// Evaluates NDJSON text with the reference interpreter, one output line per record.

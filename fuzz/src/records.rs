@@ -51,6 +51,22 @@ mod tests {
         run(examples);
     }
 
+    /// A fuzzing finding (2026-12-07): lines of vertical tabs are records to the runtime (JSON's
+    /// whitespace is only space, tab, CR and LF), and the harness once skipped them as blank.
+    #[test]
+    fn lines_of_other_whitespace_are_records() {
+        let mut input = vec![0x0b; 15];
+        input.push(b'\n');
+        input.extend_from_slice(&[0x0b; 30]);
+        input.extend_from_slice(&[0, 0, 0, 0xef, b'{']);
+        run(&input);
+        let output = {
+            let (program, policy) = reference();
+            assert_agree(program, &mut policy.evaluator().unwrap(), "\u{b}\n \t\n\u{a0}\n")
+        };
+        assert_eq!(output.lines().count(), 2, "{output}");
+    }
+
     #[test]
     fn generated_records() {
         let (program, _) = reference();
