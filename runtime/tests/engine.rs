@@ -49,6 +49,16 @@ fn ndjson_lines_get_decisions_and_errors_in_order() {
     ];
     assert_eq!(out, want.join("\n") + "\n");
     assert_eq!((summary.decided, summary.rejected), (3, 3));
+    // The same lines given apart, with their numbers, as `dexpc eval` gives them: the same
+    // output, and the numbers are the ones given (here not consecutive).
+    let lines: Vec<(u64, &str)> =
+        input.split('\n').enumerate().map(|(i, l)| (10 + i as u64, l.trim_end_matches('\r'))).collect();
+    let mut apart = String::from("kept\n");
+    let summary = ev.evaluate_lines(lines.iter().copied(), &mut apart).unwrap();
+    assert_eq!((apart.as_str(), summary.decided, summary.rejected), (out.as_str(), 3, 3));
+    let mut renumbered = String::new();
+    ev.evaluate_lines([(100, r#"{"id":"t-3","a":1}"#), (7, "")], &mut renumbered).unwrap();
+    assert_eq!(renumbered, "{\"line\":100,\"id\":\"t-3\",\"error\":{\"path\":\"b\",\"message\":\"missing field\"}}\n");
     // Nothing is left over for the next call.
     let mut again = String::new();
     ev.evaluate_ndjson("", 1, &mut again).unwrap();

@@ -185,7 +185,7 @@ struct WasmWorker {
 }
 
 impl WasmWorker {
-    /// Evaluates `lines` (line numbers and texts, blank lines included). If the batch as a
+    /// Evaluates `lines` (line numbers and the texts of non-blank lines). If the batch as a
     /// whole fails (a deadline, a trap), each record is tried alone, so that one bad record
     /// cannot take its neighbours' decisions with it.
     fn flush(&mut self, lines: &[(u64, &str)], out: &mut String, tally: &mut Tally) {
@@ -199,9 +199,6 @@ impl WasmWorker {
             }
             Err(_) => {
                 for &(number, line) in lines {
-                    if json::is_blank(line.as_bytes()) {
-                        continue;
-                    }
                     match self.evaluator.evaluate_lines([(number, line)], out) {
                         Ok(summary) => {
                             tally.decided += summary.decided as u64;
