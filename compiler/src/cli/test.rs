@@ -144,7 +144,10 @@ fn run_policy(policy: &Path, cases_path: &Path, options: TestOptions, totals: &m
             return Ok(());
         };
         let mut worker = (loaded.factory)()?;
-        let batch = Batch { first_line: 1, lines: cases.iter().map(|c| Ok(c.input.clone().into_bytes())).collect() };
+        let mut batch = Batch::new(1);
+        for case in &cases {
+            batch.push_line(case.input.as_bytes());
+        }
         worker.process(&batch, &mut out);
         None
     };

@@ -146,8 +146,7 @@ impl Worker for InterpWorker {
         let program = &*self.program;
         let output_ty = Ty::Record(program.schema.output);
         let mut tally = Tally::default();
-        for (i, raw) in batch.lines.iter().enumerate() {
-            let line = batch.first_line + i as u64;
+        for (line, raw) in batch.lines() {
             let text = match line_text(raw) {
                 None => continue,
                 Some(Err(e)) => {
@@ -222,9 +221,8 @@ impl Worker for WasmWorker {
     fn process(&mut self, batch: &Batch, out: &mut String) -> Tally {
         let mut tally = Tally::default();
         // The lines are handed to the evaluator where they lie in the batch, not copied.
-        let mut segment: Vec<(u64, &str)> = Vec::with_capacity(batch.lines.len());
-        for (i, raw) in batch.lines.iter().enumerate() {
-            let line = batch.first_line + i as u64;
+        let mut segment: Vec<(u64, &str)> = Vec::with_capacity(batch.len());
+        for (line, raw) in batch.lines() {
             match line_text(raw) {
                 Some(Err(e)) => {
                     // A line the guest cannot take (invalid UTF-8, too long): flush what came
@@ -255,7 +253,7 @@ impl Worker for ExplainWorker {
         self.scratch.clear();
         let tally = self.inner.process(batch, &mut self.scratch);
         // Output lines correspond, in order, to the non-blank input lines.
-        let inputs = batch.lines.iter().filter_map(line_text);
+        let inputs = batch.lines().filter_map(|(_, raw)| line_text(raw));
         for (line, input) in self.scratch.lines().zip(inputs) {
             // A line is a decision exactly when its record reads and evaluates; asking the
             // interpreter (the spec) keeps that right even for an output with a `line` field.

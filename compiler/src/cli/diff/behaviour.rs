@@ -419,8 +419,7 @@ impl Worker for DiffWorker {
         let full = |b: &BatchEncoder| b.len() >= limits.batch_records || b.encoded_len() >= limits.batch_bytes;
         let mut entries: Vec<Entry> = Vec::new();
         let mut records = 0;
-        for (i, raw) in batch.lines.iter().enumerate() {
-            let line = batch.first_line + i as u64;
+        for (line, raw) in batch.lines() {
             let Some(text) = line_text(raw) else { continue };
             records += 1;
             let Ok(text) = text else {

@@ -255,7 +255,7 @@ fn log_chunk(log: &Sender, policy: Arc<str>, version: &Version, batch: &Batch, d
     let key_name: Option<Arc<str>> = version.key_name.as_deref().map(Arc::from);
     let at = SystemTime::now();
     let mut outputs = done.out.lines();
-    for raw in &batch.lines {
+    for (_, raw) in batch.lines() {
         let Some(text) = line_text(raw) else { continue };
         let Some(output) = outputs.next() else { break };
         let input = text.map(str::to_owned).unwrap_or_default();
@@ -300,8 +300,7 @@ struct LineReader {
     /// The length of the current line once it is over [`MAX_LINE_BYTES`] (its bytes are dropped).
     overlong: Option<usize>,
     /// Lines of the chunk being gathered (kept here, so a cancelled read loses nothing).
-    pending: Vec<Result<Vec<u8>, usize>>,
-    pending_bytes: usize,
+    pending: Batch,
     next_line: u64,
     received: u64,
     limit: u64,
@@ -317,8 +316,7 @@ impl LineReader {
             rest: Bytes::new(),
             carry: Vec::new(),
             overlong: None,
-            pending: Vec::new(),
-            pending_bytes: 0,
+            pending: Batch::new(first_line),
             next_line: first_line,
             received: 0,
             limit,
@@ -332,7 +330,7 @@ impl LineReader {
     async fn next_chunk(&mut self, eager: bool) -> Result<Option<Batch>, String> {
         loop {
             self.split();
-            if self.pending.len() >= CHUNK_LINES || self.pending_bytes >= CHUNK_BYTES {
+            if self.pending.len() >= CHUNK_LINES || self.pending.text_len() >= CHUNK_BYTES {
                 return Ok(Some(self.take()));
             }
             if self.eof {
@@ -380,7 +378,7 @@ impl LineReader {
 
     /// Moves complete lines from `rest` into the chunk, until it is full.
     fn split(&mut self) {
-        while self.pending.len() < CHUNK_LINES && self.pending_bytes < CHUNK_BYTES && !self.rest.is_empty() {
+        while self.pending.len() < CHUNK_LINES && self.pending.text_len() < CHUNK_BYTES && !self.rest.is_empty() {
             match memchr::memchr(b'\n', &self.rest) {
                 Some(i) => {
                     let part = self.rest.split_to(i + 1);
@@ -407,25 +405,20 @@ impl LineReader {
     }
 
     fn finish_line(&mut self) {
-        let line = match self.overlong.take() {
-            Some(len) => Err(len),
+        match self.overlong.take() {
+            Some(len) => self.pending.push_overlong(len),
             None => {
-                let mut line = std::mem::take(&mut self.carry);
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                Ok(line)
+                let line = self.carry.strip_suffix(b"\r").unwrap_or(&self.carry);
+                self.pending.push_line(line);
+                self.carry.clear();
             }
-        };
-        self.pending_bytes += line.as_ref().map_or(0, Vec::len);
-        self.pending.push(line);
+        }
     }
 
     fn take(&mut self) -> Batch {
-        let lines = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
-        let batch = Batch { first_line: self.next_line, lines };
-        self.next_line += batch.lines.len() as u64;
+        let mut batch = std::mem::replace(&mut self.pending, Batch::new(0));
+        batch.first_line = self.next_line;
+        self.next_line += batch.len() as u64;
         batch
     }
 }

@@ -231,6 +231,13 @@ pub fn check_explain(query: &Query, version: &Version, name: &str) -> Result<(),
 /// and explanations go to a blocking thread, so that no worker is held for long.
 const INLINE_RECORD_BYTES: usize = 16 << 10;
 
+/// A batch of the one record of a `/decide` request.
+fn one_line_batch(line: &[u8]) -> Batch {
+    let mut batch = Batch::new(1);
+    batch.push_line(line);
+    batch
+}
+
 async fn decide(State(app): State<Arc<App>>, Path(name): Path<String>, request: Request) -> Response {
     let started = Instant::now();
     let (slot, version) = match lookup(&app, &name) {
@@ -265,14 +272,14 @@ async fn decide_with(
     let (batch, evaluated) = if line.len() <= INLINE_RECORD_BYTES && !query.explain {
         // A small record is decided in microseconds: handing it to a blocking thread and back
         // would cost more than deciding it here, and adds the latency of two thread switches.
-        let batch = Batch { first_line: 1, lines: vec![Ok(line)] };
+        let batch = one_line_batch(&line);
         let evaluated = evaluate(version, &batch, false, String::new());
         drop(permit);
         (batch, evaluated)
     } else {
         let worker_version = version.clone();
         tokio::task::spawn_blocking(move || {
-            let batch = Batch { first_line: 1, lines: vec![Ok(line)] };
+            let batch = one_line_batch(&line);
             let evaluated = evaluate(&worker_version, &batch, query.explain, String::new());
             drop(permit);
             (batch, evaluated)
@@ -286,8 +293,8 @@ async fn decide_with(
     let decided = tally.decided == 1;
     // The input's text and key are needed only by the decision log and a refusal.
     if app.log.is_some() || !decided {
-        let input = batch.lines.into_iter().next().and_then(Result::ok).unwrap_or_default();
-        let input = String::from_utf8(input).unwrap_or_default();
+        let input = batch.lines().next().and_then(|(_, raw)| raw.ok()).unwrap_or_default();
+        let input = String::from_utf8(input.to_vec()).unwrap_or_default();
         let key = version.key_name.as_deref().and_then(|k| probe_key(&input, k));
         if let Some(log) = &app.log {
             log.log(Entry {
