@@ -21,6 +21,22 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 mod fast;
+
+/// Why [`Enc::put_text_bytes`] refused a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextRefused {
+    /// The type takes no string (or its enum is not in the schema).
+    NotText,
+    /// A string over [`json::MAX_STRING_BYTES`].
+    TooLong,
+    /// The batch's variable area would pass 4 GiB.
+    Full,
+    /// Not a date of the calendar in `YYYY-MM-DD`.
+    BadDate,
+    /// Not one of the enum's variants.
+    UnknownVariant,
+}
+
 pub(crate) use fast::Keys;
 
 /// A batch of records in the input layout, built one JSON text at a time.
@@ -286,47 +302,55 @@ impl Enc<'_> {
     /// typed serializer). `Ok(false)` when `ty` takes no string, so the caller reports the
     /// mismatch; `Err` is the message of the record's error.
     pub(crate) fn put_text(&mut self, ty: &Ty, at: usize, v: &str) -> Result<bool, String> {
+        match self.put_text_bytes(ty, at, v.as_bytes()) {
+            Ok(()) => Ok(true),
+            Err(TextRefused::NotText) => Ok(false),
+            Err(TextRefused::TooLong) => Err(json::string_too_long(v.len())),
+            Err(TextRefused::Full) => Err("does not fit in a batch (4 GiB of strings and lists)".into()),
+            Err(TextRefused::BadDate) => {
+                Err(format!("{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)", json::quoted(v)))
+            }
+            Err(TextRefused::UnknownVariant) => {
+                let variants = match ty {
+                    Ty::Enum(i) => self.schema.enum_def(*i).map(|d| d.variants.join(", ")).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Err(format!("unknown value {}, expected one of {variants}", json::quoted(v)))
+            }
+        }
+    }
+
+    /// [`Self::put_text`] on the string's bytes, saying why it refuses them rather than how:
+    /// the fast reader gives up on any refusal, and `put_text` words it.
+    pub(crate) fn put_text_bytes(&mut self, ty: &Ty, at: usize, text: &[u8]) -> Result<(), TextRefused> {
         match ty {
             Ty::String => {
-                if v.is_empty() {
-                    return Ok(true);
+                if text.is_empty() {
+                    return Ok(());
                 }
-                if v.len() > json::MAX_STRING_BYTES {
-                    return Err(json::string_too_long(v.len()));
+                if text.len() > json::MAX_STRING_BYTES {
+                    return Err(TextRefused::TooLong);
                 }
-                let Some(offset) = self.append_var(v.as_bytes(), 1) else {
-                    return Err("does not fit in a batch (4 GiB of strings and lists)".into());
-                };
-                self.put_ref(at, offset, v.len() as u32);
-                Ok(true)
+                let offset = self.append_var(text, 1).ok_or(TextRefused::Full)?;
+                self.put_ref(at, offset, text.len() as u32);
             }
-            Ty::Date => match crate::date::parse(v) {
-                Some(d) => {
-                    self.put(at, &d.to_le_bytes());
-                    Ok(true)
-                }
-                None => Err(format!(
-                    "{} is not a valid date (YYYY-MM-DD between 0001-01-01 and 9999-12-31)",
-                    json::quoted(v)
-                )),
-            },
+            Ty::Date => {
+                let day = crate::date::parse_bytes(text).ok_or(TextRefused::BadDate)?;
+                self.put(at, &day.to_le_bytes());
+            }
             Ty::Enum(i) => {
-                let Some(def) = self.schema.enum_def(*i) else { return Ok(false) };
-                match def.variants.iter().position(|variant| variant == v) {
-                    Some(pos) if def.variants.len() <= 256 => self.put(at, &[pos as u8]),
-                    Some(pos) => self.put(at, &(pos as u32).to_le_bytes()),
-                    None => {
-                        return Err(format!(
-                            "unknown value {}, expected one of {}",
-                            json::quoted(v),
-                            def.variants.join(", ")
-                        ))
-                    }
+                let variants = &self.schema.enum_def(*i).ok_or(TextRefused::NotText)?.variants;
+                let pos = variants.iter().position(|v| fast::same(v.as_bytes(), text));
+                let pos = pos.ok_or(TextRefused::UnknownVariant)?;
+                if variants.len() <= 256 {
+                    self.put(at, &[pos as u8]);
+                } else {
+                    self.put(at, &(pos as u32).to_le_bytes());
                 }
-                Ok(true)
             }
-            _ => Ok(false),
+            _ => return Err(TextRefused::NotText),
         }
+        Ok(())
     }
 
     /// Records the record's first error, at the current path (plus the field `extra`).

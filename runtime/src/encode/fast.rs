@@ -471,7 +471,7 @@ impl<'t> Reader<'t> {
             }
             Ty::String | Ty::Date | Ty::Enum(_) => {
                 let s = self.string()?;
-                put_text(enc, shape, ty, at, self.text_of(s)?)
+                enc.put_text_bytes(ty, at, self.text_of(s)?).ok()
             }
             Ty::Record(r) => self.record(enc, shape, *r, at, depth),
             Ty::List(elem) => self.list(enc, shape, elem, at, depth),
@@ -626,37 +626,9 @@ impl<'t> Reader<'t> {
     }
 }
 
-/// Writes a string's text as a value of `ty` (a string, a date or an enum variant) at `at`,
-/// taking what [`Enc::put_text`] takes and writing the same bytes.
-fn put_text(enc: &mut Enc<'_>, shape: &Shape, ty: &Ty, at: usize, text: &[u8]) -> Option<()> {
-    match ty {
-        Ty::String => {
-            if !text.is_empty() {
-                if text.len() > MAX_STRING_BYTES {
-                    return None;
-                }
-                let offset = enc.append_var(text, 1)?;
-                enc.put_ref(at, offset, text.len() as u32);
-            }
-        }
-        Ty::Date => enc.put(at, &crate::date::parse_bytes(text)?.to_le_bytes()),
-        Ty::Enum(i) => {
-            let variants = &shape.schema().enum_def(*i)?.variants;
-            let pos = variants.iter().position(|v| same(v.as_bytes(), text))?;
-            if variants.len() <= 256 {
-                enc.put(at, &[pos as u8]);
-            } else {
-                enc.put(at, &(pos as u32).to_le_bytes());
-            }
-        }
-        _ => return None,
-    }
-    Some(())
-}
-
 /// Whether two byte strings are equal, comparing short ones (names and variants, mostly) with
 /// two overlapping word loads instead of a call to `memcmp`.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
