@@ -549,11 +549,18 @@ pub fn stream_batches<'w, T: Send>(
     let result = match (jobs, units) {
         (0 | 1, _) => stream_on_one_thread(batches, worker, consume, progress.as_ref()),
         (_, None) => {
-            let read = batches.map(|next| next.map(|(first_row, batch)| (first_row, Job::Batch(batch))));
+            let read = batches
+                .enumerate()
+                .map(|(index, next)| next.map(|(first_row, batch)| (index as u64, first_row, Job::Batch(batch))));
             stream_in_parallel(read, None, jobs, worker, consume, progress.as_ref())
         }
         (_, Some(units)) => {
-            let read = (0..units.len()).map(|k| Ok(((units.span(k).0 + 1) as u64, Job::Unit(k))));
+            // A unit's batches get consecutive indices, so the writer puts them in order.
+            let per_unit = units.per_unit(jobs);
+            let read = (0..units.len(per_unit)).map(|k| {
+                let first_row = (units.span(k, per_unit).0 + 1) as u64;
+                Ok(((k * per_unit) as u64, first_row, Job::Unit(k, per_unit)))
+            });
             let units = Some((units.as_ref(), batches.name.as_str()));
             stream_in_parallel(read, units, jobs, worker, consume, progress.as_ref())
         }
@@ -618,17 +625,19 @@ enum Parallel {
     },
 }
 
-/// What the reading thread hands a worker: a batch it read, or a unit of a Parquet file for
-/// the worker to read itself.
+/// What the reading thread hands a worker: a batch it read, or a unit of a Parquet file (its
+/// number, and how many batches units hold) for the worker to read itself.
 enum Job {
     Batch(RecordBatch),
-    Unit(usize),
+    Unit(usize, usize),
 }
 
-/// Runs `jobs` workers over `read` (batches or units, each with the 1-based number of its
-/// first row); `units` reads the units, and names the file in their errors.
+/// Runs `jobs` workers over `read` (batches or units, each with the index of its first batch in
+/// the file and the 1-based number of its first row); `units` reads the units, and names the
+/// file in their errors. Results reach `consume` in the order of their batches' indices, and a
+/// batch that never comes is an error rather than a silent end.
 fn stream_in_parallel<'w, T: Send>(
-    read: impl Iterator<Item = Result<(u64, Job), CliError>>,
+    read: impl Iterator<Item = Result<(u64, u64, Job), CliError>>,
     units: Option<(&Units, &str)>,
     jobs: usize,
     worker: &(dyn Fn() -> Result<BatchWorker<'w, T>, CliError> + Sync),
@@ -646,25 +655,37 @@ fn stream_in_parallel<'w, T: Send>(
                 let mut work = worker();
                 // Each worker reads units through its own file handle.
                 let file = units.map(|(u, name)| u.open().map_err(|e| CliError::Other(format!("{name}: {e}"))));
-                loop {
+                'jobs: loop {
                     let next = batch_rx.lock().ok().and_then(|rx| rx.recv().ok());
                     let Some((index, first_row, job)) = next else { break };
-                    let batch = match (job, units, &file) {
-                        (Job::Batch(batch), ..) => Ok(batch),
-                        (Job::Unit(k), Some((units, name)), Some(Ok(file))) => {
-                            units.read(file, k).map_err(|e| CliError::Other(format!("{name}: {e}")))
+                    let batches: Box<dyn Iterator<Item = Result<RecordBatch, CliError>>> = match (job, units, &file) {
+                        (Job::Batch(batch), ..) => Box::new(std::iter::once(Ok(batch))),
+                        (Job::Unit(k, per_unit), Some((units, name)), Some(Ok(file))) => {
+                            let named = move |e: String| CliError::Other(format!("{name}: {e}"));
+                            match units.read(file, k, per_unit) {
+                                Ok(batches) => Box::new(batches.map(move |b| b.map_err(named))),
+                                Err(e) => Box::new(std::iter::once(Err(named(e)))),
+                            }
                         }
-                        (Job::Unit(_), _, Some(Err(e))) => Err(CliError::Other(e.to_string())),
-                        (Job::Unit(_), ..) => Err(CliError::Other("a unit of a file came without the file".into())),
+                        (Job::Unit(..), _, Some(Err(e))) => {
+                            Box::new(std::iter::once(Err(CliError::Other(e.to_string()))))
+                        }
+                        (Job::Unit(..), ..) => Box::new(std::iter::once(Err(CliError::Other(
+                            "a unit of a file came without the file".into(),
+                        )))),
                     };
-                    let rows = batch.as_ref().map_or(0, RecordBatch::num_rows);
-                    let result = match (&mut work, batch) {
-                        (Ok(work), Ok(batch)) => work(first_row, &batch),
-                        (Err(e), _) => Err(CliError::Other(e.to_string())),
-                        (_, Err(e)) => Err(e),
-                    };
-                    if out_tx.send((index, Done { rows, result })).is_err() {
-                        break;
+                    let mut row = first_row;
+                    for (i, batch) in (index..).zip(batches) {
+                        let rows = batch.as_ref().map_or(0, RecordBatch::num_rows);
+                        let result = match (&mut work, batch) {
+                            (Ok(work), Ok(batch)) => work(row, &batch),
+                            (Err(e), _) => Err(CliError::Other(e.to_string())),
+                            (_, Err(e)) => Err(e),
+                        };
+                        row += rows as u64;
+                        if out_tx.send((i, Done { rows, result })).is_err() {
+                            break 'jobs;
+                        }
                     }
                 }
             });
@@ -675,10 +696,10 @@ fn stream_in_parallel<'w, T: Send>(
         drop(batch_rx);
         let consuming = scope.spawn(move || consume_in_order(out_rx, consume, progress));
         let mut read_error = None;
-        for (index, next) in read.enumerate() {
+        for next in read {
             match next {
-                Ok((first_row, job)) => {
-                    if batch_tx.send((index as u64, first_row, job)).is_err() {
+                Ok((index, first_row, job)) => {
+                    if batch_tx.send((index, first_row, job)).is_err() {
                         break;
                     }
                 }
@@ -720,7 +741,11 @@ fn consume_in_order<T>(
             next += 1;
         }
     }
-    Ok(())
+    // Every batch has an index below the last one's, so a gap means a batch was lost.
+    match pending.is_empty() {
+        true => Ok(()),
+        false => Err(CliError::Other(format!("batch {} of the input was never decided", next + 1))),
+    }
 }
 
 fn progress_bar(rows: u64) -> indicatif::ProgressBar {
@@ -902,5 +927,56 @@ fn type_name(dt: &DataType) -> String {
             other => format!("map<{}>", type_name(other)),
         },
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use arrow_array::cast::AsArray;
+
+    /// A policy whose input declares two of the test file's three columns.
+    const POLICY: &str = "policy units version \"1.0.0\"
+record In { id: string, n: int }
+record Out { id: string, double: int }
+input In key id
+output Out { id: id, double: n * 2 }
+";
+
+    #[test]
+    fn units_of_several_batches_reach_the_consumer_in_the_serial_readers_order() {
+        let dir = std::env::temp_dir().join(format!("dexp-columnar-units-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rows.parquet");
+        let rows = 13 * BATCH_ROWS + 5;
+        testfiles::write(&path, rows, 20_000, true);
+        let policy = dexp_runtime::Policy::load(&dexp_compiler::compile(POLICY).unwrap().wasm).unwrap();
+        for jobs in [1, 2, 3] {
+            let source = Source::open(&path, &[policy.schema()]).unwrap();
+            if let Some(Parallel::Units(units)) = &source.parallel {
+                assert!(jobs != 2 || units.per_unit(jobs) >= 2, "units of several batches are tested");
+            }
+            // Each batch as the consumer sees it: its first row's number, its rows, its first id.
+            let worker = || -> Result<BatchWorker<'_, (u64, usize, String)>, CliError> {
+                Ok(Box::new(|first_row, batch: &RecordBatch| {
+                    let ids = batch.column_by_name("id").unwrap().as_string::<i32>();
+                    Ok((first_row, batch.num_rows(), ids.value(0).to_string()))
+                }))
+            };
+            let mut seen = Vec::new();
+            stream_batches(source, jobs, &worker, &mut |b| {
+                seen.push(b);
+                Ok(())
+            })
+            .unwrap();
+            let want: Vec<(u64, usize, String)> = (0..rows)
+                .step_by(BATCH_ROWS)
+                .map(|start| (start as u64 + 1, (rows - start).min(BATCH_ROWS), format!("t{start}")))
+                .collect();
+            assert_eq!(seen, want, "{jobs} job(s)");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

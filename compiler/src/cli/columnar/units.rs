@@ -2,13 +2,16 @@
 //! that the workers of `dexpc eval` and `dexpc diff` decode the file in parallel instead of
 //! waiting for one reading thread.
 //!
-//! Unit `k` holds rows `k * BATCH_ROWS .. (k + 1) * BATCH_ROWS` of the file (the last one fewer),
-//! across row-group boundaries, exactly as the serial reader's `k`-th batch: the same rows, the
-//! same Arrow types, so decisions and output files do not depend on how the file was read. A
-//! unit is read by selecting its row groups and its rows within them; the file's offset index
-//! lets the reader skip the pages before the unit without decompressing them. Files without an
-//! offset index (pyarrow writes none by default) are read serially instead, since skipping rows
-//! there means decoding them.
+//! A unit is `per_unit` consecutive batches of the serial reader: unit `k` holds rows from
+//! `k * per_unit * BATCH_ROWS` on, across row-group boundaries, and is read in batches of
+//! [`BATCH_ROWS`], which are exactly the serial reader's batches (the same rows, the same Arrow
+//! types), so decisions and output files do not depend on how the file was read. A unit is read
+//! by selecting its row groups and its rows within them; the file's offset index lets the
+//! reader skip the pages before the unit without decompressing them. Each unit still decodes
+//! the dictionary pages of its row groups and the part of its first pages that comes before
+//! it, so a unit is several batches when the file has enough of them ([`Units::per_unit`]).
+//! Files without an offset index (pyarrow writes none by default) are read serially instead,
+//! since skipping rows there means decoding them.
 
 use super::BATCH_ROWS;
 use arrow_array::RecordBatch;
@@ -55,15 +58,28 @@ impl Units {
         self.starts.last().copied().unwrap_or(0)
     }
 
-    /// The number of units.
-    pub fn len(&self) -> usize {
+    /// The number of the serial reader's batches.
+    pub fn batches(&self) -> usize {
         self.rows().div_ceil(BATCH_ROWS)
     }
 
-    /// The rows of unit `k`: its first row (0-based) and how many it holds.
-    pub fn span(&self, k: usize) -> (usize, usize) {
-        let start = k.saturating_mul(BATCH_ROWS).min(self.rows());
-        (start, (self.rows() - start).min(BATCH_ROWS))
+    /// Batches per unit for `jobs` workers: about three units per worker, so that the units
+    /// share out evenly, and no more units than that, since each one decodes its row groups'
+    /// dictionary pages and the start of its first pages again.
+    pub fn per_unit(&self, jobs: usize) -> usize {
+        (self.batches() / jobs.saturating_mul(3).max(1)).max(1)
+    }
+
+    /// The number of units of `per_unit` batches.
+    pub fn len(&self, per_unit: usize) -> usize {
+        self.batches().div_ceil(per_unit.max(1))
+    }
+
+    /// The rows of unit `k` of `per_unit` batches: its first row (0-based) and how many it holds.
+    pub fn span(&self, k: usize, per_unit: usize) -> (usize, usize) {
+        let size = per_unit.max(1).saturating_mul(BATCH_ROWS);
+        let start = k.saturating_mul(size).min(self.rows());
+        (start, (self.rows() - start).min(size))
     }
 
     /// Opens the file for one reading thread (each has its own, so reads never share a
@@ -72,9 +88,10 @@ impl Units {
         File::open(&self.path).map_err(|e| e.to_string())
     }
 
-    /// Reads unit `k` from `file` (from [`Self::open`]).
-    pub fn read(&self, file: &File, k: usize) -> Result<RecordBatch, String> {
-        let (start, len) = self.span(k);
+    /// Reads unit `k` of `per_unit` batches from `file` (from [`Self::open`]): its batches in
+    /// order, each checked to hold the rows the serial reader's would.
+    pub fn read(&self, file: &File, k: usize, per_unit: usize) -> Result<UnitBatches, String> {
+        let (start, len) = self.span(k, per_unit);
         let end = start + len;
         let Some(last_group) = self.starts.len().checked_sub(1) else { return Err("the file has no rows".into()) };
         // Row groups that hold some row of `start..end`.
@@ -84,21 +101,50 @@ impl Units {
         let skip = start - self.starts.get(first).copied().unwrap_or(0);
         let selection = RowSelection::from(vec![RowSelector::skip(skip), RowSelector::select(len)]);
         let file = file.try_clone().map_err(|e| e.to_string())?;
-        let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
             .with_row_groups(groups)
             .with_row_selection(selection)
             .with_projection(self.mask.clone())
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|e| e.to_string())?;
-        let batch = match reader.next() {
-            Some(batch) => batch.map_err(|e| e.to_string())?,
-            None => return Err(format!("rows {}..{} could not be read", start + 1, end)),
-        };
-        if batch.num_rows() != len || reader.next().is_some() {
-            return Err(format!("rows {}..{} were read as {} rows", start + 1, end, batch.num_rows()));
+        Ok(UnitBatches { reader, next: start, end, failed: false })
+    }
+}
+
+/// The batches of one unit, as [`Units::read`] yields them: each holds [`BATCH_ROWS`] rows but
+/// the unit's last; a batch of another size, a read error, or rows missing at the end are an
+/// error (after which nothing more is yielded).
+pub struct UnitBatches {
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    /// The first row (0-based) of the next batch, and the row past the unit's last.
+    next: usize,
+    end: usize,
+    failed: bool,
+}
+
+impl Iterator for UnitBatches {
+    type Item = Result<RecordBatch, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
         }
-        Ok(batch)
+        let want = (self.end - self.next).min(BATCH_ROWS);
+        let result = match self.reader.next() {
+            None if want == 0 => return None,
+            None => Err(format!("rows {}..{} could not be read", self.next + 1, self.end)),
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(batch)) if batch.num_rows() != want => {
+                Err(format!("rows {}..{} were read as {} rows", self.next + 1, self.next + want, batch.num_rows()))
+            }
+            Some(Ok(batch)) => {
+                self.next += want;
+                return Some(Ok(batch));
+            }
+        };
+        self.failed = true;
+        Some(result)
     }
 }
 
@@ -133,11 +179,16 @@ mod tests {
                 let mask = ProjectionMask::roots(meta.metadata().file_metadata().schema_descr(), roots.clone());
                 let units = Units::new(path.clone(), meta.clone(), mask.clone()).expect("the file has an offset index");
                 let want = serial(&path, mask);
-                assert_eq!(units.len(), want.len(), "{rows} rows in groups of {group}");
+                assert_eq!(units.batches(), want.len(), "{rows} rows in groups of {group}");
                 let file = units.open().unwrap();
-                // Read out of order, as workers do.
-                for k in (0..units.len()).rev() {
-                    assert_eq!(units.read(&file, k).unwrap(), want[k], "unit {k} of {rows}/{group}, columns {roots:?}");
+                for per_unit in [1, 2, 3, want.len() + 1] {
+                    // Read out of order, as workers do.
+                    let mut got = vec![Vec::new(); units.len(per_unit)];
+                    for k in (0..units.len(per_unit)).rev() {
+                        got[k] = units.read(&file, k, per_unit).unwrap().map(Result::unwrap).collect();
+                    }
+                    let got: Vec<RecordBatch> = got.into_iter().flatten().collect();
+                    assert_eq!(got, want, "units of {per_unit} of {rows}/{group}, columns {roots:?}");
                 }
             }
         }
