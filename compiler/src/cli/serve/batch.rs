@@ -382,8 +382,14 @@ impl LineReader {
             match memchr::memchr(b'\n', &self.rest) {
                 Some(i) => {
                     let part = self.rest.split_to(i + 1);
-                    self.append(part.get(..i).unwrap_or(&[]));
-                    self.finish_line();
+                    let line = part.get(..i).unwrap_or(&[]);
+                    if self.carry.is_empty() && self.overlong.is_none() && line.len() <= MAX_LINE_BYTES {
+                        // A line whole in one frame goes straight into the chunk.
+                        self.pending.push_line(line.strip_suffix(b"\r").unwrap_or(line));
+                    } else {
+                        self.append(line);
+                        self.finish_line();
+                    }
                 }
                 None => {
                     let part = std::mem::take(&mut self.rest);
