@@ -5,7 +5,7 @@
 //! it, a last line without one; lines over 16 MiB are rejected without being buffered). Line
 //! numbers in error objects count the body's lines from 1, blank lines included, or from
 //! `?first_line=N` for a client that sends a file in several requests. Lines are gathered into
-//! chunks (up to 2048 lines or 4 MiB, or fewer when no more input is waiting and nothing is
+//! chunks (up to 2048 lines or 1 MiB, or fewer when no more input is waiting and nothing is
 //! being evaluated), which run on blocking threads, up to one per core at once, and are
 //! written back in order as each completes. Memory is bounded by those chunks and a small
 //! channel to the connection, whatever the body's size. The whole body is decided by the
@@ -38,10 +38,11 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::task::JoinHandle;
 
-/// The most lines in one chunk (as `dexpc eval`'s batches).
+/// The most lines in one chunk.
 const CHUNK_LINES: usize = 2048;
-/// The bytes after which a chunk is closed.
-const CHUNK_BYTES: usize = 4 << 20;
+/// The bytes after which a chunk is closed: about a `dexpc eval` batch, so that the last
+/// chunks of a body, decided while a core may wait, are short.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// What one evaluation call produced.
 pub struct Evaluated {
