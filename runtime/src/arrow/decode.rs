@@ -194,8 +194,8 @@ impl Text {
         if i32::try_from(self.bytes.len()).is_err() {
             return Err("more than 2 GiB of text in one decision column".into());
         }
-        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
-        let bytes = std::mem::take(&mut self.bytes);
+        let offsets = offsets_sized(&mut self.offsets);
+        let bytes = take_sized(&mut self.bytes);
         let own = self.nulls.finish();
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         StringArray::try_new(offsets, Buffer::from_vec(bytes), nulls.or(own)).map_err(|e| e.to_string())
@@ -483,29 +483,29 @@ impl Col {
         Ok(match self {
             Col::Bool(values, nulls) => Arc::new(BooleanArray::new(values.finish(), nulls.finish())),
             Col::Int(values, nulls) => {
-                Arc::new(Int64Array::new(ScalarBuffer::from(std::mem::take(values)), nulls.finish()))
+                Arc::new(Int64Array::new(ScalarBuffer::from(take_sized(values)), nulls.finish()))
             }
             Col::Decimal(values, nulls) => {
-                let values: Vec<i128> = std::mem::take(values).into_iter().map(i128::from).collect();
+                let values: Vec<i128> = take_sized(values).into_iter().map(i128::from).collect();
                 let array = Decimal128Array::new(ScalarBuffer::from(values), nulls.finish())
                     .with_precision_and_scale(super::schema::DECIMAL_PRECISION, crate::decimal::SCALE as i8)
                     .map_err(err)?;
                 Arc::new(array)
             }
             Col::Date(values, nulls) => {
-                Arc::new(Date32Array::new(ScalarBuffer::from(std::mem::take(values)), nulls.finish()))
+                Arc::new(Date32Array::new(ScalarBuffer::from(take_sized(values)), nulls.finish()))
             }
             Col::Text(text) => Arc::new(text.finish_strings(None)?),
             Col::Codes(offsets, items, nulls) => {
                 let item = list_item(field)?;
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets_sized(offsets)));
                 let values: ArrayRef = Arc::new(items.finish_strings(None)?);
                 Arc::new(ListArray::try_new(item, offsets, values, nulls.finish()).map_err(err)?)
             }
             Col::List(offsets, child, nulls) => {
                 let item = list_item(field)?;
                 let values = child.finish(&item)?;
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets_sized(offsets)));
                 Arc::new(ListArray::try_new(item, offsets, values, nulls.finish()).map_err(err)?)
             }
             Col::Map(offsets, keys, child, nulls) => {
@@ -519,7 +519,7 @@ impl Col {
                 let parts_arrays: Vec<ArrayRef> =
                     vec![Arc::new(keys.finish_strings(None)?), child.finish(value_field)?];
                 let entries_array = StructArray::try_new(parts.clone(), parts_arrays, None).map_err(err)?;
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets_sized(offsets)));
                 Arc::new(
                     MapArray::try_new(entries.clone(), offsets, entries_array, nulls.finish(), *sorted).map_err(err)?,
                 )
@@ -532,6 +532,20 @@ impl Col {
             }
         })
     }
+}
+
+/// The values gathered so far, leaving an empty vector with room for as many: the batches of
+/// a stream are mostly the same size, so the next one does not grow its vectors by doubling.
+fn take_sized<T>(values: &mut Vec<T>) -> Vec<T> {
+    let room = values.len();
+    std::mem::replace(values, Vec::with_capacity(room))
+}
+
+/// [`take_sized`] for offsets, which start again at `[0]`.
+fn offsets_sized(offsets: &mut Vec<i32>) -> Vec<i32> {
+    let taken = take_sized(offsets);
+    offsets.push(0);
+    taken
 }
 
 fn list_item(field: &Field) -> Result<FieldRef, String> {
