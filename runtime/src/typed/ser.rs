@@ -43,13 +43,14 @@ impl BatchEncoder {
     /// `crate::typed` for the few values serde_json itself cannot write).
     pub fn push_serialize<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), RecordError> {
         let mut memo = Memo::take(self.shape());
-        let result =
-            self.push_with(|enc, top| match value.serialize(ValueSer { ty: top, at: 0, enc, memo: &mut memo }) {
+        let result = self.push_with(|enc, top| {
+            match value.serialize(ValueSer { ty: top, at: 0, enc, memo: &mut memo, step: None }) {
                 Ok(()) => Ok(()),
                 Err(SerError(own)) => {
                     Err(format!("cannot be written as JSON: {}", own.as_ref().map_or("", |m| m.0.as_str())))
                 }
-            });
+            }
+        });
         Memo::keep(memo);
         result
     }
@@ -90,15 +91,34 @@ impl ser::Error for SerError {
 const RECORDED: SerError = SerError(None);
 
 /// Serializes one value of type `ty` at `at` in the stage.
+///
+/// `step` is the value's own path step (its field or index) when the caller left it pending:
+/// a scalar that fits, the common case, never touches the path; the step is pushed only
+/// when the value fails (so the error names it) or opens a list, record or map (whose own
+/// values and errors lie below it). The caller truncates the path back either way.
 pub(crate) struct ValueSer<'a, 'e> {
     ty: &'e Ty,
     at: usize,
     enc: &'a mut Enc<'e>,
     memo: &'a mut Memo,
+    step: Option<Seg>,
 }
 
 impl<'a, 'e> ValueSer<'a, 'e> {
+    /// Pushes the pending path step, if any (see [`ValueSer`]).
+    #[inline]
+    fn step_in(&mut self) -> Result<(), SerError> {
+        match self.step.take() {
+            Some(seg) => enter(self.enc, seg),
+            None => Ok(()),
+        }
+    }
+
+    #[cold]
     fn fail(&mut self, message: String) -> SerError {
+        if let Some(seg) = self.step.take() {
+            self.enc.s.path.push(seg);
+        }
         self.enc.record_error(None, message);
         RECORDED
     }
@@ -144,6 +164,7 @@ impl<'a, 'e> ValueSer<'a, 'e> {
 
     /// The compound serializer of an object: the value must be a record or a map.
     fn object(mut self) -> Result<Compound<'a, 'e>, SerError> {
+        self.step_in()?;
         let (ty, at) = self.present();
         let kind = match ty {
             Ty::Record(r) => {
@@ -170,6 +191,7 @@ impl<'a, 'e> ValueSer<'a, 'e> {
 
     /// The compound serializer of a list: the value must be a list.
     fn list(mut self) -> Result<Compound<'a, 'e>, SerError> {
+        self.step_in()?;
         let (Ty::List(elem), at) = self.present() else {
             return Err(self.mismatch("list"));
         };
@@ -204,7 +226,7 @@ impl<'a, 'e> ValueSer<'a, 'e> {
             _ => return Err(RECORDED),
         };
         let Compound { enc, memo, kind, .. } = outer;
-        let inner = ValueSer { ty, at, enc, memo };
+        let inner = ValueSer { ty, at, enc, memo, step: None };
         let mut inner = if value_is_list { inner.list()? } else { inner.object()? };
         inner.outer = Some(Box::new(kind));
         Ok(inner)
@@ -614,10 +636,20 @@ impl<'e> Compound<'_, 'e> {
         let (Some(field), Some(place)) = (fields.get(index), places.get(index)) else {
             return Ok(());
         };
-        enter(self.enc, Seg::Field { record, field: index as u32 })?;
+        let step = Seg::Field { record, field: index as u32 };
+        let depth = self.enc.s.path.len();
+        if depth >= MAX_JSON_DEPTH {
+            return enter(self.enc, step);
+        }
         let at = at + place.offset as usize;
-        value.serialize(ValueSer { ty: &field.ty, at, enc: &mut *self.enc, memo: &mut *self.memo })?;
-        self.enc.s.path.pop();
+        value.serialize(ValueSer {
+            ty: &field.ty,
+            at,
+            enc: &mut *self.enc,
+            memo: &mut *self.memo,
+            step: Some(step),
+        })?;
+        self.enc.s.path.truncate(depth);
         Ok(())
     }
 
@@ -626,11 +658,15 @@ impl<'e> Compound<'_, 'e> {
             return Ok(());
         };
         let enc = &mut *self.enc;
-        enter(enc, Seg::Index(*count))?;
+        let step = Seg::Index(*count);
+        let depth = enc.s.path.len();
+        if depth >= MAX_JSON_DEPTH {
+            return enter(enc, step);
+        }
         let pos = enc.s.stage.len();
         enc.s.stage.resize(pos + el.size as usize, 0);
-        value.serialize(ValueSer { ty: elem, at: pos, enc: &mut *enc, memo: &mut *self.memo })?;
-        enc.s.path.pop();
+        value.serialize(ValueSer { ty: elem, at: pos, enc: &mut *enc, memo: &mut *self.memo, step: Some(step) })?;
+        enc.s.path.truncate(depth);
         if *count == json::MAX_LIST_ITEMS {
             enc.s.stage.truncate(*start);
             enc.record_error(None, json::list_too_long());
@@ -709,7 +745,7 @@ impl<'e> Compound<'_, 'e> {
         let Some(at) = map.pending else {
             return Ok(());
         };
-        value.serialize(ValueSer { ty: map.value, at, enc: &mut *self.enc, memo: &mut *self.memo })?;
+        value.serialize(ValueSer { ty: map.value, at, enc: &mut *self.enc, memo: &mut *self.memo, step: None })?;
         maps::end_entry(self.enc, map)
     }
 

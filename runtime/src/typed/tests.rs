@@ -870,3 +870,61 @@ fn learned_names_never_change_what_is_written() {
 
 #[path = "tests/maps.rs"]
 mod maps;
+
+/// The nesting limit applies to every value, scalars included, at exactly the depth where the
+/// JSON reader applies it: a scalar field, a list's scalar element and an empty list each sit
+/// one step either side of the limit, and both paths agree on the outcome, error and path.
+#[test]
+fn the_nesting_limit_falls_where_the_json_reader_puts_it() {
+    use crate::schema::{FieldDef, RecordDef, Schema};
+    let field = |name: &str, ty: Ty| FieldDef { name: name.into(), ty };
+    let opt = |ty: Ty| Ty::Optional(Box::new(ty));
+    let list = |ty: Ty| Ty::List(Box::new(ty));
+    // Input { t: Node }; Node { v, sub?, kids, w? }; Sub { x }. A node at level L holds its
+    // fields at path length 2 + 2L and `sub.x`, `kids[i]` and `w[i]` at 3 + 2L.
+    let schema = Schema {
+        enums: vec![],
+        records: vec![
+            RecordDef { name: "Input".into(), fields: vec![field("t", Ty::Record(1))] },
+            RecordDef {
+                name: "Node".into(),
+                fields: vec![
+                    field("v", Ty::Int),
+                    field("sub", opt(Ty::Record(2))),
+                    field("kids", list(Ty::Record(1))),
+                    field("w", opt(list(Ty::Int))),
+                ],
+            },
+            RecordDef { name: "Sub".into(), fields: vec![field("x", Ty::Int)] },
+        ],
+        groups: vec![],
+        input: 0,
+        output: 0,
+        key: None,
+    };
+    let shape = Arc::new(Shape::new(schema).unwrap());
+    let (mut json, mut typed) = (BatchEncoder::new(shape.clone()), BatchEncoder::new(shape));
+    let leaves = [
+        serde_json::json!({"v": 1, "kids": []}),
+        serde_json::json!({"v": 1, "sub": {"x": 2}, "kids": []}),
+        serde_json::json!({"v": 1, "kids": [], "w": [3, 4]}),
+    ];
+    let (mut accepted, mut refused) = (0, 0);
+    for levels in 28..=34 {
+        for leaf in &leaves {
+            let mut node = leaf.clone();
+            for _ in 0..levels {
+                node = serde_json::json!({"v": 0, "kids": [node]});
+            }
+            match agree(&mut json, &mut typed, &serde_json::json!({ "t": node })) {
+                Ok(()) => accepted += 1,
+                Err(e) => {
+                    assert_eq!(e.message, "nested deeper than 64 levels");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    // Both sides of the limit were reached.
+    assert!(accepted > 0 && refused > 0, "{accepted} accepted, {refused} refused");
+}
