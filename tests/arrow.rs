@@ -181,6 +181,21 @@ fn small_batches_and_slices_give_the_same_decisions() {
 }
 
 #[test]
+fn batches_closed_by_bytes_give_the_same_decisions() {
+    // Runtime batches of 3 KiB, about 15 reference tenants: a slice of 400 rows is split into
+    // pieces by its bytes per row, and a piece that is still over (rows differ) again.
+    let limits = dexp_runtime::Limits { batch_bytes: 3 << 10, ..Default::default() };
+    let runtime = dexp_runtime::Runtime::new(limits).unwrap();
+    let compiled = compile(&read("policies/defender_experts.dexp"), "defender_experts.dexp");
+    let policy = runtime.load(&compiled.wasm).unwrap();
+    let text = read("tests/golden/corpus-tenants.ndjson");
+    let lines: Vec<&str> = text.lines().take(500).collect();
+    let (decided, rejected) = agree(&policy, &lines, Some(400));
+    assert_eq!(decided + rejected, 400);
+    assert!(decided > 300, "{decided} decided");
+}
+
+#[test]
 fn an_empty_batch_gives_an_empty_decision_batch() {
     let policy = policy();
     let schema = input_schema(policy.schema()).unwrap();

@@ -112,12 +112,35 @@ fn golden_corpus_as_host_structs_agrees_with_ndjson() {
     let lines = corpus();
     let tenants: Vec<Tenant> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
     assert!(tenants.len() > 2500, "{} tenants read", tenants.len());
-    // The default batches, and small ones so that records cross many batch boundaries.
-    for limits in [Limits::default(), Limits { batch_records: 7, ..Limits::default() }] {
+    // The default batches, and small ones (by records, by bytes) so that records cross many
+    // batch boundaries.
+    let small =
+        [Limits { batch_records: 7, ..Limits::default() }, Limits { batch_bytes: 2 << 10, ..Limits::default() }];
+    for limits in [Limits::default()].into_iter().chain(small) {
         let policy = reference_policy(limits);
         let (decided, rejected) = agree::<_, Decision>(&policy, &tenants);
         assert!(decided > 2500 && rejected > 10, "{decided} decided, {rejected} rejected");
     }
+}
+
+#[test]
+fn typed_batches_close_by_bytes_as_ndjson_batches_do() {
+    // Three tenants with 900 KiB ids under a 2 MiB memory cap: batches closed at the default
+    // 256 KiB hold one tenant each and all three are decided; one batch of all three (batches
+    // closed at 8 MiB) cannot be loaded, and the call fails as a whole.
+    let lines = corpus();
+    let mut tenant = lines.iter().find_map(|l| serde_json::from_str::<Tenant>(l).ok()).unwrap();
+    tenant.tenant_id = "x".repeat(900 << 10);
+    let tenants = vec![tenant.clone(), tenant.clone(), tenant];
+    let capped = reference_policy(Limits { memory_bytes: 2 << 20, ..Limits::default() });
+    let results: Vec<Result<Decision, _>> = capped.evaluator().unwrap().evaluate_typed(&tenants).unwrap();
+    assert_eq!(results.len(), 3);
+    for result in &results {
+        assert_eq!(result.as_ref().map(|d| d.tenant_id.len()), Ok(900 << 10));
+    }
+    let one_batch = reference_policy(Limits { memory_bytes: 2 << 20, batch_bytes: 8 << 20, ..Limits::default() });
+    let refused = one_batch.evaluator().unwrap().evaluate_typed::<_, Decision>(&tenants);
+    assert!(matches!(refused, Err(dexp_runtime::EvalError::MemoryLimit(_))), "{refused:?}");
 }
 
 /// A JSON value with one place replaced by something of another kind, so that generated

@@ -475,6 +475,32 @@ fn typed_api(c: &mut Criterion) {
     group.finish();
 }
 
+/// The default batch, chosen by bytes (issue 14, item 5): `batch/e_end_to_end/B` is (e) on
+/// the same 4096 lines with batches closed after `B` encoded bytes (input and variable areas;
+/// no record cap), so one run shows the whole curve from small batches, where the per-batch
+/// costs (load, call, status words) weigh, to batches whose input, strings and decision slots
+/// no longer fit the core's cache. A reference tenant encodes to about 200 bytes and its
+/// decision slot takes 104 more.
+fn batch_sizes(c: &mut Criterion) {
+    let f = fixture();
+    let text = ndjson(&f.lines[..RECORDS]);
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    for kib in [32usize, 64, 128, 256, 512, 1024] {
+        let limits = Limits { batch_records: usize::MAX, batch_bytes: kib << 10, ..Limits::default() };
+        let policy = Runtime::new(limits).unwrap().load(&f.wasm).unwrap();
+        let mut evaluator = policy.evaluator().unwrap();
+        let mut out = String::with_capacity(text.len());
+        group.bench_function(BenchmarkId::new("e_end_to_end", format!("{kib}KiB")), |b| {
+            b.iter(|| {
+                out.clear();
+                black_box(evaluator.evaluate_ndjson(black_box(&text), 1, &mut out).unwrap())
+            });
+        });
+    }
+    group.finish();
+}
+
 /// The policy of (j): the seats of each of a list of SKUs, looked up in a map of seats per SKU
 /// (absent SKUs count 0), and the number of SKUs present.
 const MAP_POLICY: &str = r#"policy map_bench
@@ -606,6 +632,7 @@ criterion_group!(
     distinct_count,
     typed_api,
     map_lookup,
+    batch_sizes,
     decimal_mul_div
 );
 criterion_main!(benches);

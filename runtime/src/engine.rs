@@ -67,7 +67,11 @@ pub struct Limits {
     pub max_wasm_stack: usize,
     /// The most records the NDJSON and typed APIs put in one batch. Default: 1024.
     pub batch_records: usize,
-    /// The encoded bytes after which the NDJSON and typed APIs close a batch. Default: 8 MiB.
+    /// The encoded bytes (input and variable areas) after which the NDJSON, typed and Arrow
+    /// APIs close a batch. Default: 256 KiB, so that a batch's input, strings and decision
+    /// slots stay within a core's L2 cache: past it the module runs several times slower per
+    /// record (`cargo bench -p dexp-benches -- batch/`). A reference tenant encodes to about
+    /// 200 bytes, so its batches are closed by `batch_records` first.
     pub batch_bytes: usize,
 }
 
@@ -78,7 +82,7 @@ impl Default for Limits {
             memory_bytes: 256 << 20,
             max_wasm_stack: 512 << 10,
             batch_records: 1024,
-            batch_bytes: 8 << 20,
+            batch_bytes: 256 << 10,
         }
     }
 }

@@ -207,8 +207,9 @@ fn growing_memory_past_the_cap_is_stopped() {
     let grower = runtime.load(&build(&Spec::body(Body::GrowForever))).unwrap();
     fails_with(&grower, ONE, &EvalError::MemoryLimit(8 << 20));
     // A batch that does not fit under the cap is refused before the guest runs. Each string
-    // stays under the per-string limit; together they exceed a 2 MiB cap.
-    let small = Runtime::new(Limits { memory_bytes: 2 << 20, ..Limits::default() }).unwrap();
+    // stays under the per-string limit; together (batches closed at 8 MiB, not the default
+    // 256 KiB) they exceed a 2 MiB cap.
+    let small = Runtime::new(Limits { memory_bytes: 2 << 20, batch_bytes: 8 << 20, ..Limits::default() }).unwrap();
     let good = small.load(&build(&Spec::default())).unwrap();
     let long = "x".repeat(900 << 10);
     let line = format!(r#"{{"id":"{long}","a":1,"b":2}}"#);

@@ -113,31 +113,44 @@ impl Evaluator {
         encoder: &mut ArrowEncoder,
         sink: &mut dyn RowSink,
     ) -> Result<(), EvalError> {
-        let chunk = self.policy.runtime().limits().batch_records.max(1);
+        let mut chunk = self.policy.runtime().limits().batch_records.max(1);
         let n = batch.num_rows();
         let mut start = 0;
         while start < n {
             let len = chunk.min(n - start);
-            self.arrow_chunk(&batch.slice(start, len), encoder, sink)?;
+            // A chunk over the byte limit says how many rows of this batch fit one: the
+            // following chunks take that many, so wide rows are not encoded twice each.
+            chunk = chunk.min(self.arrow_chunk(&batch.slice(start, len), encoder, sink)?);
             start += len;
         }
         Ok(())
     }
 
     /// Evaluates the rows of `batch` and appends their outcomes to `sink`, in row order.
+    /// Returns how many of these rows fit one run batch: all of them, or, when they encode to
+    /// more than [`Limits::batch_bytes`](crate::Limits), about as many as that many bytes hold
+    /// (the pieces it was split into).
     fn arrow_chunk(
         &mut self,
         batch: &RecordBatch,
         encoder: &mut ArrowEncoder,
         sink: &mut dyn RowSink,
-    ) -> Result<(), EvalError> {
+    ) -> Result<usize, EvalError> {
         let n = batch.num_rows();
         encoder.encode(batch);
         let limits = self.policy.runtime().limits();
-        if encoder.encoded_len() > limits.batch_bytes && n > 1 {
-            let half = n / 2;
-            self.arrow_chunk(&batch.slice(0, half), encoder, sink)?;
-            return self.arrow_chunk(&batch.slice(half, n - half), encoder, sink);
+        let encoded = encoder.encoded_len();
+        if encoded > limits.batch_bytes && n > 1 {
+            // Pieces of about `batch_bytes` at this chunk's bytes per row, at least two; a
+            // piece still over the limit (rows differ) is split again.
+            let rows = (n as u128 * limits.batch_bytes as u128 / encoded as u128).clamp(1, (n / 2) as u128) as usize;
+            let mut start = 0;
+            while start < n {
+                let len = rows.min(n - start);
+                self.arrow_chunk(&batch.slice(start, len), encoder, sink)?;
+                start += len;
+            }
+            return Ok(rows);
         }
         let keys = key_column(self, batch);
         let key = |row: usize| keys.as_ref().and_then(|(strings, array)| array.is_valid(row).then(|| strings.get(row)));
@@ -151,13 +164,13 @@ impl Evaluator {
                     for row in 0..n {
                         self.arrow_chunk(&batch.slice(row, 1), encoder, sink)?;
                     }
-                    return Ok(());
+                    return Ok(n);
                 }
                 Err(e) if e.is_retryable() => {
                     let error =
                         RecordError { path: String::new(), message: format!("stopped by the runtime's limits: {e}") };
                     let row = Row { decision: None, key: key(0), error: Some(&error) };
-                    return sink.append(&[], &[], &[row]).map_err(EvalError::Arrow);
+                    return sink.append(&[], &[], &[row]).map(|()| n).map_err(EvalError::Arrow);
                 }
                 Err(e) => return Err(e),
             }
@@ -194,7 +207,7 @@ impl Evaluator {
             None => (&[][..], &[][..]),
         };
         let appended = sink.append(fixed, vars, &rows);
-        appended.map_err(|message| EvalError::BadDecision { record: 0, message })
+        appended.map(|()| n).map_err(|message| EvalError::BadDecision { record: 0, message })
     }
 }
 

@@ -17,34 +17,58 @@ impl Evaluator {
     /// JSON would be encoded, with the same errors and paths) and each decision deserialized
     /// straight from its slot into `O` (as from its JSON). One result per input, in order; an
     /// input that does not fit the schema, an evaluation error or a decision that does not fit
-    /// `O` is a [`RecordError`] for that input alone. Inputs go to the module in batches of
-    /// [`Limits::batch_records`](crate::Limits::batch_records).
+    /// `O` is a [`RecordError`] for that input alone. Inputs go to the module in batches closed
+    /// at [`Limits::batch_records`](crate::Limits::batch_records) records or
+    /// [`Limits::batch_bytes`](crate::Limits::batch_bytes) encoded bytes, as the NDJSON API's.
     pub fn evaluate_typed<I: Serialize, O: DeserializeOwned>(
         &mut self,
         inputs: &[I],
     ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
-        let chunk = self.policy.runtime().limits().batch_records.max(1);
+        let limits = self.policy.runtime().limits();
+        let (max_records, max_bytes) = (limits.batch_records.max(1), limits.batch_bytes);
         let empty = self.encoder();
         let mut batch = std::mem::replace(&mut self.batch, empty);
+        batch.clear();
         let mut results = Vec::with_capacity(inputs.len());
-        let mut read = Vec::with_capacity(chunk.min(inputs.len()));
-        let outcome =
-            inputs.chunks(chunk).try_for_each(|inputs| self.typed_chunk(inputs, &mut batch, &mut read, &mut results));
+        let mut read = Vec::with_capacity(max_records.min(inputs.len()));
+        let mut outcome = Ok(());
+        for input in inputs {
+            read.push(batch.push_serialize(input));
+            if batch.len() >= max_records || batch.encoded_len() >= max_bytes {
+                outcome = self.typed_batch(&mut batch, &mut read, &mut results);
+                if outcome.is_err() {
+                    break;
+                }
+            }
+        }
+        if outcome.is_ok() && !read.is_empty() {
+            outcome = self.typed_batch(&mut batch, &mut read, &mut results);
+        }
         batch.clear();
         self.batch = batch;
         outcome.map(|()| results)
     }
 
-    fn typed_chunk<I: Serialize, O: DeserializeOwned>(
+    /// Runs the batch built so far and appends one result per input read into it, in order;
+    /// leaves the batch and `read` empty.
+    fn typed_batch<O: DeserializeOwned>(
         &mut self,
-        inputs: &[I],
         batch: &mut BatchEncoder,
         read: &mut Vec<Result<(), RecordError>>,
         results: &mut Vec<Result<O, RecordError>>,
     ) -> Result<(), EvalError> {
+        let outcome = self.typed_decisions(batch, read, results);
         batch.clear();
         read.clear();
-        read.extend(inputs.iter().map(|input| batch.push_serialize(input)));
+        outcome
+    }
+
+    fn typed_decisions<O: DeserializeOwned>(
+        &mut self,
+        batch: &BatchEncoder,
+        read: &mut Vec<Result<(), RecordError>>,
+        results: &mut Vec<Result<O, RecordError>>,
+    ) -> Result<(), EvalError> {
         let decisions = self.evaluate_encoded(batch)?;
         let mut next = 0;
         for r in read.drain(..) {
