@@ -70,8 +70,8 @@ pub struct Limits {
     /// The encoded bytes (input and variable areas) after which the NDJSON, typed and Arrow
     /// APIs close a batch. Default: 256 KiB, so that a batch's input, strings and decision
     /// slots stay within a core's L2 cache: past it the module runs several times slower per
-    /// record (`cargo bench -p dexp-benches -- batch/`). A reference tenant encodes to about
-    /// 200 bytes, so its batches are closed by `batch_records` first.
+    /// record (bench (a), `eval/a_wasm/N`, across N). A reference tenant encodes to about 200
+    /// bytes, so its batches are closed by `batch_records` first.
     pub batch_bytes: usize,
 }
 
