@@ -103,8 +103,9 @@ test("growing memory past the cap is a memory-limit error for the batch, and the
     '{"line":1,"id":"a","error":{"path":"","message":"stopped by the runtime\'s limits: the batch needs more than the memory cap of 8388608 bytes"}}\n',
   );
   // A batch that does not fit under the cap is refused before the guest runs; alone, each
-  // record fits, so each is decided.
-  const small = await Policy.load(build(), { memoryBytes: 2 << 20 });
+  // record fits, so each is decided. (Batches closed at 8 MiB, not the default 256 KiB, so
+  // that the three records make one batch.)
+  const small = await Policy.load(build(), { memoryBytes: 2 << 20, batchBytes: 8 << 20 });
   const long = "x".repeat(900 << 10);
   const line = `{"id":"${long}","a":1,"b":2}`;
   const text = small.evaluateNdjsonText([line, line, line].join("\n"));
