@@ -168,12 +168,16 @@ fn the_contract_examples_decide_the_same_through_arrow() {
     }
 }
 
+/// The reference policy on a runtime with `limits`.
+fn reference_with(limits: dexp_runtime::Limits) -> Policy {
+    let compiled = compile(&read("policies/defender_experts.dexp"), "defender_experts.dexp");
+    dexp_runtime::Runtime::new(limits).unwrap().load(&compiled.wasm).unwrap()
+}
+
 #[test]
 fn small_batches_and_slices_give_the_same_decisions() {
     // Runtime batches of 7 records: the decision columns grow across evaluations.
-    let runtime = dexp_runtime::Runtime::new(dexp_runtime::Limits { batch_records: 7, ..Default::default() }).unwrap();
-    let compiled = compile(&read("policies/defender_experts.dexp"), "defender_experts.dexp");
-    let policy = runtime.load(&compiled.wasm).unwrap();
+    let policy = reference_with(dexp_runtime::Limits { batch_records: 7, ..Default::default() });
     let text = read("tests/golden/corpus-tenants.ndjson");
     let lines: Vec<&str> = text.lines().take(400).collect();
     let (decided, rejected) = agree(&policy, &lines, Some(300));
@@ -184,10 +188,7 @@ fn small_batches_and_slices_give_the_same_decisions() {
 fn batches_closed_by_bytes_give_the_same_decisions() {
     // Runtime batches of 3 KiB, about 15 reference tenants: a slice of 400 rows is split into
     // pieces by its bytes per row, and a piece that is still over (rows differ) again.
-    let limits = dexp_runtime::Limits { batch_bytes: 3 << 10, ..Default::default() };
-    let runtime = dexp_runtime::Runtime::new(limits).unwrap();
-    let compiled = compile(&read("policies/defender_experts.dexp"), "defender_experts.dexp");
-    let policy = runtime.load(&compiled.wasm).unwrap();
+    let policy = reference_with(dexp_runtime::Limits { batch_bytes: 3 << 10, ..Default::default() });
     let text = read("tests/golden/corpus-tenants.ndjson");
     let lines: Vec<&str> = text.lines().take(500).collect();
     let (decided, rejected) = agree(&policy, &lines, Some(400));

@@ -60,6 +60,19 @@ pub use schema::{decision_schema, enum_dictionaries, input_schema, ERROR_COLUMN}
 #[error("{0}")]
 pub struct ArrowSchemaError(pub String);
 
+/// How many rows of a slice of `rows` rows that encoded to `encoded` bytes go in one run batch
+/// when the slice is over `batch_bytes`: about as many as `batch_bytes` holds at the slice's
+/// bytes per row, at least one and at most half the slice (so a piece is always smaller and
+/// splitting ends). `None` when the slice fits, or is a single row. A piece can still be over
+/// the limit when rows differ in size; it is split again.
+pub fn rows_per_piece(rows: usize, encoded: usize, batch_bytes: usize) -> Option<usize> {
+    if encoded <= batch_bytes || rows <= 1 {
+        return None;
+    }
+    let per = (rows as u128 * batch_bytes as u128 / encoded.max(1) as u128).clamp(1, (rows / 2) as u128);
+    Some(per as usize)
+}
+
 #[cfg(test)]
 #[path = "arrow/tests.rs"]
 mod tests;

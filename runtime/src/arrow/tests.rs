@@ -605,3 +605,19 @@ fn decisions_hold_decimals_as_decimal128_of_scale_6() {
         &DataType::Decimal128(19, 6)
     );
 }
+
+#[test]
+fn an_over_large_slice_is_cut_into_pieces_of_about_the_byte_limit() {
+    // A slice that fits, or a single row, is not cut.
+    assert_eq!(rows_per_piece(1024, 200 << 10, 256 << 10), None);
+    assert_eq!(rows_per_piece(1024, 256 << 10, 256 << 10), None);
+    assert_eq!(rows_per_piece(1, 9 << 20, 256 << 10), None);
+    // Pieces of about the limit at the slice's bytes per row: 1 KiB rows, 256 to a piece.
+    assert_eq!(rows_per_piece(1024, 1 << 20, 256 << 10), Some(256));
+    // Always smaller than the slice (at most half), and at least one row.
+    assert_eq!(rows_per_piece(3, 300, 299), Some(1));
+    assert_eq!(rows_per_piece(2, 2 << 20, 256 << 10), Some(1));
+    assert_eq!(rows_per_piece(11, 9 << 20, 0), Some(1));
+    // Sizes past 32 bits do not overflow.
+    assert_eq!(rows_per_piece(usize::MAX, usize::MAX, usize::MAX / 4), Some(usize::MAX / 4));
+}

@@ -139,11 +139,7 @@ impl Evaluator {
         let n = batch.num_rows();
         encoder.encode(batch);
         let limits = self.policy.runtime().limits();
-        let encoded = encoder.encoded_len();
-        if encoded > limits.batch_bytes && n > 1 {
-            // Pieces of about `batch_bytes` at this chunk's bytes per row, at least two; a
-            // piece still over the limit (rows differ) is split again.
-            let rows = (n as u128 * limits.batch_bytes as u128 / encoded as u128).clamp(1, (n / 2) as u128) as usize;
+        if let Some(rows) = crate::arrow::rows_per_piece(n, encoder.encoded_len(), limits.batch_bytes) {
             let mut start = 0;
             while start < n {
                 let len = rows.min(n - start);

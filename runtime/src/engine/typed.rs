@@ -49,23 +49,11 @@ impl Evaluator {
         outcome.map(|()| results)
     }
 
-    /// Runs the batch built so far and appends one result per input read into it, in order;
-    /// leaves the batch and `read` empty.
+    /// Runs the batch built so far, appends one result per input read into it, in order, and
+    /// empties the batch and `read` (on error the caller drops both).
     fn typed_batch<O: DeserializeOwned>(
         &mut self,
         batch: &mut BatchEncoder,
-        read: &mut Vec<Result<(), RecordError>>,
-        results: &mut Vec<Result<O, RecordError>>,
-    ) -> Result<(), EvalError> {
-        let outcome = self.typed_decisions(batch, read, results);
-        batch.clear();
-        read.clear();
-        outcome
-    }
-
-    fn typed_decisions<O: DeserializeOwned>(
-        &mut self,
-        batch: &BatchEncoder,
         read: &mut Vec<Result<(), RecordError>>,
         results: &mut Vec<Result<O, RecordError>>,
     ) -> Result<(), EvalError> {
@@ -81,6 +69,7 @@ impl Evaluator {
                 }
             });
         }
+        batch.clear();
         Ok(())
     }
 }

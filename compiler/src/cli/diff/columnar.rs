@@ -15,7 +15,7 @@ use super::behaviour::{Counter, Decided, Stats, Versions};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use dexp_runtime::arrow::ArrowEncoder;
+use dexp_runtime::arrow::{rows_per_piece, ArrowEncoder};
 use dexp_runtime::engine::{Decisions, EvalError, Evaluator, Policy};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -63,11 +63,13 @@ struct ColumnarDiff {
 
 impl ColumnarDiff {
     fn process(&mut self, first_row: u64, batch: &RecordBatch) -> Result<(), CliError> {
-        let chunk = self.old.policy().runtime().limits().batch_records.max(1);
+        let mut chunk = self.old.policy().runtime().limits().batch_records.max(1);
         let mut start = 0;
         while start < batch.num_rows() {
             let len = chunk.min(batch.num_rows() - start);
-            self.chunk(first_row + start as u64, &batch.slice(start, len))?;
+            // A slice over the byte limit says how many rows fit one batch: the following
+            // slices take that many, so wide rows are not encoded twice each.
+            chunk = chunk.min(self.chunk(first_row + start as u64, &batch.slice(start, len))?);
             start += len;
         }
         Ok(())
@@ -75,21 +77,26 @@ impl ColumnarDiff {
 
     /// Decides the rows of `batch`, the first of which is row `first_row` of the file, with
     /// both versions from one encoding, and counts them. A batch over the byte limit is split
-    /// in halves; when one fails as a whole (a deadline, a trap), each row is tried alone, as
-    /// `dexpc eval` does, and a row that fails alone is that version's rejection.
-    fn chunk(&mut self, first_row: u64, batch: &RecordBatch) -> Result<(), CliError> {
+    /// into pieces of about that many bytes (`arrow::rows_per_piece`, as `evaluate_arrow`
+    /// does); when one fails as a whole (a deadline, a trap), each row is tried alone, as
+    /// `dexpc eval` does, and a row that fails alone is that version's rejection. Returns how
+    /// many of these rows fit one batch.
+    fn chunk(&mut self, first_row: u64, batch: &RecordBatch) -> Result<usize, CliError> {
         let n = batch.num_rows();
         self.old_rows.encode(batch);
         if let Some(rows) = &mut self.new_rows {
             rows.encode(batch);
         }
         let limit = self.old.policy().runtime().limits().batch_bytes;
-        let over =
-            self.old_rows.encoded_len() > limit || self.new_rows.as_ref().is_some_and(|r| r.encoded_len() > limit);
-        if over && n > 1 {
-            let half = n / 2;
-            self.chunk(first_row, &batch.slice(0, half))?;
-            return self.chunk(first_row + half as u64, &batch.slice(half, n - half));
+        let encoded = self.old_rows.encoded_len().max(self.new_rows.as_ref().map_or(0, |r| r.encoded_len()));
+        if let Some(rows) = rows_per_piece(n, encoded, limit) {
+            let mut start = 0;
+            while start < n {
+                let len = rows.min(n - start);
+                self.chunk(first_row + start as u64, &batch.slice(start, len))?;
+                start += len;
+            }
+            return Ok(rows);
         }
         let ColumnarDiff { old, new, old_rows, new_rows, counter, name } = self;
         let new_rows = new_rows.as_ref().unwrap_or(old_rows);
@@ -103,7 +110,7 @@ impl ColumnarDiff {
             for row in 0..n {
                 self.chunk(first_row + row as u64, &batch.slice(row, 1))?;
             }
-            return Ok(());
+            return Ok(n);
         }
         let (a, b) = (a.and_then(Result::ok), b.and_then(Result::ok));
         let (old_of, new_of) = (decision_of_row(old_rows, n), decision_of_row(new_rows, n));
@@ -114,7 +121,7 @@ impl ColumnarDiff {
             let label = || keys.and_then(|k| text_at(k.as_ref(), row)).unwrap_or_else(|| format!("row {number}"));
             counter.record(number, x, y, &label);
         }
-        Ok(())
+        Ok(n)
     }
 }
 
