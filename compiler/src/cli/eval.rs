@@ -32,6 +32,13 @@ pub struct Batch {
     spans: Vec<Span>,
 }
 
+impl Default for Batch {
+    /// An empty batch starting at line 0.
+    fn default() -> Batch {
+        Batch::new(0)
+    }
+}
+
 /// Where a line of a [`Batch`] lies in its text, or the length of a line over the size limit
 /// (whose bytes were dropped).
 #[derive(Clone, Copy)]
@@ -48,6 +55,18 @@ impl Batch {
     /// An empty batch whose first line will be number `first_line`.
     pub fn new(first_line: u64) -> Batch {
         Batch { first_line, text: Vec::new(), spans: Vec::new() }
+    }
+
+    /// Empties the batch for reuse, keeping its capacity; its first line will be `first_line`.
+    pub fn reset(&mut self, first_line: u64) {
+        self.first_line = first_line;
+        self.text.clear();
+        self.spans.clear();
+    }
+
+    /// Bytes the batch holds allocated, for its text and its line positions.
+    pub fn capacity_bytes(&self) -> usize {
+        self.text.capacity() + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
     /// Appends a line of these bytes, as they are (a line ending is the caller's to remove).

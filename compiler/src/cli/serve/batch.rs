@@ -6,8 +6,8 @@
 //! numbers in error objects count the body's lines from 1, blank lines included, or from
 //! `?first_line=N` for a client that sends a file in several requests. Lines are gathered into
 //! chunks (up to 2048 lines or 1 MiB, or fewer when no more input is waiting and nothing is
-//! being evaluated), which run on blocking threads, up to one per core at once, and are
-//! written back in order as each completes. Memory is bounded by those chunks and a small
+//! being evaluated), which run on blocking threads, up to one per core at once, with one more
+//! gathered ahead, and are written back in order as each completes. Memory is bounded by those chunks and a small
 //! channel to the connection, whatever the body's size. The whole body is decided by the
 //! version that was current when the request arrived.
 //!
@@ -65,29 +65,62 @@ pub fn evaluate(version: &Version, batch: &Batch, explain: bool, mut out: String
     Ok(Evaluated { out, tally, duration })
 }
 
-/// Output buffers of `/batch` chunks, given back once the connection has written them. A chunk's
-/// output is about a megabyte: allocating it fresh for every chunk costs page faults and the
-/// zeroing of new pages, often more than the copying itself.
-#[derive(Default)]
-pub struct Buffers(Mutex<Vec<String>>);
+/// Buffers of `/batch` chunks kept for reuse: the output text of each chunk, given back once the
+/// connection has written it, and the input lines of each chunk, given back once they are
+/// decided. Either is about a megabyte: allocating it fresh for every chunk costs page faults,
+/// the zeroing of new pages and the copies of a growing buffer, often more than the copying of
+/// the lines itself.
+pub struct Buffers<T>(Mutex<Vec<T>>);
+
+impl<T> Default for Buffers<T> {
+    fn default() -> Self {
+        Buffers(Mutex::new(Vec::new()))
+    }
+}
 
 /// Buffers kept for reuse, at most.
 const KEPT_BUFFERS: usize = 16;
 /// The largest buffer kept for reuse.
 const KEPT_BUFFER_BYTES: usize = 16 << 20;
 
-impl Buffers {
-    /// An empty buffer, with the capacity of an earlier one when there is one.
-    fn take(&self) -> String {
+/// A buffer [`Buffers`] can keep: it can be emptied and tells how much it holds allocated.
+pub trait Reusable: Default {
+    /// Empties it, keeping its allocation.
+    fn empty(&mut self);
+    /// Bytes it holds allocated.
+    fn allocated(&self) -> usize;
+}
+
+impl Reusable for String {
+    fn empty(&mut self) {
+        self.clear();
+    }
+    fn allocated(&self) -> usize {
+        self.capacity()
+    }
+}
+
+impl Reusable for Batch {
+    fn empty(&mut self) {
+        self.reset(0);
+    }
+    fn allocated(&self) -> usize {
+        self.capacity_bytes()
+    }
+}
+
+impl<T: Reusable> Buffers<T> {
+    /// An empty buffer, with the allocation of an earlier one when there is one.
+    fn take(&self) -> T {
         self.0.lock().ok().and_then(|mut kept| kept.pop()).unwrap_or_default()
     }
 
     /// Keeps `buffer` for reuse, unless enough are kept or it is too large.
-    fn give_back(&self, mut buffer: String) {
-        if buffer.capacity() > KEPT_BUFFER_BYTES {
+    fn give_back(&self, mut buffer: T) {
+        if buffer.allocated() > KEPT_BUFFER_BYTES {
             return;
         }
-        buffer.clear();
+        buffer.empty();
         if let Ok(mut kept) = self.0.lock() {
             if kept.len() < KEPT_BUFFERS {
                 kept.push(buffer);
@@ -111,7 +144,7 @@ impl AsRef<[u8]> for Sent {
 
 impl Drop for Sent {
     fn drop(&mut self) {
-        self.app.buffers.give_back(std::mem::take(&mut self.text));
+        self.app.outputs.give_back(std::mem::take(&mut self.text));
     }
 }
 
@@ -141,7 +174,7 @@ pub async fn handle(
         Err(e) => return e.with_version(&slot.name, &version.hash).into_response(),
     };
     let (tx, rx) = mpsc::channel(4);
-    let mut reader = LineReader::new(body, query.first_line, app.config.max_batch_bytes);
+    let mut reader = LineReader::new(body, query.first_line, app.clone());
     // Wait for the body's first bytes before answering: reading the body is what makes hyper
     // send `100 Continue` to a client that asked for it (curl does for bodies over 1 MiB), and
     // once the response's head is out such a client would wait a second before sending.
@@ -166,24 +199,36 @@ struct Job {
 
 type Chunk = JoinHandle<Result<Evaluated, ApiError>>;
 
-/// Reads chunks, evaluates up to `batch_jobs` at once and sends their output in order.
+/// Reads chunks, evaluates up to `batch_jobs` at once and sends their output in order. One
+/// chunk is read ahead while that many are being evaluated, so that a core freed by a chunk
+/// starts the next one at once instead of waiting for its lines to be gathered.
 async fn stream(job: Job, mut reader: LineReader, tx: mpsc::Sender<Result<Bytes, std::io::Error>>) {
     let jobs = job.app.config.batch_jobs.max(1);
     let mut inflight: VecDeque<Chunk> = VecDeque::new();
+    let mut ready: Option<Batch> = None;
     let mut ended = false;
     let mut failure: Option<String> = None;
     let mut total = Tally::default();
     loop {
-        // The admission permit covers one chunk; more run at once only on free slots.
-        let extra = if ended || failure.is_some() || inflight.len() >= jobs {
-            None
-        } else if inflight.is_empty() {
-            Some(None)
-        } else {
-            job.app.evaluations.clone().try_acquire_owned().ok().map(Some)
-        };
+        if failure.is_some() {
+            ready = None;
+        }
+        if let Some(batch) = ready.take() {
+            // The admission permit covers one chunk; more run at once only on free slots.
+            let extra = if inflight.is_empty() {
+                Some(None)
+            } else if inflight.len() < jobs {
+                job.app.evaluations.clone().try_acquire_owned().ok().map(Some)
+            } else {
+                None
+            };
+            match extra {
+                Some(extra) => inflight.push_back(spawn_chunk(&job, batch, extra)),
+                None => ready = Some(batch),
+            }
+        }
         let idle = inflight.is_empty();
-        let read_more = extra.is_some();
+        let read_more = ready.is_none() && !ended && failure.is_none();
         if idle && !read_more {
             break;
         }
@@ -212,7 +257,7 @@ async fn stream(job: Job, mut reader: LineReader, tx: mpsc::Sender<Result<Bytes,
                 }
             }
             read = reader.next_chunk(idle), if read_more => match read {
-                Ok(Some(batch)) => inflight.push_back(spawn_chunk(&job, batch, extra.flatten())),
+                Ok(Some(batch)) => ready = Some(batch),
                 Ok(None) => ended = true,
                 Err(e) => failure = Some(e),
             },
@@ -239,13 +284,15 @@ fn spawn_chunk(job: &Job, batch: Batch, extra: Option<OwnedSemaphorePermit>) -> 
     let version = job.version.clone();
     let explain = job.query.explain;
     let log = job.app.log.clone().map(|log| (log, Arc::<str>::from(job.slot.name.as_str())));
-    let out = job.app.buffers.take();
+    let out = job.app.outputs.take();
+    let app = job.app.clone();
     tokio::task::spawn_blocking(move || {
         let done = evaluate(&version, &batch, explain, out);
         drop(extra);
         if let (Ok(done), Some((log, policy))) = (&done, log) {
             log_chunk(&log, policy, &version, &batch, done);
         }
+        app.inputs.give_back(batch);
         done
     })
 }
@@ -306,22 +353,25 @@ struct LineReader {
     received: u64,
     limit: u64,
     eof: bool,
+    /// The server's state, whose kept input buffers the chunks are gathered in.
+    app: Arc<App>,
     /// The first frame, read by [`Self::prime`] and not yet used.
     primed: Option<Option<Result<Frame<Bytes>, axum::Error>>>,
 }
 
 impl LineReader {
-    fn new(body: Body, first_line: u64, limit: u64) -> LineReader {
+    fn new(body: Body, first_line: u64, app: Arc<App>) -> LineReader {
         LineReader {
             body,
             rest: Bytes::new(),
             carry: Vec::new(),
             overlong: None,
-            pending: Batch::new(first_line),
+            pending: app.inputs.take(),
             next_line: first_line,
             received: 0,
-            limit,
+            limit: app.config.max_batch_bytes,
             eof: false,
+            app,
             primed: None,
         }
     }
@@ -423,7 +473,7 @@ impl LineReader {
     }
 
     fn take(&mut self) -> Batch {
-        let mut batch = std::mem::replace(&mut self.pending, Batch::new(0));
+        let mut batch = std::mem::replace(&mut self.pending, self.app.inputs.take());
         batch.first_line = self.next_line;
         self.next_line += batch.len() as u64;
         batch
@@ -448,10 +498,26 @@ impl http_body::Body for ChannelBody {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::{Buffers, KEPT_BUFFERS, KEPT_BUFFER_BYTES};
+    use crate::cli::eval::Batch;
+
+    #[test]
+    fn input_batches_come_back_empty_with_their_capacity() {
+        let batches = Buffers::<Batch>::default();
+        let mut used = batches.take();
+        used.reset(7);
+        used.push_line(b"{}");
+        used.push_overlong(20 << 20);
+        let capacity = used.capacity_bytes();
+        batches.give_back(used);
+        let again = batches.take();
+        assert!(again.is_empty());
+        assert_eq!(again.text_len(), 0);
+        assert_eq!(again.capacity_bytes(), capacity);
+    }
 
     #[test]
     fn buffers_come_back_empty_with_their_capacity_and_are_bounded() {
-        let buffers = Buffers::default();
+        let buffers = Buffers::<String>::default();
         let mut used = buffers.take();
         used.push_str(&"x".repeat(1000));
         let capacity = used.capacity();

@@ -108,7 +108,9 @@ pub struct App {
     /// A sender to the decision log, for requests (cheap to use).
     pub log: Option<super::decision_log::Sender>,
     /// Output buffers of `/batch` chunks, reused.
-    pub buffers: Buffers,
+    pub outputs: Buffers<String>,
+    /// Input buffers of `/batch` chunks, reused.
+    pub inputs: Buffers<crate::cli::eval::Batch>,
 }
 
 impl App {
@@ -142,7 +144,8 @@ impl App {
             metrics,
             decision_log: Mutex::new(log),
             log: sender,
-            buffers: Buffers::default(),
+            outputs: Buffers::default(),
+            inputs: Buffers::default(),
         })
     }
 
