@@ -49,6 +49,7 @@ fn generated_records_get_the_same_outcomes_from_both_builds() {
         "tests/policies/nested_and_distinct.dexp",
         "tests/policies/maps.dexp",
         "tests/policies/decimals.dexp",
+        "tests/policies/fused_passes.dexp",
     ] {
         let source = read(path);
         let plain = compile(&source, path);

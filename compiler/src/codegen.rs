@@ -43,6 +43,7 @@ mod distinct;
 mod entry;
 mod expr;
 mod func;
+mod fuse;
 mod helpers;
 mod maps;
 mod ops;

@@ -3,8 +3,9 @@
 //!
 //! Per batch: note `var_ptr`, place the scratch area after the variable area, copy the
 //! constant strings to its start and set the bump pointer after them. Per record: clear the
-//! memo flags (and reset the bump pointer when decisions never refer to scratch data), write
-//! the output record into the slot, then the status word. A failure writes its own status
+//! memo flags (and reset the bump pointer when decisions never refer to scratch data), run the
+//! fused passes over input lists ([`super::fuse`]), write the output record into the slot,
+//! then the status word. A failure writes its own status
 //! and site and branches to the next record.
 
 use super::expr::{Emitter, Regs};
@@ -48,6 +49,10 @@ pub(super) fn dexp_eval(cx: &mut Ctx) -> Result<Func, CodegenError> {
     let g = Gen { cx, f, var: Var::Local(var64) };
     let mut em = Emitter::new(g, program, regs, cont);
     em.push_frame(program.output.locals);
+    // Instrumented builds keep every operation at its site, so that counters count the source.
+    if em.g.cx.counters.is_none() {
+        em.fused_passes(&super::fuse::plan(program))?;
+    }
     em.expr_into(&program.output.expr, regs.slot, slot_layout.record)?;
     em.pop_frame();
     let flags = em.flags();

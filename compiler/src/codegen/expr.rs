@@ -14,6 +14,7 @@ use super::func::{Func, Label};
 use super::repr::Gen;
 use super::CodegenError;
 use crate::ir::{ExprKind as K, *};
+use std::collections::HashMap;
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
 type R = Result<(), CodegenError>;
@@ -72,6 +73,12 @@ pub(super) struct Emitter<'c, 'p> {
     memos: Vec<Option<Memo>>,
     pub(super) state: State,
     frames: Vec<Vec<Option<Vec<u32>>>>,
+    /// For each frame, the constant arguments of the helper call it inlines, when they all
+    /// are ([`super::fuse::const_args`]).
+    frame_consts: Vec<Option<Vec<Value>>>,
+    /// The list operations computed by the record's fused passes, and the locals holding
+    /// their results (the accumulator, and for `max`/`min` whether there is one).
+    pub(super) fused: HashMap<super::fuse::Key, (u32, u32)>,
 }
 
 impl<'c, 'p> Emitter<'c, 'p> {
@@ -85,6 +92,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
             memos: vec![None; nodes],
             state: State { done: vec![false; nodes], maybe: vec![false; nodes] },
             frames: Vec::new(),
+            frame_consts: Vec::new(),
+            fused: HashMap::new(),
         }
     }
 
@@ -99,10 +108,24 @@ impl<'c, 'p> Emitter<'c, 'p> {
 
     pub(super) fn push_frame(&mut self, slots: u32) {
         self.frames.push(vec![None; slots as usize]);
+        self.frame_consts.push(None);
     }
 
     pub(super) fn pop_frame(&mut self) {
         self.frames.pop();
+        self.frame_consts.pop();
+    }
+
+    /// The constant arguments of the helper call the current frame inlines, when they all are.
+    pub(super) fn frame_consts(&self) -> Option<Vec<Value>> {
+        self.frame_consts.last().cloned().flatten()
+    }
+
+    /// Records that the current frame inlines a helper called with these constants.
+    pub(super) fn set_frame_consts(&mut self, consts: Option<Vec<Value>>) {
+        if let Some(last) = self.frame_consts.last_mut() {
+            *last = consts;
+        }
     }
 
     pub(super) fn bind(&mut self, slot: u32, locals: Vec<u32>) -> R {
@@ -428,6 +451,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
             bound.push(self.g.stash(&arg.ty));
         }
         self.push_frame(func.body.locals.max(args.len() as u32));
+        let consts = super::fuse::const_args(args).map(|c| c.into_iter().map(|(v, _)| v).collect());
+        self.set_frame_consts(consts);
         for (slot, locals) in bound.into_iter().enumerate() {
             self.bind(slot as u32, locals)?;
         }

@@ -12,6 +12,7 @@
 
 use super::expr::{internal, Emitter};
 use super::func::mem;
+use super::fuse::Pass;
 use super::helpers::Helper;
 use super::ops::single;
 use crate::ir::{Expr, Quant, QuantKind, Ty, MAX_DISTINCT_VALUES};
@@ -46,6 +47,16 @@ const FIRST_CAPACITY: i32 = 64;
 
 impl Emitter<'_, '_> {
     pub(super) fn quant(&mut self, q: &Quant, ty: &Ty) -> R {
+        if let Some(&(acc, has)) = self.fused.get(&super::fuse::key(q, self.frame_consts())) {
+            // Computed by the record's pass over its list.
+            return match q.kind {
+                QuantKind::Max | QuantKind::Min => self.best_or_default(q, ty, acc, has),
+                _ => {
+                    self.f().get(acc);
+                    Ok(())
+                }
+            };
+        }
         let elem = &element_ty(&q.list.ty)?;
         self.expr(&q.list)?;
         let (size, _) = self.g.size_align(elem)?;
@@ -106,20 +117,7 @@ impl Emitter<'_, '_> {
         self.state = after;
 
         match q.kind {
-            QuantKind::Max | QuantKind::Min => {
-                self.f().get(has);
-                let bt = self.g.block_type(ty);
-                self.f().if_(bt);
-                self.f().get(acc.acc);
-                self.f().else_();
-                let before = self.state.clone();
-                match &q.default {
-                    Some(d) => self.expr(d)?,
-                    None => self.g.zero(ty),
-                }
-                self.state.merge(&before);
-                self.f().end();
-            }
+            QuantKind::Max | QuantKind::Min => self.best_or_default(q, ty, acc.acc, has)?,
             QuantKind::Distinct => {
                 let strings = matches!(q.body.as_ref().map(|b| &b.ty), Some(Ty::String));
                 let count = self.g.cx.helper(Helper::Distinct(strings));
@@ -129,6 +127,130 @@ impl Emitter<'_, '_> {
                 f.op(I::Call(count));
             }
             _ => self.f().get(acc.acc),
+        }
+        Ok(())
+    }
+
+    /// `max`/`min`'s result: the best value in `acc` when `has` says there is one, else the
+    /// default (evaluated only then).
+    fn best_or_default(&mut self, q: &Quant, ty: &Ty, acc: u32, has: u32) -> R {
+        self.f().get(has);
+        let bt = self.g.block_type(ty);
+        self.f().if_(bt);
+        self.f().get(acc);
+        self.f().else_();
+        let before = self.state.clone();
+        match &q.default {
+            Some(d) => self.expr(d)?,
+            None => self.g.zero(ty),
+        }
+        self.state.merge(&before);
+        self.f().end();
+        Ok(())
+    }
+
+    /// The fused passes ([`super::fuse`]), at the start of the record: for each, one loop over
+    /// its list that updates every member's accumulator per element, in the member's own
+    /// order of filter and body, leaving the results in locals that [`Self::quant`] reads.
+    pub(super) fn fused_passes(&mut self, passes: &[Pass<'_>]) -> R {
+        for pass in passes {
+            self.fused_pass(pass)?;
+        }
+        Ok(())
+    }
+
+    fn fused_pass(&mut self, pass: &Pass<'_>) -> R {
+        let elem = &element_ty(&pass.list.ty)?;
+        // The constant arguments of the helpers the members are written in, bound once.
+        let mut params = Vec::with_capacity(pass.members.len());
+        for m in &pass.members {
+            let mut bound = Vec::new();
+            for (v, t) in m.args.iter().flatten() {
+                self.constant(v, t)?;
+                bound.push(self.g.stash(t));
+            }
+            params.push(bound);
+        }
+        self.expr(pass.list)?;
+        let (size, _) = self.g.size_align(elem)?;
+        let (l, p, n) = (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
+        self.f().unpack_ref(l, p, n);
+
+        let mut accs = Vec::with_capacity(pass.members.len());
+        for m in &pass.members {
+            let has = self.g.f.local(ValType::I32);
+            let acc = match m.q.kind {
+                QuantKind::All | QuantKind::Any => {
+                    let acc = self.g.f.local(ValType::I32);
+                    self.f().i32(i32::from(m.q.kind == QuantKind::All));
+                    self.f().set(acc);
+                    acc
+                }
+                QuantKind::Count => {
+                    let acc = self.g.f.local(ValType::I64);
+                    self.f().i64(0);
+                    self.f().set(acc);
+                    acc
+                }
+                QuantKind::Max | QuantKind::Min => {
+                    let acc = self.g.f.local(single(m.ty)?);
+                    self.f().i32(0);
+                    self.f().set(has);
+                    self.g.zero(m.ty);
+                    self.f().set(acc);
+                    acc
+                }
+                _ => return Err(internal("a fused list operation of a kind that cannot be fused")),
+            };
+            accs.push(Acc { acc, has, buf: [0; 3] });
+        }
+
+        let slot = self.element_slot(elem, p);
+        let exit = self.f().block(BlockType::Empty);
+        let top = self.f().loop_(BlockType::Empty);
+        self.f().get(n);
+        self.f().op(I::I32Eqz);
+        self.f().br_if(exit);
+        if !matches!(elem, Ty::Record(_) | Ty::Entry(_)) {
+            self.g.load(elem, p, 0)?;
+            for l in slot.iter().rev() {
+                self.f().set(*l);
+            }
+        }
+        for ((m, acc), bound) in pass.members.iter().zip(&accs).zip(params) {
+            let next = self.f().block(BlockType::Empty);
+            // A decided `all`/`any` ignores the rest of the list, as its own loop would.
+            match m.q.kind {
+                QuantKind::Any => {
+                    self.f().get(acc.acc);
+                    self.f().br_if(next);
+                }
+                QuantKind::All => {
+                    self.f().get(acc.acc);
+                    self.f().op(I::I32Eqz);
+                    self.f().br_if(next);
+                }
+                _ => {}
+            }
+            self.push_frame(0);
+            self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
+            for (i, locals) in bound.into_iter().enumerate() {
+                self.bind(i as u32, locals)?;
+            }
+            self.bind(m.q.slot, slot.clone())?;
+            // `exit` of an `all`/`any` is `next` here: the accumulator keeps it decided.
+            self.element(m.q, m.ty, *acc, next, next)?;
+            self.pop_frame();
+            self.f().end(); // next
+        }
+        let f = self.f();
+        f.get(p);
+        f.i32(size as i32);
+        f.op(I::I32Add);
+        f.set(p);
+        f.close_countdown(n, top);
+        for (m, acc) in pass.members.iter().zip(&accs) {
+            self.fused.insert(m.key(), (acc.acc, acc.has));
         }
         Ok(())
     }
