@@ -28,6 +28,10 @@
 //! `dexp_heap_base` and copied to the start of the scratch area once per batch, so that every
 //! string or list a decision refers to lies inside `[var_ptr, var_ptr + var_end)`.
 //!
+//! List operations loop over their list in place, one loop per generator; the pure ones over
+//! the same input list are computed together in one loop at the start of the record instead
+//! (see [`fuse`]).
+//!
 //! A failing record (overflow, division by zero, a date out of range) writes its status and
 //! site into its slot and branches to the next record; the guest never traps on purpose.
 //!
