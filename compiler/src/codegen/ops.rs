@@ -10,6 +10,10 @@ use dexp_runtime::abi::{STATUS_DATE_RANGE, STATUS_DIVISION_BY_ZERO, STATUS_OVERF
 use dexp_runtime::date::{MAX_DAY, MIN_DAY};
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
+/// The longest list whose length is known at compile time that membership (`x in list`)
+/// checks without a loop.
+const MAX_UNROLLED_IN: u32 = 8;
+
 type R = Result<(), super::CodegenError>;
 
 impl Emitter<'_, '_> {
@@ -221,8 +225,38 @@ impl Emitter<'_, '_> {
             }
             return Ok(());
         }
+        let known = self.static_len(list).filter(|k| *k <= MAX_UNROLLED_IN);
         self.expr(list)?;
         let (size, _) = self.g.size_align(ty)?;
+        if let Some(count) = known {
+            // A length known at compile time: one comparison per element, no loop.
+            let (l, p, res) =
+                (self.g.f.local(ValType::I64), self.g.f.local(ValType::I32), self.g.f.local(ValType::I32));
+            let f = self.f();
+            f.set(l);
+            f.get(l);
+            f.op(I::I32WrapI64);
+            f.set(p);
+            f.i32(0);
+            f.set(res);
+            let exit = f.block(BlockType::Empty);
+            for k in 0..count {
+                self.g.unstash(&v);
+                let off = k.checked_mul(size).ok_or_else(|| internal("offset"))?;
+                self.g.load(ty, p, off)?;
+                self.g.eq(ty)?;
+                let f = self.f();
+                f.if_(BlockType::Empty);
+                f.i32(1);
+                f.set(res);
+                f.br(exit);
+                f.end();
+            }
+            let f = self.f();
+            f.end();
+            f.get(res);
+            return Ok(());
+        }
         let (l, p, n, res) = (
             self.g.f.local(ValType::I64),
             self.g.f.local(ValType::I32),

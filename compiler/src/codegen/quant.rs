@@ -1,7 +1,12 @@
 //! List operations (`all`, `any`, `count`, `sum`, `max`, `min`, `count distinct`) as one loop
 //! per generator over the list's elements in place: no copy, the element's slot bound to its
 //! address (records) or loaded value (everything else), the inner generators' loops inside
-//! the outer ones, `all`/`any` leaving every loop at the first deciding element.
+//! the outer ones, `all`/`any` leaving every loop at the first deciding element. A single
+//! generator over a list whose length is known at compile time (a literal, a constant, or a
+//! definition that is one) of at most [`MAX_UNROLLED`] elements is straight-line code instead:
+//! one copy of the filter and value per element, no loop and so no interruption check, which
+//! wasmtime places at every loop header. The operations the record's fused passes compute
+//! ([`super::fuse`]) are emitted here too, and their sites only read the results.
 //!
 //! `count distinct` appends each kept value (8 bytes: the `i64` of an int, the sign-extended
 //! `i32` of a date, enum variant or bool, the packed reference of a string) to a buffer in the
@@ -15,7 +20,7 @@ use super::func::mem;
 use super::fuse::Pass;
 use super::helpers::Helper;
 use super::ops::single;
-use crate::ir::{Expr, Quant, QuantKind, Ty, MAX_DISTINCT_VALUES};
+use crate::ir::{Expr, ExprKind, Quant, QuantKind, Ty, Value, MAX_DISTINCT_VALUES};
 use dexp_runtime::abi::{STATUS_LIMIT, STATUS_OVERFLOW};
 use wasm_encoder::{BlockType, Instruction as I, ValType};
 
@@ -41,6 +46,10 @@ struct Acc {
     /// count distinct: the buffer's address, capacity and length (`i32`s).
     buf: [u32; 3],
 }
+
+/// The longest list whose length is known at compile time that a list operation runs over
+/// without a loop.
+const MAX_UNROLLED: u32 = 8;
 
 /// The first capacity of a `count distinct` buffer, in values.
 const FIRST_CAPACITY: i32 = 64;
@@ -109,7 +118,12 @@ impl Emitter<'_, '_> {
         self.reach_maybe(&inside);
 
         let exit = self.f().block(BlockType::Empty);
-        self.level_loop(q, 0, ty, acc, [exit, exit], (p, n, size), (elem, &slot))?;
+        match self.static_len(&q.list) {
+            Some(count) if q.nested.is_empty() && count <= MAX_UNROLLED => {
+                self.unrolled(q, ty, acc, exit, (p, count, size), (elem, &slot))?;
+            }
+            _ => self.level_loop(q, 0, ty, acc, [exit, exit], (p, n, size), (elem, &slot))?,
+        }
 
         // The body may or may not have run: what it computed is not certain afterwards.
         let mut after = before;
@@ -263,6 +277,47 @@ impl Emitter<'_, '_> {
         } else {
             super::repr::vals(elem).into_iter().map(|v| self.g.f.local(v)).collect()
         }
+    }
+
+    /// The number of elements of `list` when the code generator knows it: a list literal, a
+    /// constant list, or a definition whose value is one of those.
+    pub(super) fn static_len(&self, list: &Expr) -> Option<u32> {
+        match &list.kind {
+            ExprKind::List(items) => u32::try_from(items.len()).ok(),
+            ExprKind::Const(Value::List(items)) => u32::try_from(items.len()).ok(),
+            ExprKind::Def(id) => self.program.defs.get(*id as usize).and_then(|d| self.static_len(&d.body.expr)),
+            _ => None,
+        }
+    }
+
+    /// A generator over a list of `count` elements (known at compile time) as straight-line
+    /// code, one copy of the filter and value per element, inside the block `exit` (which it
+    /// closes): no loop, so no loop counter and no interruption check.
+    fn unrolled(
+        &mut self,
+        q: &Quant,
+        ty: &Ty,
+        acc: Acc,
+        exit: u32,
+        (p, count, size): (u32, u32, u32),
+        (elem, slot): (&Ty, &[u32]),
+    ) -> R {
+        for k in 0..count {
+            if k > 0 {
+                self.f().add_i32(p, size as i32);
+            }
+            let next = self.f().block(BlockType::Empty);
+            if !matches!(elem, Ty::Record(_) | Ty::Entry(_)) {
+                self.g.load(elem, p, 0)?;
+                for l in slot.iter().rev() {
+                    self.f().set(*l);
+                }
+            }
+            self.element(q, ty, acc, exit, next)?;
+            self.f().end(); // next
+        }
+        self.f().end(); // exit
+        Ok(())
     }
 
     /// The loop of generator `level` over the list whose elements start at `p` (`n` of them,
