@@ -244,10 +244,13 @@ impl Evaluator {
         let slot = self.policy.shape().layout().slot;
         let live = ensure_live(&mut self.live, &self.policy)?;
         let mem = live.memory.data_mut(&mut live.store);
-        for i in 0..place.n as usize {
-            let at = place.out_ptr as usize + i * slot.size as usize + slot.status as usize;
-            if let Some(word) = mem.get_mut(at..at + 4) {
-                word.copy_from_slice(&UNWRITTEN.to_le_bytes());
+        // One bounds check for the whole slot area, then a plain strided store per record.
+        let (start, size, status) = (place.out_ptr as usize, slot.size as usize, slot.status as usize);
+        if let (true, Some(slots)) = (size > 0, mem.get_mut(start..start + place.n as usize * size)) {
+            for s in slots.chunks_exact_mut(size) {
+                if let Some(word) = s.get_mut(status..status + 4) {
+                    word.copy_from_slice(&UNWRITTEN.to_le_bytes());
+                }
             }
         }
         match limits.interrupt {
