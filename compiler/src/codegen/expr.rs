@@ -9,6 +9,11 @@
 //! maybe: on some path), and a loop body starts with everything it can reach marked maybe.
 //! A definition reached only in an untaken branch is therefore never computed and cannot fail
 //! the record, as the interpreter requires.
+//!
+//! One liberty is taken where nobody can tell: an `and`/`or` whose right side, or an `if`
+//! whose two arms, are a few loads, comparisons and logical operations on scalars that cannot
+//! fail ([`branch_free`]) evaluate them unconditionally and combine with `i32.and`/`i32.or` or
+//! `select`, so that the processor has no data-dependent branch to mispredict.
 
 use super::func::{Func, Label};
 use super::repr::Gen;
@@ -252,6 +257,28 @@ impl<'c, 'p> Emitter<'c, 'p> {
             K::Not(a) => {
                 self.expr(a)?;
                 self.f().op(I::I32Eqz);
+                Ok(())
+            }
+            K::And(a, b) | K::Or(a, b) if branch_free(b, &mut BRANCH_FREE_BUDGET.clone()) => {
+                // Both sides, no branch: `b` cannot fail, has no effect and is cheap, so
+                // evaluating it when `a` decides is invisible, and a data-dependent branch
+                // the processor may mispredict is gone.
+                self.expr(a)?;
+                self.expr(b)?;
+                self.f().op(if matches!(e.kind, K::And(..)) { I::I32And } else { I::I32Or });
+                Ok(())
+            }
+            K::If(c, t, f, _)
+                if self.g.cx.counters.is_none()
+                    && matches!(e.ty, Ty::Bool | Ty::Int | Ty::Enum(_) | Ty::Date | Ty::Decimal)
+                    && branch_free(t, &mut BRANCH_FREE_BUDGET.clone())
+                    && branch_free(f, &mut BRANCH_FREE_BUDGET.clone()) =>
+            {
+                // Both arms, then a `select` on the condition (same reasoning as above).
+                self.expr(t)?;
+                self.expr(f)?;
+                self.expr(c)?;
+                self.f().op(I::Select);
                 Ok(())
             }
             K::And(a, b) | K::Or(a, b) => {
@@ -806,6 +833,31 @@ fn r_ty(e: &Expr) -> Ty {
     match &e.kind {
         K::Field(r, _) => r.ty.clone(),
         _ => Ty::Bool,
+    }
+}
+
+/// How many nodes an expression evaluated without branching may have.
+const BRANCH_FREE_BUDGET: u32 = 8;
+
+/// Whether `e` may be evaluated where the source might not evaluate it, as straight-line
+/// code: it cannot fail, has no effect, reads no definition or group (which may fail or be
+/// computed for the first time), and is a few loads, comparisons and logical operations on
+/// scalars (no helper calls, no loops). Spends one of `budget` per node.
+fn branch_free(e: &Expr, budget: &mut u32) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let scalar = |t: &Ty| matches!(t, Ty::Bool | Ty::Int | Ty::Enum(_) | Ty::Date | Ty::Decimal);
+    match &e.kind {
+        K::Const(_) => scalar(&e.ty),
+        K::Input | K::Local(_) => true,
+        K::Field(r, _) => matches!(r.ty, Ty::Record(_)) && branch_free(r, budget),
+        K::Not(a) | K::IsPresent(a) => branch_free(a, budget),
+        K::And(a, b) | K::Or(a, b) => branch_free(a, budget) && branch_free(b, budget),
+        K::Compare(_, a, b) => a.ty == b.ty && scalar(&a.ty) && branch_free(a, budget) && branch_free(b, budget),
+        K::InSet(a, _) => matches!(a.ty, Ty::Enum(_) | Ty::Bool) && branch_free(a, budget),
+        _ => false,
     }
 }
 
