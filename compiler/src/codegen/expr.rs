@@ -837,13 +837,13 @@ fn r_ty(e: &Expr) -> Ty {
 }
 
 /// How many nodes an expression evaluated without branching may have.
-const BRANCH_FREE_BUDGET: u32 = 8;
+pub(super) const BRANCH_FREE_BUDGET: u32 = 8;
 
 /// Whether `e` may be evaluated where the source might not evaluate it, as straight-line
 /// code: it cannot fail, has no effect, reads no definition or group (which may fail or be
 /// computed for the first time), and is a few loads, comparisons and logical operations on
 /// scalars (no helper calls, no loops). Spends one of `budget` per node.
-fn branch_free(e: &Expr, budget: &mut u32) -> bool {
+pub(super) fn branch_free(e: &Expr, budget: &mut u32) -> bool {
     if *budget == 0 {
         return false;
     }

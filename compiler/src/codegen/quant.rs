@@ -15,7 +15,7 @@
 //! buffer holds at most [`MAX_DISTINCT_VALUES`] values: one more fails the record with
 //! `STATUS_LIMIT` at the operation's site.
 
-use super::expr::{internal, Emitter};
+use super::expr::{branch_free, internal, Emitter, BRANCH_FREE_BUDGET};
 use super::func::mem;
 use super::fuse::Pass;
 use super::helpers::Helper;
@@ -375,8 +375,19 @@ impl Emitter<'_, '_> {
     /// The filter and the value for one element of the innermost list; `exit` leaves every
     /// loop, `next` goes to the next element.
     fn element(&mut self, q: &Quant, ty: &Ty, acc: Acc, exit: u32, next: u32) -> R {
+        // A `count` whose filter is cheap and cannot fail adds the filter's 0 or 1: no branch.
+        let counted = q.kind == QuantKind::Count
+            && q.filter.as_ref().is_some_and(|f| branch_free(f, &mut BRANCH_FREE_BUDGET.clone()));
         if let Some(filter) = &q.filter {
             self.expr(filter)?;
+            if counted {
+                let f = self.f();
+                f.op(I::I64ExtendI32U);
+                f.get(acc.acc);
+                f.op(I::I64Add);
+                f.set(acc.acc);
+                return Ok(());
+            }
             self.f().op(I::I32Eqz);
             self.f().br_if(next);
         }
@@ -446,12 +457,16 @@ impl Emitter<'_, '_> {
                     self.f().get(v);
                     self.f().get(acc);
                     self.better(q.kind == QuantKind::Max, ty)?;
+                    // `select`, not a branch on data the processor cannot predict.
+                    let keep = self.g.f.local(ValType::I32);
                     let f = self.f();
                     f.op(I::I32Or);
-                    f.if_(BlockType::Empty);
+                    f.set(keep);
                     f.get(v);
+                    f.get(acc);
+                    f.get(keep);
+                    f.op(I::Select);
                     f.set(acc);
-                    f.end();
                     f.i32(1);
                     f.set(has);
                 }
