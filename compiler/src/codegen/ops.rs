@@ -241,16 +241,8 @@ impl Emitter<'_, '_> {
             f.set(res);
             let exit = f.block(BlockType::Empty);
             for k in 0..count {
-                self.g.unstash(&v);
                 let off = k.checked_mul(size).ok_or_else(|| internal("offset"))?;
-                self.g.load(ty, p, off)?;
-                self.g.eq(ty)?;
-                let f = self.f();
-                f.if_(BlockType::Empty);
-                f.i32(1);
-                f.set(res);
-                f.br(exit);
-                f.end();
+                self.found_exit(ty, &v, (p, off), res, exit)?;
             }
             let f = self.f();
             f.end();
@@ -272,8 +264,22 @@ impl Emitter<'_, '_> {
         f.get(n);
         f.op(I::I32Eqz);
         f.br_if(exit);
-        self.g.unstash(&v);
-        self.g.load(ty, p, 0)?;
+        self.found_exit(ty, &v, (p, 0), res, exit)?;
+        let f = self.f();
+        f.get(p);
+        f.i32(size as i32);
+        f.op(I::I32Add);
+        f.set(p);
+        f.close_countdown(n, top);
+        f.get(res);
+        Ok(())
+    }
+
+    /// One element of `in`: when the value in `v` equals the element at `p + off`, sets
+    /// `res` and leaves through `exit`.
+    fn found_exit(&mut self, ty: &Ty, v: &[u32], (p, off): (u32, u32), res: u32, exit: u32) -> R {
+        self.g.unstash(v);
+        self.g.load(ty, p, off)?;
         self.g.eq(ty)?;
         let f = self.f();
         f.if_(BlockType::Empty);
@@ -281,12 +287,6 @@ impl Emitter<'_, '_> {
         f.set(res);
         f.br(exit);
         f.end();
-        f.get(p);
-        f.i32(size as i32);
-        f.op(I::I32Add);
-        f.set(p);
-        f.close_countdown(n, top);
-        f.get(res);
         Ok(())
     }
 

@@ -73,41 +73,8 @@ impl Emitter<'_, '_> {
         let f = self.f();
         f.unpack_ref(l, p, n);
 
-        // The accumulator: a bool for all/any, an i64 for count/sum, the best value and
-        // whether there is one for max/min, a buffer for count distinct.
-        let has = self.g.f.local(ValType::I32);
-        let mut buf = [0; 3];
-        let acc = match q.kind {
-            QuantKind::All | QuantKind::Any => {
-                let acc = self.g.f.local(ValType::I32);
-                self.f().i32(i32::from(q.kind == QuantKind::All));
-                self.f().set(acc);
-                acc
-            }
-            QuantKind::Count | QuantKind::Sum => {
-                let acc = self.g.f.local(ValType::I64);
-                self.f().i64(0);
-                self.f().set(acc);
-                acc
-            }
-            QuantKind::Max | QuantKind::Min => {
-                let acc = self.g.f.local(single(ty)?);
-                self.f().i32(0);
-                self.f().set(has);
-                self.g.zero(ty);
-                self.f().set(acc);
-                acc
-            }
-            QuantKind::Distinct => {
-                for b in &mut buf {
-                    *b = self.g.f.local(ValType::I32);
-                    self.f().i32(0);
-                    self.f().set(*b);
-                }
-                has
-            }
-        };
-        let acc = Acc { acc, has, buf };
+        let acc = self.new_acc(q.kind, ty)?;
+        let (has, buf) = (acc.has, acc.buf);
 
         // The first element's slot.
         let slot = self.element_slot(elem, p);
@@ -143,6 +110,46 @@ impl Emitter<'_, '_> {
             _ => self.f().get(acc.acc),
         }
         Ok(())
+    }
+
+    /// The accumulator of an operation of `kind` with result type `ty`, initialised: a bool
+    /// for all/any, an `i64` for count/sum, the best value and whether there is one for
+    /// max/min, a buffer for count distinct.
+    fn new_acc(&mut self, kind: QuantKind, ty: &Ty) -> Result<Acc, super::CodegenError> {
+        let has = self.g.f.local(ValType::I32);
+        let mut buf = [0; 3];
+        let acc = match kind {
+            QuantKind::All | QuantKind::Any => {
+                let acc = self.g.f.local(ValType::I32);
+                self.f().i32(i32::from(kind == QuantKind::All));
+                self.f().set(acc);
+                acc
+            }
+            QuantKind::Count | QuantKind::Sum => {
+                let acc = self.g.f.local(ValType::I64);
+                self.f().i64(0);
+                self.f().set(acc);
+                acc
+            }
+            QuantKind::Max | QuantKind::Min => {
+                let acc = self.g.f.local(single(ty)?);
+                self.f().i32(0);
+                self.f().set(has);
+                self.g.zero(ty);
+                self.f().set(acc);
+                acc
+            }
+            QuantKind::Distinct => {
+                for b in &mut buf {
+                    *b = self.g.f.local(ValType::I32);
+                    self.f().i32(0);
+                    self.f().set(*b);
+                }
+                has
+            }
+        };
+        let acc = Acc { acc, has, buf };
+        Ok(acc)
     }
 
     /// `max`/`min`'s result: the best value in `acc` when `has` says there is one, else the
@@ -192,31 +199,11 @@ impl Emitter<'_, '_> {
 
         let mut accs = Vec::with_capacity(pass.members.len());
         for m in &pass.members {
-            let has = self.g.f.local(ValType::I32);
-            let acc = match m.q.kind {
-                QuantKind::All | QuantKind::Any => {
-                    let acc = self.g.f.local(ValType::I32);
-                    self.f().i32(i32::from(m.q.kind == QuantKind::All));
-                    self.f().set(acc);
-                    acc
-                }
-                QuantKind::Count => {
-                    let acc = self.g.f.local(ValType::I64);
-                    self.f().i64(0);
-                    self.f().set(acc);
-                    acc
-                }
-                QuantKind::Max | QuantKind::Min => {
-                    let acc = self.g.f.local(single(m.ty)?);
-                    self.f().i32(0);
-                    self.f().set(has);
-                    self.g.zero(m.ty);
-                    self.f().set(acc);
-                    acc
-                }
-                _ => return Err(internal("a fused list operation of a kind that cannot be fused")),
-            };
-            accs.push(Acc { acc, has, buf: [0; 3] });
+            if !matches!(m.q.kind, QuantKind::All | QuantKind::Any | QuantKind::Count | QuantKind::Max | QuantKind::Min)
+            {
+                return Err(internal("a fused list operation of a kind that cannot be fused"));
+            }
+            accs.push(self.new_acc(m.q.kind, m.ty)?);
         }
 
         let slot = self.element_slot(elem, p);
