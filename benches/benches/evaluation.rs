@@ -13,7 +13,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dexp_benches::host::{Decision, Tenant};
-use dexp_benches::{baseline_line, ndjson, Handwritten, TenantGen, DEFAULT_SEED, POLICY_SOURCE};
+use dexp_benches::{baseline_line, generated, ndjson, Handwritten, TenantGen, DEFAULT_SEED, POLICY_SOURCE};
 use dexp_compiler::ir::interp;
 use dexp_runtime::encode::BatchEncoder;
 use dexp_runtime::json;
@@ -389,6 +389,9 @@ fn distinct_count(c: &mut Criterion) {
 ///   deserialized straight from its slot into a `Decision` (its strings and code lists
 ///   allocated, as the host type asks).
 /// - `typed/evaluate_typed_value/4096`: the same with `serde_json::Value` inputs.
+/// - `typed/evaluate_direct/4096`: `Evaluator::evaluate_direct` on the policy's generated
+///   types (`dexp_benches::generated`, `dexpc types --lang rust`): each record written at the
+///   layout's offsets, each decision read from its slot into the generated `Decision`.
 /// - `typed/evaluate_ndjson/4096`: `Evaluator::evaluate_ndjson` on the same records' NDJSON
 ///   text into a reused `String`, as (e): the baseline of the goal (typed at least 3x
 ///   faster).
@@ -406,6 +409,7 @@ fn typed_api(c: &mut Criterion) {
     let lines = &f.lines[..RECORDS];
     let tenants: Vec<Tenant> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     let values: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let direct: Vec<generated::Tenant> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     let text = ndjson(lines);
     let mut group = c.benchmark_group("typed");
     group.throughput(Throughput::Elements(RECORDS as u64));
@@ -424,6 +428,14 @@ fn typed_api(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("evaluate_typed_value", RECORDS), |b| {
         b.iter(|| {
             let results: Vec<Result<Decision, _>> = evaluator.evaluate_typed(black_box(&values)).unwrap();
+            black_box(results)
+        });
+    });
+    let first: Vec<Result<generated::Decision, _>> = evaluator.evaluate_direct(&direct).unwrap();
+    assert_eq!(first.iter().filter(|r| r.is_ok()).count(), RECORDS, "every generated record is decided");
+    group.bench_function(BenchmarkId::new("evaluate_direct", RECORDS), |b| {
+        b.iter(|| {
+            let results: Vec<Result<generated::Decision, _>> = evaluator.evaluate_direct(black_box(&direct)).unwrap();
             black_box(results)
         });
     });

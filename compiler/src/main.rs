@@ -81,8 +81,9 @@ enum Command {
         #[arg(long)]
         arrow_schema: bool,
     },
-    /// Write TypeScript declarations of a policy's input and decision (from a `.dexp` or a
-    /// `.wasm`), for hosts using the `@dexp/runtime` npm package.
+    /// Write TypeScript declarations (for hosts using the `@dexp/runtime` npm package) or Rust
+    /// types with their direct codec (for `dexp_runtime`) of a policy's input and decision, from
+    /// a `.dexp` or a `.wasm`.
     Types {
         /// The policy source or compiled module.
         policy: PathBuf,

@@ -1,3 +1,7 @@
+//! `dexpc types --lang rust`: the generated types of the reference policy and of every test
+//! policy are the committed files that `tests/direct.rs` compiles and checks (refresh with
+//! `BLESS=1`), the same from the source and from the compiled module.
+//!
 //! `dexpc types --lang ts`: the declarations of the reference policy are the committed golden
 //! text (refresh with `BLESS=1`), the same from the source and from the compiled module, and a
 //! policy with optionals in both its input and its decision gets optional properties only on the
@@ -33,6 +37,48 @@ fn the_reference_policy_has_its_golden_declarations() {
     assert_eq!(actual, expected, "run with BLESS=1 to refresh {}", golden.display());
 }
 
+/// `dexpc types --lang rust POLICY`.
+fn rust_types(policy: &str) -> String {
+    let out = dexpc(&["types", "--lang", "rust", policy]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The Rust types that the benches and `tests/direct.rs` compile are what the generator writes
+/// today for the reference policy and every test policy (refresh with `BLESS=1`); those tests
+/// hold them to the NDJSON path.
+#[test]
+fn the_generated_rust_types_are_the_committed_ones() {
+    let mut pairs = vec![("policies/defender_experts.dexp".to_string(), "benches/generated.rs".to_string())];
+    for entry in std::fs::read_dir(repo().join("tests/policies")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "dexp") {
+            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            pairs.push((format!("tests/policies/{name}.dexp"), format!("tests/direct/{name}.rs")));
+        }
+    }
+    for (policy, generated) in pairs {
+        let actual = rust_types(&policy);
+        let golden = repo().join(&generated);
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&golden, &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert_eq!(actual, expected, "run with BLESS=1 to refresh {generated} (and add it to tests/direct.rs)");
+    }
+}
+
+#[test]
+fn rust_types_name_the_policy_and_its_fingerprint() {
+    let text = rust_types("policies/defender_experts.dexp");
+    // Variants in the policy's order, named in Rust's style and serialized with the policy's.
+    assert!(text.contains("    #[serde(rename = \"gcc_high\")]\n    GccHigh,"), "{text}");
+    assert!(text.contains("    pub ended_on: Option<dx::Date>,"), "{text}");
+    assert!(text.contains("    pub reasons: Vec<XdrCode>,"), "{text}");
+    assert!(text.contains("pub type PolicyInput = Tenant;"), "{text}");
+    assert!(text.contains("pub const LAYOUT: u64 = 0x"), "{text}");
+}
+
 #[test]
 fn a_module_gives_the_declarations_of_its_source() {
     let dir = std::env::temp_dir().join(format!("dexp-types-{}", std::process::id()));
@@ -45,6 +91,7 @@ fn a_module_gives_the_declarations_of_its_source() {
     let out = dexpc(&["types", "--lang", "ts", wasm.to_str().unwrap(), "-o", written.to_str().unwrap()]);
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&written).unwrap(), types("policies/defender_experts.dexp"));
+    assert_eq!(rust_types(wasm.to_str().unwrap()), rust_types("policies/defender_experts.dexp"));
 }
 
 #[test]

@@ -440,6 +440,7 @@ pub struct Shape {
     layout: Layout,
     fragments: Fragments,
     keys: crate::encode::Keys,
+    fingerprint: u64,
 }
 
 /// JSON text that every decision repeats, written once per policy rather than once per record:
@@ -477,7 +478,9 @@ impl Shape {
         let layout = Layout::of(&schema).map_err(MetadataError::Layout)?;
         let fragments = Fragments::of(&schema);
         let keys = crate::encode::Keys::of(&schema);
-        Ok(Shape { schema, layout, fragments, keys })
+        let mut shape = Shape { schema, layout, fragments, keys, fingerprint: 0 };
+        shape.fingerprint = crate::typed::direct::fingerprint(&shape);
+        Ok(shape)
     }
 
     /// The schema.
@@ -488,6 +491,12 @@ impl Shape {
     /// The layout of the schema's types.
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// The fingerprint of the schema's types and layout that generated host types carry
+    /// ([`crate::typed::direct::fingerprint`]).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The JSON text of the schema's names, for writing decisions.

@@ -189,8 +189,18 @@ impl<'m, 's> Reader<'m, 's> {
 
     /// The elements of the list at `at`: where they start, their count and their size.
     pub(crate) fn list(&mut self, elem: &Ty, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
-        let (offset, count) = self.reference(buf, at)?;
         let size = self.shape.layout().ty(elem).ok_or_else(|| DecodeError("type has no layout".into()))?.size as usize;
+        self.list_sized(size, buf, at)
+    }
+
+    /// [`Self::list`] for elements of `size` bytes.
+    pub(crate) fn list_sized(
+        &mut self,
+        size: usize,
+        buf: Buf,
+        at: usize,
+    ) -> Result<(usize, usize, usize), DecodeError> {
+        let (offset, count) = self.reference(buf, at)?;
         if count > self.budget {
             return err("lists hold more elements than the variable area can");
         }
@@ -208,15 +218,12 @@ impl<'m, 's> Reader<'m, 's> {
         let layout = self.shape.layout();
         let entry = layout.ty(value).and_then(crate::abi::entry_layout);
         let entry = entry.ok_or_else(|| DecodeError("type has no layout".into()))?;
-        let (offset, count) = self.reference(buf, at)?;
-        let size = entry.size as usize;
-        if count > self.budget {
-            return err("lists hold more elements than the variable area can");
-        }
-        self.budget -= count;
-        if count > 0 {
-            self.bytes(Buf::Vars, offset, count.saturating_mul(size))?;
-        }
+        self.map_sized(entry.size as usize, buf, at)
+    }
+
+    /// [`Self::map`] for entries of `size` bytes.
+    pub(crate) fn map_sized(&mut self, size: usize, buf: Buf, at: usize) -> Result<(usize, usize, usize), DecodeError> {
+        let (offset, count, size) = self.list_sized(size, buf, at)?;
         let mut previous: Option<&str> = None;
         for i in 0..count {
             let key = self.string(Buf::Vars, offset + i * size)?;

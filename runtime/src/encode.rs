@@ -16,6 +16,7 @@
 use crate::abi::{Shape, TyLayout, ENTRY_VALUE_OFFSET};
 use crate::json::{self, KeySeed, RecordError, MAX_JSON_DEPTH};
 use crate::schema::{Schema, Ty};
+use crate::typed::direct::{Input, PathError, Writer};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -162,6 +163,24 @@ impl BatchEncoder {
         self.push_serde(text)
     }
 
+    /// Appends one record of a host type generated from the policy (`dexpc types --lang rust`,
+    /// see [`crate::typed::direct`]), written at the offsets it was generated with: the bytes
+    /// [`Self::push_json`] writes for its JSON, or the error (with its path) that `push_json`
+    /// gives for it. A type generated for other types than this batch's is refused (path `""`).
+    pub fn push_direct<I: Input>(&mut self, value: &I) -> Result<(), RecordError> {
+        if I::LAYOUT != self.shape.fingerprint() {
+            return Err(RecordError { path: String::new(), message: foreign_types(I::LAYOUT, &self.shape) });
+        }
+        let size = self.shape.layout().input_size as usize;
+        let mut w = Writer::new(&mut self.scratch.stage, size, self.vars.len());
+        value.write(&mut w).map_err(PathError::into_record_error)?;
+        let (fixed, vars) = w.parts();
+        self.records.extend_from_slice(fixed);
+        self.vars.extend_from_slice(vars);
+        self.count += 1;
+        Ok(())
+    }
+
     /// Appends the record in `text` through serde_json and the schema-driven visitor, which
     /// gives every error its message and path.
     fn push_serde(&mut self, text: &str) -> Result<(), RecordError> {
@@ -227,6 +246,15 @@ impl BatchEncoder {
             }
         }
     }
+}
+
+/// Why a generated host type cannot be used with `shape`.
+pub(crate) fn foreign_types(layout: u64, shape: &Shape) -> String {
+    format!(
+        "the host types were generated for other policy types (fingerprint {layout:#018x}, the policy's is {:#018x}): \
+         run `dexpc types --lang rust` again",
+        shape.fingerprint()
+    )
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {

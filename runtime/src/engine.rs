@@ -172,6 +172,10 @@ pub enum EvalError {
     /// The batch was encoded for a policy whose input types differ from this policy's.
     #[error("the batch was encoded for another policy's schema")]
     ForeignBatch,
+    /// Host types generated from a policy (`dexpc types --lang rust`) were used with a policy
+    /// whose types or layout differ.
+    #[error("{0}")]
+    ForeignTypes(String),
     /// No batch was loaded before running.
     #[error("no batch is loaded")]
     NothingLoaded,

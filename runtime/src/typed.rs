@@ -15,10 +15,15 @@
 //! - [`view`] is a borrowed, allocation-free view of a decision's fields by name (and of a
 //!   map's entries by key), for hosts that read a few fields and want no output type at all.
 //!
-//! `Evaluator::evaluate_typed`, `Decisions::deserialize` and `Decisions::view` (with the
+//! - [`direct`] is the codec of host types generated from the policy (`dexpc types --lang
+//!   rust`): values written at offsets known when the types were generated, decisions read
+//!   the same way, behind a fingerprint of the policy's types.
+//!
+//! `Evaluator::evaluate_typed`, `Evaluator::evaluate_direct`, `Decisions::deserialize` and `Decisions::view` (with the
 //! `engine` feature) are built on these.
 
 pub mod de;
+pub mod direct;
 mod memo;
 mod ser;
 pub mod view;

@@ -1,5 +1,5 @@
 //! `dexpc types --lang ts POLICY`: TypeScript declarations of a policy's input and decision,
-//! for hosts that use the `@dexp/runtime` npm package.
+//! for hosts that use the `@dexp/runtime` npm package (`--lang rust`: Rust types, `types/rust.rs`).
 //!
 //! The declarations come from the module's metadata (the schema every host reads), so a `.wasm`
 //! alone is enough; a `.dexp` is compiled first. Enums become string unions, a reason-code
@@ -10,6 +10,8 @@
 //! number cannot hold `19.99` exactly. An optional field of a record the input
 //! reaches is an optional property (`name?: T | null`); decisions always carry every field, so
 //! a record only the decision reaches has `name: T | null`.
+
+mod rust;
 
 use super::{print_diagnostics, read_source, CliError};
 use crate::ErrorFormat;
@@ -25,6 +27,8 @@ use std::process::ExitCode;
 pub enum Lang {
     /// TypeScript declarations for `@dexp/runtime`.
     Ts,
+    /// Rust types with their direct codec, for `dexp_runtime`'s `Evaluator::evaluate_direct`.
+    Rust,
 }
 
 /// Runs `types`: prints the declarations, or writes them to `output`.
@@ -32,6 +36,7 @@ pub fn run(policy: &Path, lang: Lang, output: Option<&Path>, format: ErrorFormat
     let Some(metadata) = metadata_of(policy, format)? else { return Ok(ExitCode::from(1)) };
     let text = match lang {
         Lang::Ts => typescript(&metadata),
+        Lang::Rust => rust::rust(&metadata).map_err(|e| CliError::Other(format!("{}: {e}", policy.display())))?,
     };
     match output {
         Some(path) => {

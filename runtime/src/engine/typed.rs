@@ -1,13 +1,15 @@
-//! The typed Rust API: [`Evaluator::evaluate_typed`] (host values in, host values out) and the
+//! The typed Rust API: [`Evaluator::evaluate_typed`] (host values in, host values out),
+//! [`Evaluator::evaluate_direct`] (the same for host types generated from the policy) and the
 //! two ways to read one decision without JSON text, [`Decisions::deserialize`] into an output
 //! type and [`Decisions::view`], borrowed and allocation-free. The codec is `crate::typed`.
 
 use super::{bad, Decisions, Evaluator};
-use crate::encode::BatchEncoder;
+use crate::encode::{foreign_types, BatchEncoder};
 use crate::engine::EvalError;
 use crate::json::RecordError;
 use crate::schema::Ty;
 use crate::typed::de::{self, SlotError};
+use crate::typed::direct::{Input, Loc, Output, SlotReader};
 use crate::typed::view::DecisionView;
 use serde::de::{Deserialize, DeserializeOwned};
 use serde::Serialize;
@@ -24,46 +26,78 @@ impl Evaluator {
         &mut self,
         inputs: &[I],
     ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
+        self.evaluate_with(inputs, BatchEncoder::push_serialize, |d, i| d.deserialize(i))
+    }
+
+    /// Evaluates host values of types generated from the policy (`dexpc types --lang rust`):
+    /// each input written straight into the input layout at offsets known when the types were
+    /// generated, each decision read straight from its slot (see [`crate::typed::direct`]).
+    /// One result per input, in order, as [`Self::evaluate_typed`] gives them: the same
+    /// decisions, and the same errors and paths for the few inputs the layout refuses (a string
+    /// or list over its limit). Types generated for other policy types are refused as a whole
+    /// with [`EvalError::ForeignTypes`] before anything is evaluated.
+    pub fn evaluate_direct<I: Input, O: Output>(
+        &mut self,
+        inputs: &[I],
+    ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
+        let shape = self.policy.shape();
+        for layout in [I::LAYOUT, O::LAYOUT] {
+            if layout != shape.fingerprint() {
+                return Err(EvalError::ForeignTypes(foreign_types(layout, shape)));
+            }
+        }
+        self.evaluate_with(inputs, BatchEncoder::push_direct, |d, i| d.read(i))
+    }
+
+    /// Encodes `inputs` with `push` into batches closed at the limits, runs each and reads
+    /// each decided record's result with `read`.
+    fn evaluate_with<I, O>(
+        &mut self,
+        inputs: &[I],
+        push: impl Fn(&mut BatchEncoder, &I) -> Result<(), RecordError>,
+        read: impl Fn(&Decisions<'_>, usize) -> Result<Result<O, RecordError>, EvalError>,
+    ) -> Result<Vec<Result<O, RecordError>>, EvalError> {
         let limits = self.policy.runtime().limits();
         let (max_records, max_bytes) = (limits.batch_records.max(1), limits.batch_bytes);
         let empty = self.encoder();
         let mut batch = std::mem::replace(&mut self.batch, empty);
         batch.clear();
         let mut results = Vec::with_capacity(inputs.len());
-        let mut read = Vec::with_capacity(max_records.min(inputs.len()));
+        let mut pushed = Vec::with_capacity(max_records.min(inputs.len()));
         let mut outcome = Ok(());
         for input in inputs {
-            read.push(batch.push_serialize(input));
+            pushed.push(push(&mut batch, input));
             if batch.len() >= max_records || batch.encoded_len() >= max_bytes {
-                outcome = self.typed_batch(&mut batch, &mut read, &mut results);
+                outcome = self.typed_batch(&mut batch, &mut pushed, &mut results, &read);
                 if outcome.is_err() {
                     break;
                 }
             }
         }
-        if outcome.is_ok() && !read.is_empty() {
-            outcome = self.typed_batch(&mut batch, &mut read, &mut results);
+        if outcome.is_ok() && !pushed.is_empty() {
+            outcome = self.typed_batch(&mut batch, &mut pushed, &mut results, &read);
         }
         batch.clear();
         self.batch = batch;
         outcome.map(|()| results)
     }
 
-    /// Runs the batch built so far, appends one result per input read into it, in order, and
-    /// empties the batch and `read` (on error the caller drops both).
-    fn typed_batch<O: DeserializeOwned>(
+    /// Runs the batch built so far, appends one result per input pushed into it, in order, and
+    /// empties the batch and `pushed` (on error the caller drops both).
+    fn typed_batch<O>(
         &mut self,
         batch: &mut BatchEncoder,
-        read: &mut Vec<Result<(), RecordError>>,
+        pushed: &mut Vec<Result<(), RecordError>>,
         results: &mut Vec<Result<O, RecordError>>,
+        read: &impl Fn(&Decisions<'_>, usize) -> Result<Result<O, RecordError>, EvalError>,
     ) -> Result<(), EvalError> {
         let decisions = self.evaluate_encoded(batch)?;
         let mut next = 0;
-        for r in read.drain(..) {
+        for r in pushed.drain(..) {
             results.push(match r {
                 Err(e) => Err(e),
                 Ok(()) => {
-                    let decided = decisions.deserialize(next)?;
+                    let decided = read(&decisions, next)?;
                     next += 1;
                     decided
                 }
@@ -94,6 +128,23 @@ impl<'e> Decisions<'e> {
                 Ok(Err(RecordError { path: String::new(), message }))
             }
         }
+    }
+
+    /// Record `i`'s decision read into `O`, a decision type generated from the policy (`dexpc
+    /// types --lang rust`), straight from its slot, or its evaluation error. Every byte is
+    /// checked (see [`crate::typed::direct::SlotReader`]); bytes that are not a decision are an
+    /// [`EvalError::BadDecision`], and a type generated for other policy types an
+    /// [`EvalError::ForeignTypes`].
+    pub fn read<O: Output>(&self, i: usize) -> Result<Result<O, RecordError>, EvalError> {
+        if O::LAYOUT != self.shape.fingerprint() {
+            return Err(EvalError::ForeignTypes(foreign_types(O::LAYOUT, self.shape)));
+        }
+        if let Err(e) = self.status(i)? {
+            return Ok(Err(e));
+        }
+        let at = self.record_at(i)?;
+        let mut reader = SlotReader::new(self.region, self.shape);
+        O::read(&mut reader, Loc::fixed(at)).map(Ok).map_err(|e| bad(i, &e.0))
     }
 
     /// Record `i`'s decision as a borrowed view of its fields by name, or its evaluation error.
