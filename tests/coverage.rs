@@ -67,7 +67,7 @@ fn counter(policy: &Policy, kind: CounterKind, owner: &str) -> usize {
     table.iter().position(|c| c.kind == kind && c.owner == owner).unwrap_or_else(|| panic!("{kind:?} {owner}"))
 }
 
-/// Generated records of the reference policy that the interpreter decides, with their input
+/// Generated records of a policy that the interpreter decides, with their input
 /// JSON.
 fn decided_records(program: &Program, n: usize) -> Vec<(String, dexp_runtime::schema::Value)> {
     let mut out = Vec::new();
@@ -154,6 +154,38 @@ fn counters_match_what_the_interpreter_says_for_the_same_records() {
         records.iter().filter(|(l, _)| field(l, &["subscription", "status"]) == Value::String(s.into())).count() as u64
     };
     assert_eq!(arms, [status("active"), status("expired"), status("terminated")]);
+}
+
+/// An `if` that a plain build evaluates without branches (a helper's body on the right of an
+/// `and`) is counted by the instrumented build only when the source evaluates it: the plain
+/// build's liberty must not leak into the counts.
+#[test]
+fn an_if_on_the_right_of_an_and_is_counted_only_when_reached() {
+    let compiled = instrumented(&read("tests/policies/fused_passes.dexp"));
+    let program = &compiled.program;
+    let policy = Policy::load(&compiled.wasm).unwrap();
+    let records = decided_records(program, 2000);
+    assert!(records.len() > 500, "{} records decided", records.len());
+    let text: Vec<&str> = records.iter().map(|(line, _)| line.as_str()).collect();
+    let mut evaluator = policy.evaluator().unwrap();
+    let mut out = String::new();
+    evaluator.evaluate_ndjson(&text.join("\n"), 1, &mut out).unwrap();
+    let counts = evaluator.coverage().unwrap();
+    // `big_preferred: limit > 0 and is_big(preferred)`, `is_big`: `if k == seat then ...`.
+    let (mut then, mut otherwise) = (0, 0);
+    for (line, _) in &records {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["limit"].as_i64().unwrap() > 0 {
+            if v["preferred"] == "seat" {
+                then += 1;
+            } else {
+                otherwise += 1;
+            }
+        }
+    }
+    assert!(then > 0 && otherwise > 0 && then + otherwise < records.len() as u64, "{then} {otherwise}");
+    let got = |kind| counts[counter(&policy, kind, "is_big")];
+    assert_eq!((got(CounterKind::Then), got(CounterKind::Else)), (then, otherwise));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash 47001b6d9bff49581649a74053d955636803992d47fc35e840c9849f79973ef0).
+// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash 7cf3d67b89c595cce3b62205de303dc3c1d05a221bafcf0366386912a616cff9).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
 // policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
@@ -7,7 +7,7 @@ use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
 
 /// The fingerprint of the policy types these were generated for (`dexp_runtime::typed::direct::fingerprint`).
-pub const LAYOUT: u64 = 0xfdfa3d888018db74;
+pub const LAYOUT: u64 = 0x9f9188ed3455db73;
 
 /// The enum `Kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -241,6 +241,10 @@ pub struct Out {
     pub guarded: bool,
     /// `picked`.
     pub picked: Level,
+    /// `big_preferred`.
+    pub big_preferred: bool,
+    /// `busy_or_trial`.
+    pub busy_or_trial: bool,
     /// `reasons`.
     pub reasons: Vec<ChecksCode>,
     /// `hints`.
@@ -357,7 +361,9 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f27 = r.int(at.offset(96))?;
     let f28 = r.bool(at.offset(151))?;
     let f29 = dx::pick(&Level::ALL, r.variant(at.offset(152), 3)?)?;
-    let f30 = dx::codes(r.codes(at.offset(104), 3)?, &ChecksCode::ALL);
-    let f31 = dx::codes(r.codes(at.offset(112), 3)?, &HintsCode::ALL);
-    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, reasons: f30, hints: f31 })
+    let f30 = r.bool(at.offset(153))?;
+    let f31 = r.bool(at.offset(154))?;
+    let f32 = dx::codes(r.codes(at.offset(104), 3)?, &ChecksCode::ALL);
+    let f33 = dx::codes(r.codes(at.offset(112), 3)?, &HintsCode::ALL);
+    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, reasons: f32, hints: f33 })
 }

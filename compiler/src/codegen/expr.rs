@@ -12,8 +12,10 @@
 //!
 //! One liberty is taken where nobody can tell: an `and`/`or` whose right side, or an `if`
 //! whose two arms, are a few loads, comparisons and logical operations on scalars that cannot
-//! fail ([`branch_free`]) evaluate them unconditionally and combine with `i32.and`/`i32.or` or
-//! `select`, so that the processor has no data-dependent branch to mispredict.
+//! fail, possibly through `let`s, `if`s and helper calls of the same ([`Emitter::cheap`]),
+//! evaluate them unconditionally and combine with `i32.and`/`i32.or` or `select`, so that the
+//! processor has no data-dependent branch to mispredict. Fused `all`/`any` passes
+//! (`quant.rs`) fold such a filter and body into their accumulator the same way.
 
 use super::func::{Func, Label};
 use super::repr::Gen;
@@ -259,7 +261,7 @@ impl<'c, 'p> Emitter<'c, 'p> {
                 self.f().op(I::I32Eqz);
                 Ok(())
             }
-            K::And(a, b) | K::Or(a, b) if branch_free(b, &mut BRANCH_FREE_BUDGET.clone()) => {
+            K::And(a, b) | K::Or(a, b) if self.cheap(b) => {
                 // Both sides, no branch: `b` cannot fail, has no effect and is cheap, so
                 // evaluating it when `a` decides is invisible, and a data-dependent branch
                 // the processor may mispredict is gone.
@@ -271,8 +273,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
             K::If(c, t, f, _)
                 if self.g.cx.counters.is_none()
                     && matches!(e.ty, Ty::Bool | Ty::Int | Ty::Enum(_) | Ty::Date | Ty::Decimal)
-                    && branch_free(t, &mut BRANCH_FREE_BUDGET.clone())
-                    && branch_free(f, &mut BRANCH_FREE_BUDGET.clone()) =>
+                    && self.cheap(t)
+                    && self.cheap(f) =>
             {
                 // Both arms, then a `select` on the condition (same reasoning as above).
                 self.expr(t)?;
@@ -837,27 +839,52 @@ fn r_ty(e: &Expr) -> Ty {
 }
 
 /// How many nodes an expression evaluated without branching may have.
-pub(super) const BRANCH_FREE_BUDGET: u32 = 8;
+pub(super) const BRANCH_FREE_BUDGET: u32 = 24;
 
-/// Whether `e` may be evaluated where the source might not evaluate it, as straight-line
-/// code: it cannot fail, has no effect, reads no definition or group (which may fail or be
-/// computed for the first time), and is a few loads, comparisons and logical operations on
-/// scalars (no helper calls, no loops). Spends one of `budget` per node.
-pub(super) fn branch_free(e: &Expr, budget: &mut u32) -> bool {
-    if *budget == 0 {
-        return false;
+impl Emitter<'_, '_> {
+    /// Whether `e` may be evaluated where the source might not evaluate it, as straight-line
+    /// code: it cannot fail, has no effect, reads no definition or group (which may fail or be
+    /// computed for the first time), and is at most [`BRANCH_FREE_BUDGET`] nodes of loads,
+    /// comparisons and logical operations on scalars, `let`s, `if`s whose condition and arms
+    /// are such (evaluated as a `select`; not in instrumented builds, which count each arm
+    /// taken) and calls of helpers whose arguments and body are such (inlined, as every call
+    /// is): no loops.
+    pub(super) fn cheap(&self, e: &Expr) -> bool {
+        let mut budget = BRANCH_FREE_BUDGET;
+        self.branch_free(e, &mut budget)
     }
-    *budget -= 1;
-    let scalar = |t: &Ty| matches!(t, Ty::Bool | Ty::Int | Ty::Enum(_) | Ty::Date | Ty::Decimal);
-    match &e.kind {
-        K::Const(_) => scalar(&e.ty),
-        K::Input | K::Local(_) => true,
-        K::Field(r, _) => matches!(r.ty, Ty::Record(_)) && branch_free(r, budget),
-        K::Not(a) | K::IsPresent(a) => branch_free(a, budget),
-        K::And(a, b) | K::Or(a, b) => branch_free(a, budget) && branch_free(b, budget),
-        K::Compare(_, a, b) => a.ty == b.ty && scalar(&a.ty) && branch_free(a, budget) && branch_free(b, budget),
-        K::InSet(a, _) => matches!(a.ty, Ty::Enum(_) | Ty::Bool) && branch_free(a, budget),
-        _ => false,
+
+    fn branch_free(&self, e: &Expr, budget: &mut u32) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let scalar = |t: &Ty| matches!(t, Ty::Bool | Ty::Int | Ty::Enum(_) | Ty::Date | Ty::Decimal);
+        match &e.kind {
+            K::Const(_) => scalar(&e.ty),
+            K::Input | K::Local(_) => true,
+            K::Field(r, _) => matches!(r.ty, Ty::Record(_)) && self.branch_free(r, budget),
+            K::Not(a) | K::IsPresent(a) => self.branch_free(a, budget),
+            K::And(a, b) | K::Or(a, b) => self.branch_free(a, budget) && self.branch_free(b, budget),
+            K::Compare(_, a, b) => {
+                a.ty == b.ty && scalar(&a.ty) && self.branch_free(a, budget) && self.branch_free(b, budget)
+            }
+            K::InSet(a, _) => matches!(a.ty, Ty::Enum(_) | Ty::Bool) && self.branch_free(a, budget),
+            K::If(c, t, f, _) => {
+                self.g.cx.counters.is_none()
+                    && scalar(&e.ty)
+                    && self.branch_free(c, budget)
+                    && self.branch_free(t, budget)
+                    && self.branch_free(f, budget)
+            }
+            K::Let { value, body, .. } => self.branch_free(value, budget) && self.branch_free(body, budget),
+            K::Call(id, args) => {
+                scalar(&e.ty)
+                    && args.iter().all(|a| self.branch_free(a, budget))
+                    && self.program.fns.get(*id as usize).is_some_and(|f| self.branch_free(&f.body.expr, budget))
+            }
+            _ => false,
+        }
     }
 }
 

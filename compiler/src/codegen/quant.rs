@@ -15,7 +15,7 @@
 //! buffer holds at most [`MAX_DISTINCT_VALUES`] values: one more fails the record with
 //! `STATUS_LIMIT` at the operation's site.
 
-use super::expr::{branch_free, internal, Emitter, BRANCH_FREE_BUDGET};
+use super::expr::{internal, Emitter};
 use super::func::mem;
 use super::fuse::Pass;
 use super::helpers::Helper;
@@ -220,8 +220,11 @@ impl Emitter<'_, '_> {
         }
         for ((m, acc), bound) in pass.members.iter().zip(&accs).zip(params) {
             let next = self.f().block(BlockType::Empty);
-            // A decided `all`/`any` ignores the rest of the list, as its own loop would.
+            let straight = self.straight(m.q);
+            // A decided `all`/`any` ignores the rest of the list, as its own loop would; one
+            // whose update is straight-line folds every element in, which nobody can tell.
             match m.q.kind {
+                _ if straight => {}
                 QuantKind::Any => {
                     self.f().get(acc.acc);
                     self.f().br_if(next);
@@ -240,7 +243,11 @@ impl Emitter<'_, '_> {
             }
             self.bind(m.q.slot, slot.clone())?;
             // `exit` of an `all`/`any` is `next` here: the accumulator keeps it decided.
-            self.element(m.q, m.ty, *acc, next, next)?;
+            if straight && matches!(m.q.kind, QuantKind::All | QuantKind::Any) {
+                self.fold_decision(m.q, acc.acc)?;
+            } else {
+                self.element(m.q, m.ty, *acc, next, next)?;
+            }
             self.pop_frame();
             self.f().end(); // next
         }
@@ -361,10 +368,40 @@ impl Emitter<'_, '_> {
 
     /// The filter and the value for one element of the innermost list; `exit` leaves every
     /// loop, `next` goes to the next element.
+    /// Whether `q`'s filter and body (those it has) may be evaluated for every element without
+    /// a branch ([`Emitter::cheap`]): then its update folds them in with `i32.and`/`i32.or`
+    /// or `select` instead of branching on the element's data.
+    fn straight(&self, q: &Quant) -> bool {
+        q.filter.as_ref().is_none_or(|f| self.cheap(f)) && q.body.as_ref().is_none_or(|b| self.cheap(b))
+    }
+
+    /// The straight-line update of an `all`/`any` accumulator in a fused pass: `acc |= filter
+    /// and body` for `any`, `acc &= not filter or body` for `all` (no body: `true`).
+    fn fold_decision(&mut self, q: &Quant, acc: u32) -> R {
+        let any = q.kind == QuantKind::Any;
+        self.f().get(acc);
+        match &q.body {
+            Some(body) => self.expr(body)?,
+            None => self.f().i32(1),
+        }
+        if let Some(filter) = &q.filter {
+            self.expr(filter)?;
+            if any {
+                self.f().op(I::I32And);
+            } else {
+                self.f().op(I::I32Eqz);
+                self.f().op(I::I32Or);
+            }
+        }
+        let f = self.f();
+        f.op(if any { I::I32Or } else { I::I32And });
+        f.set(acc);
+        Ok(())
+    }
+
     fn element(&mut self, q: &Quant, ty: &Ty, acc: Acc, exit: u32, next: u32) -> R {
         // A `count` whose filter is cheap and cannot fail adds the filter's 0 or 1: no branch.
-        let counted = q.kind == QuantKind::Count
-            && q.filter.as_ref().is_some_and(|f| branch_free(f, &mut BRANCH_FREE_BUDGET.clone()));
+        let counted = q.kind == QuantKind::Count && q.filter.as_ref().is_some_and(|f| self.cheap(f));
         if let Some(filter) = &q.filter {
             self.expr(filter)?;
             if counted {
