@@ -207,18 +207,52 @@ impl Emitter<'_, '_> {
         }
 
         let slot = self.element_slot(elem, p);
+        // Two elements per iteration: wasmtime checks the epoch at every loop header, so this
+        // halves those checks (and the loop's own branch) for the lists every record walks.
         let exit = self.f().block(BlockType::Empty);
         let top = self.f().loop_(BlockType::Empty);
-        self.f().get(n);
-        self.f().op(I::I32Eqz);
-        self.f().br_if(exit);
+        for last in [false, true] {
+            self.f().get(n);
+            self.f().op(I::I32Eqz);
+            self.f().br_if(exit);
+            self.fused_element(pass, elem, p, &accs, &params, &slot)?;
+            let f = self.f();
+            f.get(p);
+            f.i32(size as i32);
+            f.op(I::I32Add);
+            f.set(p);
+            if !last {
+                f.get(n);
+                f.i32(1);
+                f.op(I::I32Sub);
+                f.set(n);
+            }
+        }
+        self.f().close_countdown(n, top);
+        for (m, acc) in pass.members.iter().zip(&accs) {
+            self.fused.insert(m.key(), (acc.acc, acc.has));
+        }
+        Ok(())
+    }
+
+    /// One element of a fused pass, at `p` (loaded into `slot` unless it is a record): every
+    /// member's update of its accumulator in `accs`, with its helper's constants `params`.
+    fn fused_element(
+        &mut self,
+        pass: &Pass<'_>,
+        elem: &Ty,
+        p: u32,
+        accs: &[Acc],
+        params: &[Vec<Vec<u32>>],
+        slot: &[u32],
+    ) -> R {
         if !matches!(elem, Ty::Record(_) | Ty::Entry(_)) {
             self.g.load(elem, p, 0)?;
             for l in slot.iter().rev() {
                 self.f().set(*l);
             }
         }
-        for ((m, acc), bound) in pass.members.iter().zip(&accs).zip(params) {
+        for ((m, acc), bound) in pass.members.iter().zip(accs).zip(params) {
             let next = self.f().block(BlockType::Empty);
             let straight = self.straight(m.q);
             // A decided `all`/`any` ignores the rest of the list, as its own loop would; one
@@ -238,10 +272,10 @@ impl Emitter<'_, '_> {
             }
             self.push_frame(0);
             self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
-            for (i, locals) in bound.into_iter().enumerate() {
-                self.bind(i as u32, locals)?;
+            for (i, locals) in bound.iter().enumerate() {
+                self.bind(i as u32, locals.clone())?;
             }
-            self.bind(m.q.slot, slot.clone())?;
+            self.bind(m.q.slot, slot.to_vec())?;
             // `exit` of an `all`/`any` is `next` here: the accumulator keeps it decided.
             if straight && matches!(m.q.kind, QuantKind::All | QuantKind::Any) {
                 self.fold_decision(m.q, acc.acc)?;
@@ -250,15 +284,6 @@ impl Emitter<'_, '_> {
             }
             self.pop_frame();
             self.f().end(); // next
-        }
-        let f = self.f();
-        f.get(p);
-        f.i32(size as i32);
-        f.op(I::I32Add);
-        f.set(p);
-        f.close_countdown(n, top);
-        for (m, acc) in pass.members.iter().zip(&accs) {
-            self.fused.insert(m.key(), (acc.acc, acc.has));
         }
         Ok(())
     }
