@@ -1,18 +1,25 @@
 //! Times two compiled modules of the same policy, and the hand-written reference policy, on
-//! the same pre-encoded batch, interleaved: for comparing code generator changes on a machine
-//! whose speed drifts from one second to the next (a criterion run of one build, then of the
-//! other, mostly measures the drift). Each round times every contender once, in rotating
-//! order, on the same batch (one untimed run, then eight timed back to back); the medians and minima over the rounds are printed, with the
-//! ratios to the hand-written policy (bench (b)) measured in the same rounds.
+//! the same pre-encoded batches, interleaved: for comparing code generator changes on a
+//! machine whose speed drifts from one second to the next (a criterion run of one build, then
+//! of the other, mostly measures the drift). Each round times every contender once, in
+//! rotating order, on the same batches (one untimed run, then eight timed); the medians and
+//! minima over the rounds are printed, with the ratios to the hand-written policy (bench (b))
+//! measured in the same rounds.
 //!
 //! ```text
-//! cargo run --release -p dexp-benches --example ab_modules -- OLD.wasm NEW.wasm [N] [ROUNDS]
+//! cargo run --release -p dexp-benches --example ab_modules -- OLD.wasm NEW.wasm [N] [ROUNDS] [DISTINCT]
 //! ```
 //!
-//! `N` is the batch size (default 1024), `ROUNDS` the number of rounds (default 400). Both
-//! modules must decide the generated tenants identically (checked first, decision by
-//! decision); the hand-written policy is timed when the modules are builds of the reference
-//! policy, `policies/defender_experts.dexp`.
+//! `N` is the batch size (default 1024), `ROUNDS` the number of rounds (default 400).
+//! `DISTINCT` (default 1) is how many different batches of `N` tenants the runs cycle
+//! through. With 1, every run decides the same records, as criterion's bench (a) does, and a
+//! processor can learn the outcome of every branch of a small batch by heart; with more (16,
+//! say), each run meets records it has not just seen, as a real stream of batches does.
+//! Before each timed run its batch is loaded (modules) or read once (hand-written), untimed,
+//! so every contender starts with the batch in the caches. Both modules must decide every
+//! generated tenant identically (checked first, decision by decision); the hand-written
+//! policy is timed when the modules are builds of the reference policy,
+//! `policies/defender_experts.dexp`.
 
 use dexp_benches::{Handwritten, TenantGen, DEFAULT_SEED};
 use dexp_runtime::encode::BatchEncoder;
@@ -31,80 +38,111 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs timed together in one sample (after one untimed run).
-const REPS: u32 = 8;
+/// Runs timed in one sample (after one untimed run).
+const REPS: usize = 8;
 
-/// One timed contender: its name and a closure running one batch.
+/// What a contender runs.
+enum Runner<'a> {
+    /// A compiled module, through the runtime's evaluator.
+    Module(Evaluator),
+    /// The hand-written policy, writing its decision slots into `out`.
+    Hand(&'a Handwritten, Vec<u8>),
+}
+
+/// One timed contender.
 struct Contender<'a> {
     name: String,
-    run: Box<dyn FnMut() -> usize + 'a>,
+    runner: Runner<'a>,
     times: Vec<Duration>,
+}
+
+impl Contender<'_> {
+    /// Makes batch `b` ready, untimed: loaded into the module's memory, or read once by the
+    /// hand-written policy, so that every contender starts with it in the caches.
+    fn prepare(&mut self, b: &BatchEncoder) {
+        match &mut self.runner {
+            Runner::Module(e) => {
+                let _ = e.load(b);
+            }
+            Runner::Hand(..) => {
+                black_box(b.records().iter().chain(b.vars()).fold(0u8, |s, x| s.wrapping_add(*x)));
+            }
+        }
+    }
+
+    /// Decides the prepared batch `b`.
+    fn run(&mut self, b: &BatchEncoder) -> usize {
+        match &mut self.runner {
+            Runner::Module(e) => e.run().map(|d| d.len()).unwrap_or(0),
+            Runner::Hand(hand, out) => hand.evaluate_batch(black_box(b.records()), black_box(b.vars()), out),
+        }
+    }
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [old, new, rest @ ..] = args.as_slice() else {
-        return Err("usage: ab_modules OLD.wasm NEW.wasm [N] [ROUNDS]".into());
+        return Err("usage: ab_modules OLD.wasm NEW.wasm [N] [ROUNDS] [DISTINCT]".into());
     };
-    let n: usize = rest.first().map(|s| s.parse()).transpose()?.unwrap_or(1024);
+    let n: usize = rest.first().map(|s| s.parse()).transpose()?.unwrap_or(1024).max(1);
     let rounds: usize = rest.get(1).map(|s| s.parse()).transpose()?.unwrap_or(400);
+    let distinct: usize = rest.get(2).map(|s| s.parse()).transpose()?.unwrap_or(1).max(1);
     let policies = [Policy::load(&std::fs::read(old)?)?, Policy::load(&std::fs::read(new)?)?];
-    let mut batch = BatchEncoder::new(policies[0].shape().clone());
-    for line in TenantGen::new(DEFAULT_SEED).lines(n) {
-        batch.push_json(&line).map_err(|e| format!("a generated tenant does not encode: {e}"))?;
+    let lines = TenantGen::new(DEFAULT_SEED).lines(n * distinct);
+    let mut batches = Vec::with_capacity(distinct);
+    for chunk in lines.chunks(n) {
+        let mut batch = BatchEncoder::new(policies[0].shape().clone());
+        for line in chunk {
+            batch.push_json(line).map_err(|e| format!("a generated tenant does not encode: {e}"))?;
+        }
+        batches.push(batch);
     }
-    let mut evaluators: Vec<Evaluator> = Vec::new();
-    for p in &policies {
-        let mut e = p.evaluator()?;
-        e.load(&batch)?;
-        evaluators.push(e);
+    let mut evaluators = vec![policies[0].evaluator()?, policies[1].evaluator()?];
+    for batch in &batches {
+        same_decisions(&mut evaluators, batch)?;
     }
-    same_decisions(&mut evaluators, n)?;
-
     let hand = Handwritten::new(policies[1].shape(), &policies[1].metadata().sites).ok();
-    let mut out = vec![0u8; n * hand.as_ref().map_or(0, Handwritten::slot_size)];
-    let [mut a, mut b] = <[Evaluator; 2]>::try_from(evaluators).map_err(|_| "two evaluators")?;
-    let mut contenders = vec![
-        Contender {
-            name: format!("old {old}"),
-            run: Box::new(move || a.run().map(|d| d.len()).unwrap_or(0)),
-            times: Vec::new(),
-        },
-        Contender {
-            name: format!("new {new}"),
-            run: Box::new(move || b.run().map(|d| d.len()).unwrap_or(0)),
-            times: Vec::new(),
-        },
-    ];
+    let mut contenders = Vec::new();
+    for (name, e) in [format!("old {old}"), format!("new {new}")].into_iter().zip(evaluators) {
+        contenders.push(Contender { name, runner: Runner::Module(e), times: Vec::new() });
+    }
     if let Some(hand) = &hand {
-        let (records, vars, out) = (batch.records(), batch.vars(), &mut out);
+        let out = vec![0u8; n * hand.slot_size()];
         contenders.push(Contender {
             name: "hand-written (b)".into(),
-            run: Box::new(move || hand.evaluate_batch(black_box(records), black_box(vars), out)),
+            runner: Runner::Hand(hand, out),
             times: Vec::new(),
         });
     }
+    let batch = |i: usize| batches.get(i % batches.len()).ok_or("no batch");
     // Warm up: caches, branch predictors, the CPU's clock.
     for c in &mut contenders {
-        for _ in 0..50 {
-            black_box((c.run)());
+        for i in 0..50 {
+            c.prepare(batch(i)?);
+            black_box(c.run(batch(i)?));
         }
     }
     let k = contenders.len();
+    let mut next = 0;
     for round in 0..rounds {
         for j in 0..k {
             let Some(c) = contenders.get_mut((round + j) % k) else { continue };
-            // One untimed run brings the contender's data back into the caches, so that
-            // the timed ones measure it warm, as criterion does.
-            black_box((c.run)());
-            let start = Instant::now();
-            for _ in 0..REPS {
-                black_box((c.run)());
+            // One untimed run brings the contender's code back into the caches.
+            c.prepare(batch(next)?);
+            black_box(c.run(batch(next)?));
+            let mut total = Duration::ZERO;
+            for rep in 1..=REPS {
+                let b = batch(next + rep)?;
+                c.prepare(b);
+                let start = Instant::now();
+                black_box(c.run(b));
+                total += start.elapsed();
             }
-            c.times.push(start.elapsed() / REPS);
+            c.times.push(total / REPS as u32);
         }
+        next += REPS + 1;
     }
-    println!("batch of {n} tenants, {rounds} interleaved rounds; time per batch");
+    println!("batches of {n} tenants ({distinct} different), {rounds} interleaved rounds; time per batch");
     let floor = contenders.get(2).map(|c| median(&c.times));
     for c in &contenders {
         let med = median(&c.times);
@@ -119,12 +157,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Checks that both evaluators decide every record of the loaded batch the same way.
-fn same_decisions(evaluators: &mut [Evaluator], n: usize) -> Result<(), Box<dyn std::error::Error>> {
+/// Checks that both evaluators decide every record of `batch` the same way.
+fn same_decisions(evaluators: &mut [Evaluator], batch: &BatchEncoder) -> Result<(), Box<dyn std::error::Error>> {
     let mut outputs = Vec::new();
     for e in evaluators.iter_mut() {
-        let decisions = e.run()?;
-        let mut lines = Vec::with_capacity(n);
+        let decisions = e.evaluate_encoded(batch)?;
+        let mut lines = Vec::with_capacity(batch.len());
         for i in 0..decisions.len() {
             let mut line = String::new();
             if let Err(err) = decisions.write_json(i, &mut line)? {
