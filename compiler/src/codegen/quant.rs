@@ -252,7 +252,35 @@ impl Emitter<'_, '_> {
                 self.f().set(*l);
             }
         }
-        for ((m, acc), bound) in pass.members.iter().zip(accs).zip(params) {
+        // The body of a `max`/`min` inlined from one helper with several constants, computed
+        // once for all of them (its local), when `shares_body` allows.
+        let mut shared: Vec<(*const Quant, u32)> = Vec::new();
+        for (i, ((m, acc), bound)) in pass.members.iter().zip(accs).zip(params).enumerate() {
+            if self.shares_body(pass, i) {
+                let key: *const Quant = m.q;
+                self.push_frame(0);
+                self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
+                for (i, locals) in bound.iter().enumerate() {
+                    self.bind(i as u32, locals.clone())?;
+                }
+                self.bind(m.q.slot, slot.to_vec())?;
+                let v = match shared.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
+                    Some((_, v)) => *v,
+                    None => {
+                        let body = m.q.body.as_ref().ok_or_else(|| internal("a shared body"))?;
+                        self.expr(body)?;
+                        let v = self.g.f.local(single(m.ty)?);
+                        self.f().set(v);
+                        shared.push((key, v));
+                        v
+                    }
+                };
+                let filter = m.q.filter.as_ref().ok_or_else(|| internal("a shared body's filter"))?;
+                self.expr(filter)?;
+                self.pop_frame();
+                self.keep_under_filter(m.q.kind == QuantKind::Max, m.ty, *acc, v)?;
+                continue;
+            }
             let next = self.f().block(BlockType::Empty);
             let straight = self.straight(m.q);
             // A decided `all`/`any` ignores the rest of the list, as its own loop would; one
@@ -285,6 +313,50 @@ impl Emitter<'_, '_> {
             self.pop_frame();
             self.f().end(); // next
         }
+        Ok(())
+    }
+
+    /// Whether member `i` of `pass` is a `max`/`min` whose body is computed once per element
+    /// for every member inlined from the same helper (the same operation with other
+    /// constants): there are at least two, the filter and body are cheap (so evaluating the
+    /// body for elements the filter drops is invisible), and the body reads no local but the
+    /// element and its own `let`s, so it is the same value for every constant. Then no member
+    /// branches on the element.
+    fn shares_body(&self, pass: &Pass<'_>, i: usize) -> bool {
+        let Some(m) = pass.members.get(i) else { return false };
+        let (Some(filter), Some(body)) = (&m.q.filter, &m.q.body) else { return false };
+        matches!(m.q.kind, QuantKind::Max | QuantKind::Min)
+            && pass.members.iter().filter(|o| std::ptr::eq(o.q, m.q)).count() >= 2
+            && self.cheap(filter)
+            && self.cheap(body)
+            && reads_only(body, &mut vec![m.q.slot])
+    }
+
+    /// The update of a `max`/`min` accumulator from the value in local `v` under the filter
+    /// on the stack, without a branch: `keep = filter and (first or better)`.
+    fn keep_under_filter(&mut self, is_max: bool, ty: &Ty, acc: Acc, v: u32) -> R {
+        let wanted = self.g.f.local(ValType::I32);
+        self.f().set(wanted);
+        self.f().get(acc.has);
+        self.f().op(I::I32Eqz);
+        self.f().get(v);
+        self.f().get(acc.acc);
+        self.better(is_max, ty)?;
+        let keep = self.g.f.local(ValType::I32);
+        let f = self.f();
+        f.op(I::I32Or);
+        f.get(wanted);
+        f.op(I::I32And);
+        f.set(keep);
+        f.get(v);
+        f.get(acc.acc);
+        f.get(keep);
+        f.op(I::Select);
+        f.set(acc.acc);
+        f.get(acc.has);
+        f.get(wanted);
+        f.op(I::I32Or);
+        f.set(acc.has);
         Ok(())
     }
 
@@ -612,5 +684,23 @@ impl Emitter<'_, '_> {
     /// 8, growing memory when needed; returns a local holding the address.
     fn alloc_aligned(&mut self, n: u32) -> Result<u32, super::CodegenError> {
         self.alloc_scratch(n, true)
+    }
+}
+
+/// Whether `e` reads no local but those in `bound` (and the `let`s inside it). A helper call's
+/// arguments are read here; its body reads its own frame.
+fn reads_only(e: &Expr, bound: &mut Vec<u32>) -> bool {
+    match &e.kind {
+        ExprKind::Local(s) => bound.contains(s),
+        ExprKind::Let { slot, value, body, .. } => {
+            if !reads_only(value, bound) {
+                return false;
+            }
+            bound.push(*slot);
+            let ok = reads_only(body, bound);
+            bound.pop();
+            ok
+        }
+        _ => super::expr::children(e).into_iter().all(|c| reads_only(c, bound)),
     }
 }
