@@ -44,7 +44,7 @@ const REPS: usize = 8;
 /// What a contender runs.
 enum Runner<'a> {
     /// A compiled module, through the runtime's evaluator.
-    Module(Evaluator),
+    Module(Box<Evaluator>),
     /// The hand-written policy, writing its decision slots into `out`.
     Hand(&'a Handwritten, Vec<u8>),
 }
@@ -104,7 +104,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let hand = Handwritten::new(policies[1].shape(), &policies[1].metadata().sites).ok();
     let mut contenders = Vec::new();
     for (name, e) in [format!("old {old}"), format!("new {new}")].into_iter().zip(evaluators) {
-        contenders.push(Contender { name, runner: Runner::Module(e), times: Vec::new() });
+        contenders.push(Contender { name, runner: Runner::Module(Box::new(e)), times: Vec::new() });
     }
     if let Some(hand) = &hand {
         let out = vec![0u8; n * hand.slot_size()];
