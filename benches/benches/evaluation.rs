@@ -24,8 +24,9 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 
 /// Batch sizes of the pre-encoded benches (a) and (b): 1024 is the runtime's default batch
-/// (300 KiB with its decision slots); on a machine with a 1 MiB L2 cache, (a) falls off a
-/// cliff between 1024 and 2048 (600 KiB), (b) between 2048 and 4096 (1.2 MiB).
+/// (300 KiB with its decision slots). On one batch repeated, (a) used to fall off a cliff
+/// between 1024 and 2048 where the branch predictor could no longer memorise the batch; on
+/// fresh batches (`fresh_batches`) there is no cliff.
 const BATCHES: [usize; 5] = [256, 512, 1024, 2048, 4096];
 /// Records per iteration of the other evaluation benches.
 const RECORDS: usize = 4096;
