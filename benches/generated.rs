@@ -1,7 +1,8 @@
 // Rust types of the dexp policy `defender_experts` version 1.0.0 (source hash 1804e67ea4dbb57473f44fa8b6bbcda273d24257cee4ba9dc854dd5833cf547b).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
+// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 // Rust types of the dexp policy `constructs` version 0.1.0 (source hash 2a097a9b1896b0a47227ad2183c8456f6e3b3fdd29a01af83ccd785ffee75fee).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
+// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 // Rust types of the dexp policy `decimals` version 0.1.0 (source hash 17b88d3ee189d6f779e0fb5ad0de2878166cb5811e3f8e20cf0f5e555998ba12).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
+// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};

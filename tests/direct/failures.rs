@@ -1,7 +1,8 @@
 // Rust types of the dexp policy `failures` version  (source hash b1fd21a35dbe43df9d9143b14466cdcb2d41e6b0b6752b3aa9c8dafc7e7c2196).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
+// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 // Rust types of the dexp policy `nested_and_distinct` version 0.1.0 (source hash eed59e5d54eddc6eb6fd60e4a9e546d4468f9a37ab25f47fcdb8c32944e3a123).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
+// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
