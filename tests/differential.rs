@@ -372,3 +372,33 @@ output Out {
         assert_eq!(got, want, "{line}");
     }
 }
+
+/// A `max`'s default that can fail (`fallback_best`'s `limit + 1` in `fused_passes.dexp`) is
+/// evaluated only when no element is kept, so with `limit` at the int maximum a record that
+/// keeps a line fails elsewhere or not at all, and one that keeps none fails there. Generated
+/// records rarely have `limit` exactly at the maximum, so this sets it on every record.
+#[test]
+fn a_default_that_can_fail_runs_only_when_nothing_is_kept() {
+    let name = "fused_passes.dexp";
+    let compiled = compile(&read("tests/policies/fused_passes.dexp"), name);
+    let policy = Policy::load(&compiled.wasm).expect("the compiled policy loads");
+    let mut kept = 0;
+    let lines: Vec<String> = Generator::new(&compiled.program.schema, 17)
+        .lines(400)
+        .into_iter()
+        .map(|line| {
+            let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            v["limit"] = serde_json::Value::from(i64::MAX);
+            let keeps = v["account"]["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["kind"] == "legacy" && l["qty"].as_i64().unwrap() > 5);
+            kept += usize::from(keeps);
+            v.to_string()
+        })
+        .collect();
+    assert!(kept > 20 && kept < 380, "{kept} of 400 records keep a line");
+    let expected: Vec<String> = lines.iter().map(|l| interpret(&compiled.program, l)).collect();
+    assert_same(name, &lines, &expected, &run_wasm(&policy, &lines, 100));
+}

@@ -851,10 +851,11 @@ impl Emitter<'_, '_> {
     /// is): no loops.
     pub(super) fn cheap(&self, e: &Expr) -> bool {
         let mut budget = BRANCH_FREE_BUDGET;
-        self.branch_free(e, &mut budget)
+        self.branch_free(e, &self.frame_consts(), &mut budget)
     }
 
-    fn branch_free(&self, e: &Expr, budget: &mut u32) -> bool {
+    /// [`Self::cheap`] for `e` in a frame whose helper was called with `consts`.
+    fn branch_free(&self, e: &Expr, consts: &Option<Vec<Value>>, budget: &mut u32) -> bool {
         if *budget == 0 {
             return false;
         }
@@ -863,25 +864,43 @@ impl Emitter<'_, '_> {
         match &e.kind {
             K::Const(_) => scalar(&e.ty),
             K::Input | K::Local(_) => true,
-            K::Field(r, _) => matches!(r.ty, Ty::Record(_)) && self.branch_free(r, budget),
-            K::Not(a) | K::IsPresent(a) => self.branch_free(a, budget),
-            K::And(a, b) | K::Or(a, b) => self.branch_free(a, budget) && self.branch_free(b, budget),
+            K::Field(r, _) => matches!(r.ty, Ty::Record(_)) && self.branch_free(r, consts, budget),
+            K::Not(a) | K::IsPresent(a) => self.branch_free(a, consts, budget),
+            K::And(a, b) | K::Or(a, b) => self.branch_free(a, consts, budget) && self.branch_free(b, consts, budget),
             K::Compare(_, a, b) => {
-                a.ty == b.ty && scalar(&a.ty) && self.branch_free(a, budget) && self.branch_free(b, budget)
+                a.ty == b.ty
+                    && scalar(&a.ty)
+                    && self.branch_free(a, consts, budget)
+                    && self.branch_free(b, consts, budget)
             }
-            K::InSet(a, _) => matches!(a.ty, Ty::Enum(_) | Ty::Bool) && self.branch_free(a, budget),
+            K::InSet(a, _) => matches!(a.ty, Ty::Enum(_) | Ty::Bool) && self.branch_free(a, consts, budget),
             K::If(c, t, f, _) => {
                 self.g.cx.counters.is_none()
                     && scalar(&e.ty)
-                    && self.branch_free(c, budget)
-                    && self.branch_free(t, budget)
-                    && self.branch_free(f, budget)
+                    && self.branch_free(c, consts, budget)
+                    && self.branch_free(t, consts, budget)
+                    && self.branch_free(f, consts, budget)
             }
-            K::Let { value, body, .. } => self.branch_free(value, budget) && self.branch_free(body, budget),
+            K::Let { value, body, .. } => {
+                self.branch_free(value, consts, budget) && self.branch_free(body, consts, budget)
+            }
             K::Call(id, args) => {
+                // The body runs in the callee's frame, whose constants are the call's.
+                let inner = super::fuse::const_args(args).map(|c| c.into_iter().map(|(v, _)| v).collect());
                 scalar(&e.ty)
-                    && args.iter().all(|a| self.branch_free(a, budget))
-                    && self.program.fns.get(*id as usize).is_some_and(|f| self.branch_free(&f.body.expr, budget))
+                    && args.iter().all(|a| self.branch_free(a, consts, budget))
+                    && self
+                        .program
+                        .fns
+                        .get(*id as usize)
+                        .is_some_and(|f| self.branch_free(&f.body.expr, &inner, budget))
+            }
+            // An operation a fused pass computed is a read of its locals (and, for `max`/`min`,
+            // a `select` of the default, which must be cheap too).
+            K::Quant(q) => {
+                scalar(&e.ty)
+                    && self.fused.contains_key(&super::fuse::key(q, consts.clone()))
+                    && q.default.as_ref().is_none_or(|d| self.branch_free(d, consts, budget))
             }
             _ => false,
         }
