@@ -155,7 +155,7 @@ impl Emitter<'_, '_> {
     /// `max`/`min`'s result: the best value in `acc` when `has` says there is one, else the
     /// default (evaluated only then, unless it is cheap: then both, and a `select`).
     fn best_or_default(&mut self, q: &Quant, ty: &Ty, acc: u32, has: u32) -> R {
-        if q.default.as_ref().is_none_or(|d| self.cheap(d)) && matches!(single(ty), Ok(_)) {
+        if q.default.as_ref().is_none_or(|d| self.cheap(d)) && single(ty).is_ok() {
             // A cheap default is evaluated either way and picked with `select`: no branch.
             self.f().get(acc);
             match &q.default {
