@@ -1,4 +1,4 @@
-// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash 7cf3d67b89c595cce3b62205de303dc3c1d05a221bafcf0366386912a616cff9).
+// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash f23ebd6796ec16a670400b2544d119a67dd37dad2e783ed63aa1111b74ff5fa6).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
 // policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
@@ -8,7 +8,7 @@ use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
 
 /// The fingerprint of the policy types these were generated for (`dexp_runtime::typed::direct::fingerprint`).
-pub const LAYOUT: u64 = 0x9f9188ed3455db73;
+pub const LAYOUT: u64 = 0xc67e49214225b031;
 
 /// The enum `Kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -246,6 +246,14 @@ pub struct Out {
     pub big_preferred: bool,
     /// `busy_or_trial`.
     pub busy_or_trial: bool,
+    /// `most_seats`.
+    pub most_seats: i64,
+    /// `most_addons`.
+    pub most_addons: i64,
+    /// `first_seat_start`.
+    pub first_seat_start: dx::Date,
+    /// `first_addon_start`.
+    pub first_addon_start: dx::Date,
     /// `reasons`.
     pub reasons: Vec<ChecksCode>,
     /// `hints`.
@@ -332,39 +340,43 @@ fn write_tenant(v: &Tenant, w: &mut dx::Writer<'_>, at: usize) -> Result<(), dx:
 /// Reads the `Out` at `at`.
 #[allow(unused_variables)]
 fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeError> {
-    let f0 = r.string(at.offset(120))?;
-    let f1 = dx::pick(&Level::ALL, r.variant(at.offset(140), 3)?)?;
-    let f2 = dx::pick(&Level::ALL, r.variant(at.offset(141), 3)?)?;
-    let f3 = dx::pick(&Level::ALL, r.variant(at.offset(142), 3)?)?;
-    let f4 = dx::pick(&Level::ALL, r.variant(at.offset(143), 3)?)?;
-    let f5 = dx::pick(&Level::ALL, r.variant(at.offset(144), 3)?)?;
+    let f0 = r.string(at.offset(136))?;
+    let f1 = dx::pick(&Level::ALL, r.variant(at.offset(164), 3)?)?;
+    let f2 = dx::pick(&Level::ALL, r.variant(at.offset(165), 3)?)?;
+    let f3 = dx::pick(&Level::ALL, r.variant(at.offset(166), 3)?)?;
+    let f4 = dx::pick(&Level::ALL, r.variant(at.offset(167), 3)?)?;
+    let f5 = dx::pick(&Level::ALL, r.variant(at.offset(168), 3)?)?;
     let f6 = r.int(at)?;
     let f7 = r.int(at.offset(8))?;
-    let f8 = r.bool(at.offset(145))?;
-    let f9 = r.bool(at.offset(146))?;
+    let f8 = r.bool(at.offset(169))?;
+    let f9 = r.bool(at.offset(170))?;
     let f10 = r.int(at.offset(16))?;
     let f11 = r.int(at.offset(24))?;
-    let f12 = r.date(at.offset(128))?;
-    let f13 = r.date(at.offset(132))?;
+    let f12 = r.date(at.offset(144))?;
+    let f13 = r.date(at.offset(148))?;
     let f14 = r.int(at.offset(32))?;
     let f15 = r.int(at.offset(40))?;
     let f16 = r.int(at.offset(48))?;
     let f17 = r.int(at.offset(56))?;
-    let f18 = r.bool(at.offset(147))?;
-    let f19 = dx::pick(&Kind::ALL, r.variant(at.offset(148), 4)?)?;
+    let f18 = r.bool(at.offset(171))?;
+    let f19 = dx::pick(&Kind::ALL, r.variant(at.offset(172), 4)?)?;
     let f20 = r.int(at.offset(64))?;
     let f21 = r.int(at.offset(72))?;
     let f22 = r.int(at.offset(80))?;
-    let f23 = r.bool(at.offset(149))?;
-    let f24 = r.bool(at.offset(150))?;
+    let f23 = r.bool(at.offset(173))?;
+    let f24 = r.bool(at.offset(174))?;
     let f25 = r.int(at.offset(88))?;
-    let f26 = r.date(at.offset(136))?;
+    let f26 = r.date(at.offset(152))?;
     let f27 = r.int(at.offset(96))?;
-    let f28 = r.bool(at.offset(151))?;
-    let f29 = dx::pick(&Level::ALL, r.variant(at.offset(152), 3)?)?;
-    let f30 = r.bool(at.offset(153))?;
-    let f31 = r.bool(at.offset(154))?;
-    let f32 = dx::codes(r.codes(at.offset(104), 3)?, &ChecksCode::ALL);
-    let f33 = dx::codes(r.codes(at.offset(112), 3)?, &HintsCode::ALL);
-    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, reasons: f32, hints: f33 })
+    let f28 = r.bool(at.offset(175))?;
+    let f29 = dx::pick(&Level::ALL, r.variant(at.offset(176), 3)?)?;
+    let f30 = r.bool(at.offset(177))?;
+    let f31 = r.bool(at.offset(178))?;
+    let f32 = r.int(at.offset(104))?;
+    let f33 = r.int(at.offset(112))?;
+    let f34 = r.date(at.offset(156))?;
+    let f35 = r.date(at.offset(160))?;
+    let f36 = dx::codes(r.codes(at.offset(120), 3)?, &ChecksCode::ALL);
+    let f37 = dx::codes(r.codes(at.offset(128), 3)?, &HintsCode::ALL);
+    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, most_seats: f32, most_addons: f33, first_seat_start: f34, first_addon_start: f35, reasons: f36, hints: f37 })
 }

@@ -216,6 +216,14 @@ impl Emitter<'_, '_> {
             }
             accs.push(self.new_acc(m.q.kind, m.ty)?);
         }
+        // A shared-body member starts from the worst value of its type, so that its update
+        // need not ask whether it has kept anything yet (see `keep_under_filter`).
+        for (i, (m, acc)) in pass.members.iter().zip(&accs).enumerate() {
+            if self.shares_body(pass, i) {
+                self.worst(m.q.kind == QuantKind::Max, m.ty)?;
+                self.f().set(acc.acc);
+            }
+        }
 
         let slot = self.element_slot(elem, p);
         // Two elements per iteration: wasmtime checks the epoch at every loop header, so this
@@ -343,19 +351,32 @@ impl Emitter<'_, '_> {
             && reads_only(body, &mut vec![m.q.slot])
     }
 
-    /// The update of a `max`/`min` accumulator from the value in local `v` under the filter
-    /// on the stack, without a branch: `keep = filter and (first or better)`.
+    /// Pushes the worst value of `ty` for a `max` (or a `min`): no value is better than it is
+    /// worse, so an accumulator starting there keeps the first value under a strict
+    /// comparison unless it equals it (and then holds that very value).
+    fn worst(&mut self, is_max: bool, ty: &Ty) -> R {
+        let f = self.f();
+        match ty {
+            Ty::Int | Ty::Decimal => f.i64(if is_max { i64::MIN } else { i64::MAX }),
+            Ty::Date => f.i32(if is_max { i32::MIN } else { i32::MAX }),
+            // Compared unsigned.
+            Ty::Enum(_) | Ty::Bool => f.i32(if is_max { 0 } else { -1 }),
+            _ => return Err(internal("the worst value of a type without order")),
+        }
+        Ok(())
+    }
+
+    /// The update of a `max`/`min` accumulator that started at [`Self::worst`] from the value
+    /// in local `v` under the filter on the stack, without a branch: `keep = filter and
+    /// better`, and `has` records that the filter held once.
     fn keep_under_filter(&mut self, is_max: bool, ty: &Ty, acc: Acc, v: u32) -> R {
         let wanted = self.g.f.local(ValType::I32);
         self.f().set(wanted);
-        self.f().get(acc.has);
-        self.f().op(I::I32Eqz);
         self.f().get(v);
         self.f().get(acc.acc);
         self.better(is_max, ty)?;
         let keep = self.g.f.local(ValType::I32);
         let f = self.f();
-        f.op(I::I32Or);
         f.get(wanted);
         f.op(I::I32And);
         f.set(keep);
