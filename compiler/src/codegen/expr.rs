@@ -843,8 +843,8 @@ pub(super) const BRANCH_FREE_BUDGET: u32 = 24;
 
 impl Emitter<'_, '_> {
     /// Whether `e` may be evaluated where the source might not evaluate it, as straight-line
-    /// code: it cannot fail, has no effect, reads no definition or group (which may fail or be
-    /// computed for the first time), and is at most [`BRANCH_FREE_BUDGET`] nodes of loads,
+    /// code: it cannot fail, has no effect, reads no definition or group that may not have
+    /// been computed yet (computing it may fail), and is at most [`BRANCH_FREE_BUDGET`] nodes of loads,
     /// comparisons and logical operations on scalars, `let`s, `if`s whose condition and arms
     /// are such (evaluated as a `select`; not in instrumented builds, which count each arm
     /// taken) and calls of helpers whose arguments and body are such (inlined, as every call
@@ -895,6 +895,11 @@ impl Emitter<'_, '_> {
                         .get(*id as usize)
                         .is_some_and(|f| self.branch_free(&f.body.expr, &inner, budget))
             }
+            // A definition or group computed on every path to this point is a read of its
+            // locals (the memo's state says so); one that may not be is not cheap.
+            K::Def(id) => scalar(&e.ty) && self.state.done.get(*id as usize).copied().unwrap_or(false),
+            K::Codes(g) => self.state.done.get(self.program.defs.len() + *g as usize).copied().unwrap_or(false),
+            K::CodesEmpty(a) | K::HasCode(a, _) => self.branch_free(a, consts, budget),
             // An operation a fused pass computed is a read of its locals (and, for `max`/`min`,
             // a `select` of the default, which must be cheap too).
             K::Quant(q) => {
