@@ -18,7 +18,9 @@
 #                file to the socket, the response is decoded and compared byte for byte with
 #                `dexpc eval`'s output as it arrives, nothing is written;
 #       curl:    `--data-binary @FILE -o FILE`: reads the whole file into memory first and writes
-#                the response to a file, on the same cores as the server.
+#                the response to a file, on the same cores as the server;
+#       curl -T: `-X POST -T FILE -o FILE` (and no `Expect: 100-continue`): streams the file
+#                from disk as it sends it, so the server decides while the upload goes on.
 #     Each row also gives the server's CPU seconds for the batch and the client's.
 # Usage: scripts/bench-serve.sh [SECONDS_PER_WRK_RUN (default 10)] [CORPUS_COPIES (default 20)]
 # DEXPC=PATH measures another dexpc binary (e.g. an older build, for a before/after).
@@ -151,6 +153,8 @@ for _ in 1 2 3; do
   grep -q ' identical$' "$WORK/client.out" || { echo "the served batch differs from dexpc eval's output:"; cat "$WORK/client.out"; exit 1; }
   timed curl curl -s -H 'Content-Type: application/x-ndjson' --data-binary @"$WORK/big.ndjson" -o "$WORK/served.ndjson" "$URL/batch" >>"$WORK/times"
   cmp -s "$WORK/served.ndjson" "$WORK/evaluated.ndjson" || { echo "curl's batch differs from dexpc eval's output"; exit 1; }
+  timed curl_T curl -s -H 'Content-Type: application/x-ndjson' -H 'Expect:' -X POST -T "$WORK/big.ndjson" -o "$WORK/served.ndjson" "$URL/batch" >>"$WORK/times"
+  cmp -s "$WORK/served.ndjson" "$WORK/evaluated.ndjson" || { echo "curl -T's batch differs from dexpc eval's output"; exit 1; }
 done
 stop_server
 best() { grep "^$1 " "$WORK/times" | sort -k2 -n | head -n 1; }
@@ -162,9 +166,11 @@ echo "| | seconds | records/s | x dexpc eval | client CPU s | server CPU s |"
 echo "|---|---:|---:|---:|---:|---:|"
 printf '| dexpc eval (all cores, to /dev/null) | %.3f | %.0f | 1.00 | %.2f | - |\n' "$eval_wall" "$(echo "$RECORDS / $eval_wall" | bc -l)" "$eval_cpu"
 printf '| of which startup (dexpc eval of an empty file: compiling and loading the policy) | %.3f | - | - | - | - |\n' "$startup_wall"
-for client in serve_batch curl; do
+for client in serve_batch curl curl_T; do
   read -r _ wall client_cpu server_cpu <<<"$(best "$client")"
-  printf '| POST /batch (%s) | %.3f | %.0f | %.2f | %.2f | %.2f |\n' "$client" "$wall" "$(echo "$RECORDS / $wall" | bc -l)" \
+  label="$client"
+  [ "$client" = curl_T ] && label="curl -T"
+  printf '| POST /batch (%s) | %.3f | %.0f | %.2f | %.2f | %.2f |\n' "$label" "$wall" "$(echo "$RECORDS / $wall" | bc -l)" \
     "$(echo "$wall / $eval_wall" | bc -l)" "$client_cpu" "$server_cpu"
 done
 echo
