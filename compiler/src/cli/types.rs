@@ -83,7 +83,7 @@ pub fn typescript(m: &Metadata) -> String {
     );
     out.push_str("// Written by `dexpc types --lang ts`: do not edit. Ints are `number | bigint` (safe-integer\n");
     out.push_str("// numbers or bigints in, a bigint out only beyond 2^53); dates are `YYYY-MM-DD` strings.\n");
-    let decimals = schema.records.iter().flat_map(|r| &r.fields).any(|f| has_decimal(&f.ty));
+    let decimals = schema.records.iter().flat_map(|r| &r.fields).any(|f| holds(&f.ty, &|t| *t == Ty::Decimal));
     if decimals {
         out.push_str("// Decimals are `number | string`: numbers in (read exactly through their shortest text),\n");
         out.push_str("// the exact canonical text out (`\"19.99\"`), since a JS number cannot hold 19.99 exactly.\n");
@@ -117,7 +117,8 @@ pub fn typescript(m: &Metadata) -> String {
     out
 }
 
-/// The records reachable from record `from` (itself included).
+/// The records reachable from record `from` (itself included), through fields, lists,
+/// optionals and map values; shared with the Rust generator (`types/rust.rs`).
 fn reachable(schema: &Schema, from: u32) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
     let mut stack = vec![from as usize];
@@ -127,7 +128,7 @@ fn reachable(schema: &Schema, from: u32) -> BTreeSet<usize> {
         }
         for f in schema.records.get(r).map(|r| r.fields.as_slice()).unwrap_or_default() {
             let mut ty = &f.ty;
-            while let Ty::Optional(inner) | Ty::List(inner) = ty {
+            while let Ty::Optional(inner) | Ty::List(inner) | Ty::Map(inner) | Ty::Entry(inner) = ty {
                 ty = inner;
             }
             if let Ty::Record(i) = ty {
@@ -249,11 +250,12 @@ fn identifier(name: &str) -> String {
     out
 }
 
-/// Whether values of `ty` hold a decimal directly (records are declared on their own).
-fn has_decimal(ty: &Ty) -> bool {
-    match ty {
-        Ty::Decimal => true,
-        Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) | Ty::Entry(inner) => has_decimal(inner),
-        _ => false,
-    }
+/// Whether `ty`, or a type it holds directly (through lists, optionals and maps; records are
+/// declared on their own), is one `leaf` accepts; shared with the Rust generator.
+fn holds(ty: &Ty, leaf: &dyn Fn(&Ty) -> bool) -> bool {
+    leaf(ty)
+        || match ty {
+            Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) | Ty::Entry(inner) => holds(inner, leaf),
+            _ => false,
+        }
 }

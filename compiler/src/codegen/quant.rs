@@ -277,12 +277,7 @@ impl Emitter<'_, '_> {
         for (i, ((m, acc), bound)) in pass.members.iter().zip(accs).zip(params).enumerate() {
             if self.shares_body(pass, i) {
                 let key: *const Quant = m.q;
-                self.push_frame(0);
-                self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
-                for (i, locals) in bound.iter().enumerate() {
-                    self.bind(i as u32, locals.clone())?;
-                }
-                self.bind(m.q.slot, slot.to_vec())?;
+                self.enter_member(m, bound, slot)?;
                 let v = match shared.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
                     Some((_, v)) => *v,
                     None => {
@@ -317,12 +312,7 @@ impl Emitter<'_, '_> {
                 }
                 _ => {}
             }
-            self.push_frame(0);
-            self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
-            for (i, locals) in bound.iter().enumerate() {
-                self.bind(i as u32, locals.clone())?;
-            }
-            self.bind(m.q.slot, slot.to_vec())?;
+            self.enter_member(m, bound, slot)?;
             // `exit` of an `all`/`any` is `next` here: the accumulator keeps it decided.
             if straight && matches!(m.q.kind, QuantKind::All | QuantKind::Any) {
                 self.fold_decision(m.q, acc.acc)?;
@@ -333,6 +323,17 @@ impl Emitter<'_, '_> {
             self.f().end(); // next
         }
         Ok(())
+    }
+
+    /// Enters the frame of fused member `m` (popped by the caller): its helper's constants
+    /// bound to the locals `bound`, its variable to the element in `slot`.
+    fn enter_member(&mut self, m: &super::fuse::Member<'_>, bound: &[Vec<u32>], slot: &[u32]) -> R {
+        self.push_frame(0);
+        self.set_frame_consts(m.args.as_ref().map(|a| a.iter().map(|(v, _)| v.clone()).collect()));
+        for (i, locals) in bound.iter().enumerate() {
+            self.bind(i as u32, locals.clone())?;
+        }
+        self.bind(m.q.slot, slot.to_vec())
     }
 
     /// Whether member `i` of `pass` is a `max`/`min` whose body is computed once per element

@@ -14,6 +14,7 @@
 //! `Input` and the decision `Output`, both carrying the fingerprint of the types, which the
 //! runtime checks before it uses them.
 
+use super::{holds, reachable};
 use dexp_runtime::abi::{entry_layout, Metadata, Shape, ENTRY_VALUE_OFFSET};
 use dexp_runtime::schema::{Schema, Ty};
 use std::collections::BTreeSet;
@@ -54,7 +55,7 @@ pub fn rust(m: &Metadata) -> Result<String, String> {
     let g = Gen { shape: &shape, names: Names::new(schema) };
     for r in &from_input {
         for f in schema.records.get(*r).map(|r| r.fields.as_slice()).unwrap_or_default() {
-            if has_codes(&f.ty) {
+            if holds(&f.ty, &|t| matches!(t, Ty::Codes(_))) {
                 return Err(format!("field `{}` of the input holds codes, which no input can give", f.name));
             }
         }
@@ -70,7 +71,11 @@ pub fn rust(m: &Metadata) -> Result<String, String> {
     out.push_str("// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;\n");
     out.push_str("// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.\n\n");
     out.push_str("use dexp_runtime::typed::direct as dx;\nuse serde::{Deserialize, Serialize};\n");
-    let maps = schema.records.iter().flat_map(|r| &r.fields).any(|f| has_map(&f.ty));
+    let maps = schema
+        .records
+        .iter()
+        .flat_map(|r| &r.fields)
+        .any(|f| holds(&f.ty, &|t| matches!(t, Ty::Map(_) | Ty::Entry(_))));
     if maps {
         out.push_str("use std::collections::BTreeMap;\n");
     }
@@ -383,43 +388,6 @@ fn path_map(steps: &[String]) -> String {
         String::new()
     } else {
         format!(".map_err(|e| e{})", steps.concat())
-    }
-}
-
-/// The records reachable from record `from` (itself included), in index order.
-fn reachable(schema: &Schema, from: u32) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![from as usize];
-    while let Some(r) = stack.pop() {
-        if !seen.insert(r) {
-            continue;
-        }
-        for f in schema.records.get(r).map(|r| r.fields.as_slice()).unwrap_or_default() {
-            let mut ty = &f.ty;
-            while let Ty::Optional(inner) | Ty::List(inner) | Ty::Map(inner) | Ty::Entry(inner) = ty {
-                ty = inner;
-            }
-            if let Ty::Record(i) = ty {
-                stack.push(*i as usize);
-            }
-        }
-    }
-    seen
-}
-
-fn has_codes(ty: &Ty) -> bool {
-    match ty {
-        Ty::Codes(_) => true,
-        Ty::List(inner) | Ty::Optional(inner) | Ty::Map(inner) | Ty::Entry(inner) => has_codes(inner),
-        _ => false,
-    }
-}
-
-fn has_map(ty: &Ty) -> bool {
-    match ty {
-        Ty::Map(_) | Ty::Entry(_) => true,
-        Ty::List(inner) | Ty::Optional(inner) => has_map(inner),
-        _ => false,
     }
 }
 
