@@ -1,4 +1,4 @@
-// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash f23ebd6796ec16a670400b2544d119a67dd37dad2e783ed63aa1111b74ff5fa6).
+// Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash 21aadb26c8a1d94f1a011497157150259915cc23e41d0d8b536576bed3223415).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
 // policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
@@ -8,7 +8,7 @@ use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
 
 /// The fingerprint of the policy types these were generated for (`dexp_runtime::typed::direct::fingerprint`).
-pub const LAYOUT: u64 = 0xc67e49214225b031;
+pub const LAYOUT: u64 = 0x52d7d8671d8b9b12;
 
 /// The enum `Kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -254,6 +254,10 @@ pub struct Out {
     pub first_seat_start: dx::Date,
     /// `first_addon_start`.
     pub first_addon_start: dx::Date,
+    /// `trial_floor`.
+    pub trial_floor: Level,
+    /// `legacy_floor`.
+    pub legacy_floor: Level,
     /// `reasons`.
     pub reasons: Vec<ChecksCode>,
     /// `hints`.
@@ -376,7 +380,9 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f33 = r.int(at.offset(112))?;
     let f34 = r.date(at.offset(156))?;
     let f35 = r.date(at.offset(160))?;
-    let f36 = dx::codes(r.codes(at.offset(120), 3)?, &ChecksCode::ALL);
-    let f37 = dx::codes(r.codes(at.offset(128), 3)?, &HintsCode::ALL);
-    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, most_seats: f32, most_addons: f33, first_seat_start: f34, first_addon_start: f35, reasons: f36, hints: f37 })
+    let f36 = dx::pick(&Level::ALL, r.variant(at.offset(179), 3)?)?;
+    let f37 = dx::pick(&Level::ALL, r.variant(at.offset(180), 3)?)?;
+    let f38 = dx::codes(r.codes(at.offset(120), 3)?, &ChecksCode::ALL);
+    let f39 = dx::codes(r.codes(at.offset(128), 3)?, &HintsCode::ALL);
+    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, most_seats: f32, most_addons: f33, first_seat_start: f34, first_addon_start: f35, trial_floor: f36, legacy_floor: f37, reasons: f38, hints: f39 })
 }

@@ -84,8 +84,9 @@ pub(super) struct Emitter<'c, 'p> {
     /// are ([`super::fuse::const_args`]).
     frame_consts: Vec<Option<Vec<Value>>>,
     /// The list operations computed by the record's fused passes, and the locals holding
-    /// their results (the accumulator, and for `max`/`min` whether there is one).
-    pub(super) fused: HashMap<super::fuse::Key, (u32, u32)>,
+    /// their results (the accumulator, and for `max`/`min` whether there is one, unless the
+    /// accumulator holds the result either way).
+    pub(super) fused: HashMap<super::fuse::Key, (u32, Option<u32>)>,
 }
 
 impl<'c, 'p> Emitter<'c, 'p> {

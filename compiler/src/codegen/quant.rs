@@ -58,8 +58,8 @@ impl Emitter<'_, '_> {
     pub(super) fn quant(&mut self, q: &Quant, ty: &Ty) -> R {
         if let Some(&(acc, has)) = self.fused.get(&super::fuse::key(q, self.frame_consts())) {
             // Computed by the record's pass over its list.
-            return match q.kind {
-                QuantKind::Max | QuantKind::Min => self.best_or_default(q, ty, acc, has),
+            return match (q.kind, has) {
+                (QuantKind::Max | QuantKind::Min, Some(has)) => self.best_or_default(q, ty, acc, has),
                 _ => {
                     self.f().get(acc);
                     Ok(())
@@ -248,8 +248,9 @@ impl Emitter<'_, '_> {
             }
         }
         self.f().close_countdown(n, top);
-        for (m, acc) in pass.members.iter().zip(&accs) {
-            self.fused.insert(m.key(), (acc.acc, acc.has));
+        for (i, (m, acc)) in pass.members.iter().zip(&accs).enumerate() {
+            let has = (!(self.shares_body(pass, i) && default_is_worst(m.q, m.ty))).then_some(acc.has);
+            self.fused.insert(m.key(), (acc.acc, has));
         }
         Ok(())
     }
@@ -292,7 +293,8 @@ impl Emitter<'_, '_> {
                 let filter = m.q.filter.as_ref().ok_or_else(|| internal("a shared body's filter"))?;
                 self.expr(filter)?;
                 self.pop_frame();
-                self.keep_under_filter(m.q.kind == QuantKind::Max, m.ty, *acc, v)?;
+                let has = (!default_is_worst(m.q, m.ty)).then_some(acc.has);
+                self.keep_under_filter(m.q.kind == QuantKind::Max, m.ty, acc.acc, has, v)?;
                 continue;
             }
             let next = self.f().block(BlockType::Empty);
@@ -367,14 +369,14 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
-    /// The update of a `max`/`min` accumulator that started at [`Self::worst`] from the value
-    /// in local `v` under the filter on the stack, without a branch: `keep = filter and
-    /// better`, and `has` records that the filter held once.
-    fn keep_under_filter(&mut self, is_max: bool, ty: &Ty, acc: Acc, v: u32) -> R {
+    /// The update of a `max`/`min` accumulator `acc` that started at [`Self::worst`] from the
+    /// value in local `v` under the filter on the stack, without a branch: `keep = filter and
+    /// better`, and `has` (when the result needs it) records that the filter held once.
+    fn keep_under_filter(&mut self, is_max: bool, ty: &Ty, acc: u32, has: Option<u32>, v: u32) -> R {
         let wanted = self.g.f.local(ValType::I32);
         self.f().set(wanted);
         self.f().get(v);
-        self.f().get(acc.acc);
+        self.f().get(acc);
         self.better(is_max, ty)?;
         let keep = self.g.f.local(ValType::I32);
         let f = self.f();
@@ -382,14 +384,16 @@ impl Emitter<'_, '_> {
         f.op(I::I32And);
         f.set(keep);
         f.get(v);
-        f.get(acc.acc);
+        f.get(acc);
         f.get(keep);
         f.op(I::Select);
-        f.set(acc.acc);
-        f.get(acc.has);
-        f.get(wanted);
-        f.op(I::I32Or);
-        f.set(acc.has);
+        f.set(acc);
+        if let Some(has) = has {
+            f.get(has);
+            f.get(wanted);
+            f.op(I::I32Or);
+            f.set(has);
+        }
         Ok(())
     }
 
@@ -717,6 +721,20 @@ impl Emitter<'_, '_> {
     /// 8, growing memory when needed; returns a local holding the address.
     fn alloc_aligned(&mut self, n: u32) -> Result<u32, super::CodegenError> {
         self.alloc_scratch(n, true)
+    }
+}
+
+/// Whether `max`/`min` operation `q` (of result type `ty`), its accumulator started at the
+/// worst value of its type ([`Emitter::worst`]), holds its result even when nothing was kept:
+/// its default is that very value, as in `max ... else none` over an enum declared from
+/// worst to best. Then it needs no record of whether anything was kept.
+fn default_is_worst(q: &Quant, ty: &Ty) -> bool {
+    let Some(ExprKind::Const(value)) = q.default.as_ref().map(|d| &d.kind) else { return false };
+    match (q.kind, ty, value) {
+        (QuantKind::Max, Ty::Enum(_), Value::Enum(0)) | (QuantKind::Max, Ty::Bool, Value::Bool(false)) => true,
+        (QuantKind::Max, Ty::Int | Ty::Decimal, Value::Int(v) | Value::Decimal(v)) => *v == i64::MIN,
+        (QuantKind::Min, Ty::Int | Ty::Decimal, Value::Int(v) | Value::Decimal(v)) => *v == i64::MAX,
+        _ => false,
     }
 }
 
