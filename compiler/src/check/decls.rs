@@ -189,6 +189,7 @@ impl<'a> Cx<'a> {
             }
         }
         self.check_shadowing();
+        self.check_input_codes();
         let whole = Span::new(0, 0).to(self.policy.name.span);
         if self.input.is_none() {
             self.error(CheckError::Declaration {
@@ -219,6 +220,44 @@ impl<'a> Cx<'a> {
             })
             .collect();
         self.errors.extend(clashes);
+    }
+
+    /// Reason codes are what requirements and advisories compute: no host can give them, so
+    /// an input record (or a record it reaches) with a `codes(...)` field would make every
+    /// evaluation fail. Each such field is an error at its name.
+    fn check_input_codes(&mut self) {
+        let Some((input, _)) = self.input else { return };
+        let (mut seen, mut todo, mut found) = (vec![input], vec![input], Vec::new());
+        while let Some(r) = todo.pop() {
+            let Some(record) = self.records.get(r as usize) else { continue };
+            for (field, ty) in &record.fields {
+                let mut parts = vec![ty];
+                while let Some(t) = parts.pop() {
+                    match t {
+                        Ty::Codes(_) => found.push(CheckError::Declaration {
+                            message: format!(
+                                "field `{}` of `{}` holds reason codes, which an input record cannot hold",
+                                field.text, record.name.text
+                            ),
+                            span: field.span,
+                            help: Some(
+                                "codes are computed by `requirements` and `advisories`; read such facts from the \
+                                 input as a `list of` an enum or of `string`"
+                                    .into(),
+                            ),
+                        }),
+                        Ty::Record(inner) if !seen.contains(inner) => {
+                            seen.push(*inner);
+                            todo.push(*inner);
+                        }
+                        Ty::Optional(inner) | Ty::List(inner) | Ty::Map(inner) | Ty::Entry(inner) => parts.push(inner),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        // Each record is visited once, so each field is reported once (`check` sorts them).
+        self.errors.extend(found);
     }
 
     fn declare_input(&mut self, ty: &ast::Name, key: Option<&ast::Name>) {
