@@ -607,7 +607,7 @@ fn write_tenant(v: &Tenant, w: &mut dx::Writer<'_>, at: usize) -> Result<(), dx:
 #[allow(unused_variables)]
 fn read_xdr_result(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<XdrResult, dx::DecodeError> {
     let f0 = r.bool(at.offset(8))?;
-    let f1 = dx::codes(r.codes(at, 4)?, &XdrCode::ALL);
+    let f1 = dx::codes(r.codes(at, 0)?, &XdrCode::ALL);
     Ok(XdrResult { eligible: f0, reasons: f1 })
 }
 
@@ -615,18 +615,18 @@ fn read_xdr_result(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<XdrResult,
 #[allow(unused_variables)]
 fn read_addon_result(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<AddonResult, dx::DecodeError> {
     let f0 = r.bool(at.offset(8))?;
-    let f1 = dx::codes(r.codes(at, 3)?, &ServersAddonCode::ALL);
+    let f1 = dx::codes(r.codes(at, 1)?, &ServersAddonCode::ALL);
     Ok(AddonResult { eligible: f0, reasons: f1 })
 }
 
 /// Reads the `CoverageResult` at `at`.
 #[allow(unused_variables)]
 fn read_coverage_result(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<CoverageResult, dx::DecodeError> {
-    let f0 = dx::pick(&Coverage::ALL, r.variant(at, 3)?)?;
-    let f1 = dx::pick(&Coverage::ALL, r.variant(at.offset(1), 3)?)?;
-    let f2 = dx::pick(&Coverage::ALL, r.variant(at.offset(2), 3)?)?;
-    let f3 = dx::pick(&Coverage::ALL, r.variant(at.offset(3), 3)?)?;
-    let f4 = dx::pick(&IotCoverage::ALL, r.variant(at.offset(4), 1)?)?;
+    let f0 = dx::pick(&Coverage::ALL, r.variant(at, 6)?)?;
+    let f1 = dx::pick(&Coverage::ALL, r.variant(at.offset(1), 6)?)?;
+    let f2 = dx::pick(&Coverage::ALL, r.variant(at.offset(2), 6)?)?;
+    let f3 = dx::pick(&Coverage::ALL, r.variant(at.offset(3), 6)?)?;
+    let f4 = dx::pick(&IotCoverage::ALL, r.variant(at.offset(4), 7)?)?;
     Ok(CoverageResult { endpoint: f0, office365_p2: f1, identity: f2, cloud_apps: f3, iot: f4 })
 }
 
@@ -648,8 +648,8 @@ fn read_decision(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Decision, dx
     let f4 = r.int(at.offset(32))?;
     let f5 = r.int(at.offset(40))?;
     let f6 = read_credits_result(r, at.offset(48))?;
-    let f7 = dx::pick(&Region::ALL, r.variant(at.offset(93), 2)?)?;
+    let f7 = dx::pick(&Region::ALL, r.variant(at.offset(93), 8)?)?;
     let f8 = match r.optional(at.offset(80), 4)? { Some(p0) => Some(r.date(p0)?), None => None };
-    let f9 = dx::codes(r.codes(at.offset(64), 4)?, &AdviceCode::ALL);
+    let f9 = dx::codes(r.codes(at.offset(64), 2)?, &AdviceCode::ALL);
     Ok(Decision { tenant_id: f0, xdr: f1, servers_addon: f2, coverage: f3, covered_servers: f4, billable_seats: f5, credits: f6, operational_data_region: f7, data_deleted_by: f8, advisories: f9 })
 }

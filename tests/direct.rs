@@ -4,7 +4,9 @@
 //! records exactly as `evaluate_ndjson` decides their JSON text: the same decisions (every
 //! field, compared as the policy's values) and the same evaluation errors with their paths.
 //! Records the layout refuses (a string or a list over its limit) get the JSON reader's error
-//! and path and lose no other record; types generated for other policy types are refused.
+//! and path and lose no other record; types generated for other policy types are refused. A
+//! hostile or broken module gives `evaluate_direct` the typed error it gives the NDJSON path,
+//! never a decision or a panic.
 
 // Test code: a failed expectation must stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -44,7 +46,17 @@ mod nested_and_distinct;
 #[path = "direct/text_and_bindings.rs"]
 mod text_and_bindings;
 
-use dexp_runtime::engine::{EvalError, Limits, Runtime};
+// The runtime's hand-written module and its broken variants, with the types generated from
+// its metadata.
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[path = "direct/sum_module.rs"]
+mod sum_module;
+#[allow(dead_code)]
+#[path = "../runtime/tests/support/policy.rs"]
+mod hand;
+
+use dexp_runtime::engine::{EvalError, Interrupt, Limits, Runtime};
 use dexp_runtime::schema::{Schema, Ty, Value};
 use dexp_runtime::typed::direct::{Input, Output};
 use dexp_runtime::{date, decimal, json, Policy, RecordError};
@@ -263,4 +275,110 @@ fn types_generated_for_other_policy_types_are_refused() {
     let edited = Runtime::new(Limits::default()).unwrap().load(&compiled.wasm).unwrap();
     assert_eq!(edited.shape().fingerprint(), reference::LAYOUT);
     assert_ne!(maps.shape().fingerprint(), reference::LAYOUT);
+}
+
+/// The hand-written module's records: one decided, one with a reason code, one whose sum
+/// overflows (a failed record).
+fn sum_inputs() -> Vec<sum_module::Input> {
+    [("a", 1, 2), ("b", -5, 2), ("c", i64::MAX, 1)]
+        .into_iter()
+        .map(|(id, a, b)| sum_module::Input { id: id.into(), a, b })
+        .collect()
+}
+
+#[test]
+fn broken_modules_give_evaluate_direct_the_errors_they_give_ndjson() {
+    let runtime = Runtime::new(Limits {
+        interrupt: Interrupt::Deadline(std::time::Duration::from_millis(30)),
+        memory_bytes: 8 << 20,
+        ..Limits::default()
+    })
+    .unwrap();
+    let inputs = sum_inputs();
+    let lines: Vec<String> = inputs.iter().map(|i| serde_json::to_string(i).unwrap()).collect();
+
+    // The module as written decides as the NDJSON path does.
+    let good = runtime.load(&hand::build(&hand::Spec::default())).unwrap();
+    let got = good.evaluator().unwrap().evaluate_direct::<_, sum_module::Output>(&inputs).unwrap();
+    let want = ndjson(&good, &lines);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0], Ok(sum_module::Output { id: "a".into(), sum: 3, reasons: vec![] }));
+    assert_eq!(
+        got[1],
+        Ok(sum_module::Output { id: "b".into(), sum: -3, reasons: vec![sum_module::RCode::NegativeSum] })
+    );
+    assert_eq!(got[2].as_ref().unwrap_err(), want[2].as_ref().unwrap_err());
+    assert_eq!(got[2].as_ref().unwrap_err().path, "a + b");
+
+    // Each broken module fails the batch with the NDJSON path's error: statuses and sites it
+    // does not know, codes outside the group, a string outside the memory, a bad `var_end`,
+    // slots never written, and the limits (deadline, memory, stack) and traps.
+    let bodies = [
+        hand::Body::Status(7, 0),
+        hand::Body::Status(1, 3),
+        hand::Body::Codes(1 << 2),
+        hand::Body::IdOffset(1 << 30),
+        hand::Body::VarEnd(0),
+        hand::Body::VarEnd(-1),
+        hand::Body::SkipSlots,
+        hand::Body::LoopForever,
+        hand::Body::GrowForever,
+        hand::Body::Recurse,
+        hand::Body::Unreachable,
+    ];
+    for body in bodies {
+        let policy = runtime.load(&hand::build(&hand::Spec::body(body))).unwrap();
+        let mut out = String::new();
+        let text = lines.join("\n");
+        let want = policy.evaluator().unwrap().evaluate_ndjson(&text, 1, &mut out).unwrap_err();
+        let mut evaluator = policy.evaluator().unwrap();
+        let got = evaluator.evaluate_direct::<_, sum_module::Output>(&inputs);
+        match (&got, &want) {
+            (Err(EvalError::Trap(_)), EvalError::Trap(_)) => {}
+            (Err(got), want) => assert_eq!(got, want, "{body:?}"),
+            (Ok(decided), _) => panic!("{body:?}: {} results instead of {want:?}", decided.len()),
+        }
+        // The evaluator recovers: the good module's records still decide on a new instance.
+        if let Ok(mut fine) = good.evaluator() {
+            assert_eq!(fine.evaluate_direct::<_, sum_module::Output>(&inputs).unwrap().len(), 3);
+        }
+    }
+}
+
+#[test]
+fn mutated_modules_never_crash_evaluate_direct() {
+    let runtime = Runtime::new(Limits {
+        interrupt: Interrupt::Deadline(std::time::Duration::from_millis(30)),
+        memory_bytes: 8 << 20,
+        ..Limits::default()
+    })
+    .unwrap();
+    let good = hand::build(&hand::Spec::default());
+    // The module's code comes before its `dexp` section: mutate only the code, so that the
+    // metadata (and the types' fingerprint) still fits.
+    let code_len = hand::build(&hand::Spec { sections: vec![], ..hand::Spec::default() }).len();
+    let inputs = sum_inputs();
+    let mut state = 11u64;
+    let mut below = |n: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % n
+    };
+    let (mut ran, mut decided) = (0, 0);
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + below(3) {
+            let at = below(code_len);
+            bytes[at] = below(256) as u8;
+        }
+        let Ok(policy) = runtime.load(&bytes) else { continue };
+        let Ok(mut evaluator) = policy.evaluator() else { continue };
+        ran += 1;
+        // Whatever the code does, the batch ends in one result per record or a typed error.
+        if let Ok(results) = evaluator.evaluate_direct::<_, sum_module::Output>(&inputs) {
+            assert_eq!(results.len(), inputs.len());
+            decided += 1;
+        }
+    }
+    // Deterministic for the seed: some mutants load and run, and some of those still decide.
+    assert!(ran > 5 && decided > 0, "{ran} ran, {decided} decided");
 }

@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[allow(dead_code)]
+#[path = "../../runtime/tests/support/policy.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -66,6 +70,24 @@ fn the_generated_rust_types_are_the_committed_ones() {
         let expected = std::fs::read_to_string(&golden).unwrap_or_default();
         assert_eq!(actual, expected, "run with BLESS=1 to refresh {generated} (and add it to tests/direct.rs)");
     }
+}
+
+/// The hand-written module of the runtime's hostile-module tests (`runtime/tests/support/
+/// policy.rs`): `tests/direct.rs` drives it, and its broken variants, through the types
+/// generated from the module's metadata (refresh with `BLESS=1`).
+#[test]
+fn the_hand_written_module_has_its_committed_rust_types() {
+    let dir = std::env::temp_dir().join(format!("dexp-types-sum-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = dir.join("sum.wasm");
+    std::fs::write(&wasm, support::build(&support::Spec::default())).unwrap();
+    let actual = rust_types(wasm.to_str().unwrap());
+    let golden = repo().join("tests/direct/sum_module.rs");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(actual, expected, "run with BLESS=1 to refresh tests/direct/sum_module.rs");
 }
 
 #[test]

@@ -444,7 +444,7 @@ fn read_summary(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Summary, dx::
     let f0 = r.int(at)?;
     let f1 = r.int(at.offset(8))?;
     let f2 = r.int(at.offset(16))?;
-    let f3 = dx::pick(&Color::ALL, r.variant(at.offset(24), 3)?)?;
+    let f3 = dx::pick(&Color::ALL, r.variant(at.offset(24), 0)?)?;
     Ok(Summary { count: f0, total: f1, best: f2, cheapest: f3 })
 }
 
@@ -469,8 +469,8 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f0 = r.string(at.offset(208))?;
     let f1 = read_summary(r, at)?;
     let f2 = read_dates(r, at.offset(32))?;
-    let f3 = dx::codes(r.codes(at.offset(96), 4)?, &ChecksCode::ALL);
-    let f4 = dx::codes(r.codes(at.offset(104), 5)?, &HintsCode::ALL);
+    let f3 = dx::codes(r.codes(at.offset(96), 0)?, &ChecksCode::ALL);
+    let f4 = dx::codes(r.codes(at.offset(104), 1)?, &HintsCode::ALL);
     let f5 = r.bool(at.offset(276))?;
     let f6 = r.bool(at.offset(277))?;
     let f7 = r.string(at.offset(216))?;
@@ -481,7 +481,7 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f12 = match r.optional(at.offset(112), 8)? { Some(p0) => Some(r.int(p0)?), None => None };
     let f13 = match r.optional(at.offset(256), 4)? { Some(p0) => Some(r.string(p0)?), None => None };
     let f14 = match r.optional(at.offset(128), 8)? { Some(p0) => Some(r.int(p0)?), None => None };
-    let f15 = dx::pick(&Tier::ALL, r.variant(at.offset(278), 4)?)?;
+    let f15 = dx::pick(&Tier::ALL, r.variant(at.offset(278), 1)?)?;
     let f16 = r.bool(at.offset(279))?;
     let f17 = r.bool(at.offset(280))?;
     let f18 = r.int(at.offset(144))?;

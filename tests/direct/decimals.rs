@@ -222,7 +222,7 @@ fn write_account(v: &Account, w: &mut dx::Writer<'_>, at: usize) -> Result<(), d
 /// Reads the `Line` at `at`.
 #[allow(unused_variables)]
 fn read_line(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Line, dx::DecodeError> {
-    let f0 = dx::pick(&Kind::ALL, r.variant(at.offset(32), 2)?)?;
+    let f0 = dx::pick(&Kind::ALL, r.variant(at.offset(32), 0)?)?;
     let f1 = r.decimal(at)?;
     let f2 = match r.optional(at.offset(8), 8)? { Some(p0) => Some(r.decimal(p0)?), None => None };
     let f3 = r.int(at.offset(24))?;
@@ -254,6 +254,6 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f19 = r.decimal(at.offset(120))?;
     let f20 = r.decimal(at.offset(128))?;
     let f21 = { let (s0, n0) = r.list(at.offset(152), 40)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(read_line(r, dx::Loc::element(s0, i0, 40))?); } v0 };
-    let f22 = dx::codes(r.codes(at.offset(136), 4)?, &ChecksCode::ALL);
+    let f22 = dx::codes(r.codes(at.offset(136), 0)?, &ChecksCode::ALL);
     Ok(Result2 { id: f0, total: f1, net: f2, unit: f3, per_discount: f4, promoted: f5, cents: f6, whole: f7, ratio: f8, share: f9, rounded: f10, biggest: f11, smallest: f12, fees: f13, credits: f14, cheaper: f15, same: f16, above_big: f17, below_big: f18, e5: f19, best_limit: f20, lines: f21, reasons: f22 })
 }

@@ -1482,7 +1482,7 @@ fn read_pair(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Pair, dx::Decode
 /// Reads the `Result` at `at`.
 #[allow(unused_variables)]
 fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::DecodeError> {
-    let f0 = dx::pick(&Mode::ALL, r.variant(at.offset(8), 5)?)?;
+    let f0 = dx::pick(&Mode::ALL, r.variant(at.offset(8), 1)?)?;
     let f1 = r.int(at)?;
     Ok(Result2 { mode: f0, value: f1 })
 }
@@ -1498,10 +1498,10 @@ fn read_output(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Output, dx::De
     let f5 = match r.optional(at.offset(80), 4)? { Some(p0) => Some(r.date(p0)?), None => None };
     let f6 = r.date(at.offset(88))?;
     let f7 = r.int(at.offset(32))?;
-    let f8 = dx::pick(&Big::ALL, r.variant(at.offset(92), 300)?)?;
-    let f9 = dx::pick(&Big::ALL, r.variant(at.offset(96), 300)?)?;
+    let f8 = dx::pick(&Big::ALL, r.variant(at.offset(92), 0)?)?;
+    let f9 = dx::pick(&Big::ALL, r.variant(at.offset(96), 0)?)?;
     let f10 = r.bool(at.offset(108))?;
-    let f11 = dx::codes(r.codes(at.offset(40), 4)?, &LimitsCode::ALL);
+    let f11 = dx::codes(r.codes(at.offset(40), 0)?, &LimitsCode::ALL);
     let f12 = r.bool(at.offset(109))?;
     let f13 = { let (s0, n0) = r.list(at.offset(100), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.string(dx::Loc::element(s0, i0, 8))?); } v0 };
     let f14 = read_pair(r, at.offset(48))?;

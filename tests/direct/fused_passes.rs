@@ -345,11 +345,11 @@ fn write_tenant(v: &Tenant, w: &mut dx::Writer<'_>, at: usize) -> Result<(), dx:
 #[allow(unused_variables)]
 fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeError> {
     let f0 = r.string(at.offset(136))?;
-    let f1 = dx::pick(&Level::ALL, r.variant(at.offset(164), 3)?)?;
-    let f2 = dx::pick(&Level::ALL, r.variant(at.offset(165), 3)?)?;
-    let f3 = dx::pick(&Level::ALL, r.variant(at.offset(166), 3)?)?;
-    let f4 = dx::pick(&Level::ALL, r.variant(at.offset(167), 3)?)?;
-    let f5 = dx::pick(&Level::ALL, r.variant(at.offset(168), 3)?)?;
+    let f1 = dx::pick(&Level::ALL, r.variant(at.offset(164), 1)?)?;
+    let f2 = dx::pick(&Level::ALL, r.variant(at.offset(165), 1)?)?;
+    let f3 = dx::pick(&Level::ALL, r.variant(at.offset(166), 1)?)?;
+    let f4 = dx::pick(&Level::ALL, r.variant(at.offset(167), 1)?)?;
+    let f5 = dx::pick(&Level::ALL, r.variant(at.offset(168), 1)?)?;
     let f6 = r.int(at)?;
     let f7 = r.int(at.offset(8))?;
     let f8 = r.bool(at.offset(169))?;
@@ -363,7 +363,7 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f16 = r.int(at.offset(48))?;
     let f17 = r.int(at.offset(56))?;
     let f18 = r.bool(at.offset(171))?;
-    let f19 = dx::pick(&Kind::ALL, r.variant(at.offset(172), 4)?)?;
+    let f19 = dx::pick(&Kind::ALL, r.variant(at.offset(172), 0)?)?;
     let f20 = r.int(at.offset(64))?;
     let f21 = r.int(at.offset(72))?;
     let f22 = r.int(at.offset(80))?;
@@ -373,16 +373,16 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f26 = r.date(at.offset(152))?;
     let f27 = r.int(at.offset(96))?;
     let f28 = r.bool(at.offset(175))?;
-    let f29 = dx::pick(&Level::ALL, r.variant(at.offset(176), 3)?)?;
+    let f29 = dx::pick(&Level::ALL, r.variant(at.offset(176), 1)?)?;
     let f30 = r.bool(at.offset(177))?;
     let f31 = r.bool(at.offset(178))?;
     let f32 = r.int(at.offset(104))?;
     let f33 = r.int(at.offset(112))?;
     let f34 = r.date(at.offset(156))?;
     let f35 = r.date(at.offset(160))?;
-    let f36 = dx::pick(&Level::ALL, r.variant(at.offset(179), 3)?)?;
-    let f37 = dx::pick(&Level::ALL, r.variant(at.offset(180), 3)?)?;
-    let f38 = dx::codes(r.codes(at.offset(120), 3)?, &ChecksCode::ALL);
-    let f39 = dx::codes(r.codes(at.offset(128), 3)?, &HintsCode::ALL);
+    let f36 = dx::pick(&Level::ALL, r.variant(at.offset(179), 1)?)?;
+    let f37 = dx::pick(&Level::ALL, r.variant(at.offset(180), 1)?)?;
+    let f38 = dx::codes(r.codes(at.offset(120), 0)?, &ChecksCode::ALL);
+    let f39 = dx::codes(r.codes(at.offset(128), 1)?, &HintsCode::ALL);
     Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, most_seats: f32, most_addons: f33, first_seat_start: f34, first_addon_start: f35, trial_floor: f36, legacy_floor: f37, reasons: f38, hints: f39 })
 }

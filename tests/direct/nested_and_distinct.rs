@@ -238,9 +238,9 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f12 = r.bool(at.offset(116))?;
     let f13 = r.bool(at.offset(117))?;
     let f14 = r.date(at.offset(112))?;
-    let f15 = dx::pick(&Role::ALL, r.variant(at.offset(118), 3)?)?;
+    let f15 = dx::pick(&Role::ALL, r.variant(at.offset(118), 0)?)?;
     let f16 = r.int(at.offset(88))?;
     let f17 = r.bool(at.offset(119))?;
-    let f18 = dx::codes(r.codes(at.offset(96), 3)?, &LicensingCode::ALL);
+    let f18 = dx::codes(r.codes(at.offset(96), 0)?, &LicensingCode::ALL);
     Ok(Result2 { id: f0, users: f1, active_users: f2, lowered_users: f3, roles: f4, seat_values: f5, start_dates: f6, flags: f7, regions_per_sku: f8, grouped: f9, assignments: f10, seats: f11, all_active: f12, any_guest: f13, latest: f14, first_role: f15, fewest: f16, within_cap: f17, reasons: f18 })
 }

@@ -204,6 +204,6 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f10 = r.int(at.offset(24))?;
     let f11 = { let (s0, n0) = r.list(at.offset(72), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.string(dx::Loc::element(s0, i0, 8))?); } v0 };
     let f12 = r.int(at.offset(32))?;
-    let f13 = dx::codes(r.codes(at.offset(40), 4)?, &NamingCode::ALL);
+    let f13 = dx::codes(r.codes(at.offset(40), 0)?, &NamingCode::ALL);
     Ok(Result2 { id: f0, lowered: f1, raised: f2, owner_chars: f3, members: f4, tagged: f5, prefixed: f6, suffixed: f7, mentions: f8, same_owner: f9, seats: f10, names: f11, longest: f12, reasons: f13 })
 }

@@ -550,31 +550,18 @@ impl<'m> SlotReader<'m> {
         self.str(at).map(str::to_string)
     }
 
-    /// The position of the variant at `at` of an enum of `count` variants (one byte for at
-    /// most 256, else four), checked to exist.
+    /// The position of the variant at `at` of enum `e` of the schema (one byte for at most 256
+    /// variants, else four), checked to exist, with the other decoders' message.
     #[inline]
-    pub fn variant(&self, at: Loc, count: u32) -> Result<u32, DecodeError> {
-        let v = if count <= 256 {
-            u32::from(self.reader.byte(at.buf, at.at)?)
-        } else {
-            u32::from_le_bytes(self.reader.array(at.buf, at.at)?)
-        };
-        if v < count {
-            Ok(v)
-        } else {
-            Err(DecodeError(format!("enum of {count} variants has no variant {v}")))
-        }
+    pub fn variant(&self, at: Loc, e: u32) -> Result<u32, DecodeError> {
+        self.reader.variant(e, at.buf, at.at).map(|(v, _)| v)
     }
 
-    /// The codes at `at` of a group of `count` codes, as bits (code `i` is bit `i`), checked to
-    /// set no bit past the group's codes.
+    /// The codes at `at` of group `g` of the schema, as bits (code `i` is bit `i`), checked to
+    /// set no bit past the group's codes, with the other decoders' message.
     #[inline]
-    pub fn codes(&self, at: Loc, count: u32) -> Result<u64, DecodeError> {
-        let bits = u64::from_le_bytes(self.reader.array(at.buf, at.at)?);
-        if count < 64 && bits >> count != 0 {
-            return Err(DecodeError(format!("codes set bit {} of {count}", 63 - bits.leading_zeros())));
-        }
-        Ok(bits)
+    pub fn codes(&self, at: Loc, g: u32) -> Result<u64, DecodeError> {
+        self.reader.codes(g, at.buf, at.at)
     }
 
     /// Where the value of the optional at `at` lies when it is present: `value_offset` after

@@ -320,13 +320,12 @@ impl Gen<'_> {
             Ty::String => format!("r.string({at})?"),
             Ty::Enum(e) => {
                 let name = self.names.enum_name(*e as usize);
-                format!("dx::pick(&{name}::ALL, r.variant({at}, {})?)?", self.variants(*e))
+                format!("dx::pick(&{name}::ALL, r.variant({at}, {e})?)?")
             }
             Ty::Record(i) => format!("read_{}(r, {at})?", snake(self.names.record_name(*i as usize))),
             Ty::Codes(g) => {
                 let name = self.names.group_name(*g as usize);
-                let n = self.shape.schema().group(*g).map_or(0, |g| g.codes.len());
-                format!("dx::codes(r.codes({at}, {n})?, &{name}::ALL)")
+                format!("dx::codes(r.codes({at}, {g})?, &{name}::ALL)")
             }
             Ty::Optional(inner) => {
                 let off = self.shape.layout().optional_value_offset(inner).unwrap_or(0);

@@ -83,12 +83,17 @@ fn guest_bytes_are_checked_before_they_become_values() {
     let mut r = SlotReader::new(region, &shape);
     let at = Loc::fixed;
     assert!(r.bool(at(0)).unwrap_err().0.contains("bool byte is 2"));
-    assert!(r.variant(at(1), 3).is_err());
-    assert_eq!(r.variant(at(1), 4).unwrap(), 3);
+    // Enum 0 (`Mode`) has 3 variants, enum 1 (`Big`) 300, read from four bytes.
+    assert_eq!(r.variant(at(1), 0).unwrap_err().0, "enum `Mode` has no variant 3");
+    assert_eq!(r.variant(at(2), 0).unwrap(), 1);
+    // Bytes 1..5 are 3, 1, 7, 0.
+    assert_eq!(r.variant(at(1), 1).unwrap_err().0, "enum `Big` has no variant 459011");
+    assert_eq!(r.variant(at(56), 1).unwrap(), 0);
     assert_eq!(r.optional(at(2), 8).unwrap().map(|l| l.at), Some(10));
     assert!(r.optional(at(3), 8).unwrap_err().0.contains("optional tag is 7"));
-    assert!(r.codes(at(8), 5).is_err());
-    assert_eq!(r.codes(at(8), 6).unwrap(), 1 << 5);
+    // Group 0 (`G`) has 5 codes.
+    assert_eq!(r.codes(at(8), 0).unwrap_err().0, "codes of `G` set bit 5 of 5");
+    assert_eq!(r.codes(at(56), 0).unwrap(), 0);
     assert!(r.str(at(16)).unwrap_err().0.contains("outside"));
     assert!(r.list(at(24), 8).unwrap_err().0.contains("outside"));
     assert_eq!(r.list(at(24), 4).unwrap(), (20, 2));
