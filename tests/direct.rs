@@ -52,7 +52,6 @@ mod text_and_bindings;
 #[rustfmt::skip]
 #[path = "direct/sum_module.rs"]
 mod sum_module;
-#[allow(dead_code)]
 #[path = "../runtime/tests/support/policy.rs"]
 mod hand;
 
