@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `defender_experts` version 1.0.0 (source hash 1804e67ea4dbb57473f44fa8b6bbcda273d24257cee4ba9dc854dd5833cf547b).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -68,7 +67,8 @@ pub enum Product {
 
 impl Product {
     /// Every variant, in the policy's order.
-    pub const ALL: [Product; 5] = [Product::Endpoint, Product::Office365P2, Product::Identity, Product::CloudApps, Product::Iot];
+    pub const ALL: [Product; 5] =
+        [Product::Endpoint, Product::Office365P2, Product::Identity, Product::CloudApps, Product::Iot];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -285,7 +285,12 @@ pub enum XdrCode {
 
 impl XdrCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [XdrCode; 4] = [XdrCode::EntraP1NotAllUsers, XdrCode::EntraP1NotEnabled, XdrCode::NoActiveEligibleProduct, XdrCode::CloudNotSupported];
+    pub const ALL: [XdrCode; 4] = [
+        XdrCode::EntraP1NotAllUsers,
+        XdrCode::EntraP1NotEnabled,
+        XdrCode::NoActiveEligibleProduct,
+        XdrCode::CloudNotSupported,
+    ];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -314,7 +319,11 @@ pub enum ServersAddonCode {
 
 impl ServersAddonCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [ServersAddonCode; 3] = [ServersAddonCode::XdrNotEligible, ServersAddonCode::XdrNotEnrolled, ServersAddonCode::NoDefenderForServersPlan];
+    pub const ALL: [ServersAddonCode; 3] = [
+        ServersAddonCode::XdrNotEligible,
+        ServersAddonCode::XdrNotEnrolled,
+        ServersAddonCode::NoDefenderForServersPlan,
+    ];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -345,7 +354,12 @@ pub enum AdviceCode {
 
 impl AdviceCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [AdviceCode; 4] = [AdviceCode::PassiveProductsGuidedOnly, AdviceCode::IotNotCovered, AdviceCode::DeployFullSuite, AdviceCode::EnableEndpointProtection];
+    pub const ALL: [AdviceCode; 4] = [
+        AdviceCode::PassiveProductsGuidedOnly,
+        AdviceCode::IotNotCovered,
+        AdviceCode::DeployFullSuite,
+        AdviceCode::EnableEndpointProtection,
+    ];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -649,7 +663,21 @@ fn read_decision(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Decision, dx
     let f5 = r.int(at.offset(40))?;
     let f6 = read_credits_result(r, at.offset(48))?;
     let f7 = dx::pick(&Region::ALL, r.variant(at.offset(93), 8)?)?;
-    let f8 = match r.optional(at.offset(80), 4)? { Some(p0) => Some(r.date(p0)?), None => None };
+    let f8 = match r.optional(at.offset(80), 4)? {
+        Some(p0) => Some(r.date(p0)?),
+        None => None,
+    };
     let f9 = dx::codes(r.codes(at.offset(64), 2)?, &AdviceCode::ALL);
-    Ok(Decision { tenant_id: f0, xdr: f1, servers_addon: f2, coverage: f3, covered_servers: f4, billable_seats: f5, credits: f6, operational_data_region: f7, data_deleted_by: f8, advisories: f9 })
+    Ok(Decision {
+        tenant_id: f0,
+        xdr: f1,
+        servers_addon: f2,
+        coverage: f3,
+        covered_servers: f4,
+        billable_seats: f5,
+        credits: f6,
+        operational_data_region: f7,
+        data_deleted_by: f8,
+        advisories: f9,
+    })
 }

@@ -10,11 +10,10 @@
 //!
 //! [`host`] holds the policy's input and output as Rust types, for the typed API's benches.
 
-pub mod host;
 /// The reference policy's types as `dexpc types --lang rust` writes them (the direct codec of
 /// `Evaluator::evaluate_direct`), for the typed API's benches and `tests/direct.rs`.
-#[rustfmt::skip]
 pub mod generated;
+pub mod host;
 
 use dexp_runtime::abi::{Layout, Shape, SlotLayout, STATUS_DATE_RANGE, STATUS_DECIDED, STATUS_OVERFLOW};
 use dexp_runtime::date;

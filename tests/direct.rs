@@ -12,48 +12,39 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "../benches/generated.rs"]
 mod reference;
 
 // The generated types of each test policy, named as the policy's file.
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/constructs.rs"]
 mod constructs;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/decimals.rs"]
 mod decimals;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/failures.rs"]
 mod failures;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/fused_passes.rs"]
 mod fused_passes;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/maps.rs"]
 mod maps;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/nested_and_distinct.rs"]
 mod nested_and_distinct;
 #[allow(dead_code)]
-#[rustfmt::skip]
 #[path = "direct/text_and_bindings.rs"]
 mod text_and_bindings;
 
 // The runtime's hand-written module and its broken variants, with the types generated from
 // its metadata.
-#[allow(dead_code)]
-#[rustfmt::skip]
-#[path = "direct/sum_module.rs"]
-mod sum_module;
 #[path = "../runtime/tests/support/policy.rs"]
 mod hand;
+#[allow(dead_code)]
+#[path = "direct/sum_module.rs"]
+mod sum_module;
 
 use dexp_runtime::engine::{EvalError, Interrupt, Limits, Runtime};
 use dexp_runtime::schema::{Schema, Ty, Value};

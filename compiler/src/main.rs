@@ -93,6 +93,11 @@ enum Command {
         /// Where to write them (default: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Write Rust types as generated. By default they are laid out by the `rustfmt` on the
+        /// PATH (or named by `RUSTFMT`), with the `rustfmt.toml` found from the output's folder
+        /// (or the current one); without one, they are written as generated, with a warning.
+        #[arg(long)]
+        no_rustfmt: bool,
         /// How to print diagnostics if the policy does not compile.
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
@@ -182,8 +187,8 @@ fn main() -> ExitCode {
             cli::columnar::print_arrow_schema(&module, options)
         }
         Command::Inspect { module, json, .. } => cli::compile::inspect(&module, json),
-        Command::Types { policy, lang, output, error_format } => {
-            cli::types::run(&policy, lang, output.as_deref(), error_format)
+        Command::Types { policy, lang, output, no_rustfmt, error_format } => {
+            cli::types::run(&policy, lang, output.as_deref(), !no_rustfmt, error_format)
         }
         Command::Test { paths, engine, coverage, min_coverage, error_format } => {
             let options = cli::test::TestOptions { engine, format: error_format, coverage, min_coverage };

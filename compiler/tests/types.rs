@@ -1,6 +1,7 @@
 //! `dexpc types --lang rust`: the generated types of the reference policy and of every test
 //! policy are the committed files that `tests/direct.rs` compiles and checks (refresh with
-//! `BLESS=1`), the same from the source and from the compiled module.
+//! `BLESS=1`), the same from the source and from the compiled module. They are laid out by
+//! rustfmt with the workspace's `rustfmt.toml`, so `cargo fmt --check` checks them as well.
 //!
 //! `dexpc types --lang ts`: the declarations of the reference policy are the committed golden
 //! text (refresh with `BLESS=1`), the same from the source and from the compiled module, and a
@@ -87,6 +88,41 @@ fn the_hand_written_module_has_its_committed_rust_types() {
     }
     let expected = std::fs::read_to_string(&golden).unwrap_or_default();
     assert_eq!(actual, expected, "run with BLESS=1 to refresh tests/direct/sum_module.rs");
+}
+
+/// rustfmt lays the types out with the configuration of the folder they are written to.
+#[test]
+fn rust_types_take_the_rustfmt_configuration_of_their_folder() {
+    let dir = std::env::temp_dir().join(format!("dexp-types-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("rustfmt.toml"), "hard_tabs = true\n").unwrap();
+    let written = dir.join("policy_types.rs");
+    let out = dexpc(&["types", "--lang", "rust", "policies/defender_experts.dexp", "-o", written.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&written).unwrap();
+    assert!(text.contains("\n\tpub tenant_id: String,"), "{text}");
+    assert!(!text.contains("\n    pub tenant_id"), "{text}");
+}
+
+/// Without a rustfmt to run, the types are still written, as generated, with a warning that
+/// says why; `--no-rustfmt` writes the same text without one.
+#[test]
+fn rust_types_are_written_as_generated_when_rustfmt_cannot_run() {
+    let missing = Command::new(env!("CARGO_BIN_EXE_dexpc"))
+        .args(["types", "--lang", "rust", "policies/defender_experts.dexp"])
+        .env("RUSTFMT", "/nonexistent/rustfmt")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(missing.status.success());
+    let warning = String::from_utf8_lossy(&missing.stderr);
+    assert!(warning.contains("not laid out by rustfmt: cannot run /nonexistent/rustfmt"), "{warning}");
+    let plain = dexpc(&["types", "--lang", "rust", "--no-rustfmt", "policies/defender_experts.dexp"]);
+    assert!(plain.status.success());
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("rustfmt"));
+    assert_eq!(missing.stdout, plain.stdout);
+    // The default output is rustfmt's layout of that same text.
+    assert_ne!(rust_types("policies/defender_experts.dexp").as_bytes(), plain.stdout.as_slice());
 }
 
 #[test]

@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `constructs` version 0.1.0 (source hash 2a097a9b1896b0a47227ad2183c8456f6e3b3fdd29a01af83ccd785ffee75fee).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -89,7 +88,8 @@ pub enum ChecksCode {
 
 impl ChecksCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [ChecksCode; 4] = [ChecksCode::HasItems, ChecksCode::PositiveTotal, ChecksCode::KnownCity, ChecksCode::Recent];
+    pub const ALL: [ChecksCode; 4] =
+        [ChecksCode::HasItems, ChecksCode::PositiveTotal, ChecksCode::KnownCity, ChecksCode::Recent];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -124,7 +124,8 @@ pub enum HintsCode {
 
 impl HintsCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [HintsCode; 5] = [HintsCode::Big, HintsCode::Vip, HintsCode::Partly, HintsCode::Lucky, HintsCode::Tagged];
+    pub const ALL: [HintsCode; 5] =
+        [HintsCode::Big, HintsCode::Vip, HintsCode::Partly, HintsCode::Lucky, HintsCode::Tagged];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -434,7 +435,10 @@ fn write_order(v: &Order, w: &mut dx::Writer<'_>, at: usize) -> Result<(), dx::P
 #[allow(unused_variables)]
 fn read_address(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Address, dx::DecodeError> {
     let f0 = r.string(at.offset(16))?;
-    let f1 = match r.optional(at, 8)? { Some(p0) => Some(r.int(p0)?), None => None };
+    let f1 = match r.optional(at, 8)? {
+        Some(p0) => Some(r.int(p0)?),
+        None => None,
+    };
     Ok(Address { city: f0, zip: f1 })
 }
 
@@ -459,8 +463,21 @@ fn read_dates(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Dates, dx::Deco
     let f5 = r.int(at.offset(16))?;
     let f6 = r.int(at.offset(24))?;
     let f7 = r.int(at.offset(32))?;
-    let f8 = match r.optional(at.offset(52), 4)? { Some(p0) => Some(r.date(p0)?), None => None };
-    Ok(Dates { latest_due: f0, shifted: f1, earliest: f2, age_days: f3, year: f4, quarter: f5, month: f6, day: f7, deadline: f8 })
+    let f8 = match r.optional(at.offset(52), 4)? {
+        Some(p0) => Some(r.date(p0)?),
+        None => None,
+    };
+    Ok(Dates {
+        latest_due: f0,
+        shifted: f1,
+        earliest: f2,
+        age_days: f3,
+        year: f4,
+        quarter: f5,
+        month: f6,
+        day: f7,
+        deadline: f8,
+    })
 }
 
 /// Reads the `Out` at `at`.
@@ -474,13 +491,43 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f5 = r.bool(at.offset(276))?;
     let f6 = r.bool(at.offset(277))?;
     let f7 = r.string(at.offset(216))?;
-    let f8 = { let (s0, n0) = r.list(at.offset(224), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.string(dx::Loc::element(s0, i0, 8))?); } v0 };
-    let f9 = { let (s0, n0) = r.list(at.offset(232), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.int(dx::Loc::element(s0, i0, 8))?); } v0 };
-    let f10 = { let (s0, n0) = r.list(at.offset(240), 24)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(read_address(r, dx::Loc::element(s0, i0, 24))?); } v0 };
+    let f8 = {
+        let (s0, n0) = r.list(at.offset(224), 8)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(r.string(dx::Loc::element(s0, i0, 8))?);
+        }
+        v0
+    };
+    let f9 = {
+        let (s0, n0) = r.list(at.offset(232), 8)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(r.int(dx::Loc::element(s0, i0, 8))?);
+        }
+        v0
+    };
+    let f10 = {
+        let (s0, n0) = r.list(at.offset(240), 24)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(read_address(r, dx::Loc::element(s0, i0, 24))?);
+        }
+        v0
+    };
     let f11 = r.string(at.offset(248))?;
-    let f12 = match r.optional(at.offset(112), 8)? { Some(p0) => Some(r.int(p0)?), None => None };
-    let f13 = match r.optional(at.offset(256), 4)? { Some(p0) => Some(r.string(p0)?), None => None };
-    let f14 = match r.optional(at.offset(128), 8)? { Some(p0) => Some(r.int(p0)?), None => None };
+    let f12 = match r.optional(at.offset(112), 8)? {
+        Some(p0) => Some(r.int(p0)?),
+        None => None,
+    };
+    let f13 = match r.optional(at.offset(256), 4)? {
+        Some(p0) => Some(r.string(p0)?),
+        None => None,
+    };
+    let f14 = match r.optional(at.offset(128), 8)? {
+        Some(p0) => Some(r.int(p0)?),
+        None => None,
+    };
     let f15 = dx::pick(&Tier::ALL, r.variant(at.offset(278), 1)?)?;
     let f16 = r.bool(at.offset(279))?;
     let f17 = r.bool(at.offset(280))?;
@@ -490,8 +537,43 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f21 = r.int(at.offset(168))?;
     let f22 = r.int(at.offset(176))?;
     let f23 = r.int(at.offset(184))?;
-    let f24 = { let (s0, n0) = r.list(at.offset(268), 1)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.bool(dx::Loc::element(s0, i0, 1))?); } v0 };
+    let f24 = {
+        let (s0, n0) = r.list(at.offset(268), 1)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(r.bool(dx::Loc::element(s0, i0, 1))?);
+        }
+        v0
+    };
     let f25 = r.int(at.offset(192))?;
     let f26 = r.int(at.offset(200))?;
-    Ok(Out { key: f0, summary: f1, dates: f2, checks: f3, hints: f4, eligible: f5, has_positive_total: f6, label: f7, names: f8, picked: f9, homes: f10, city: f11, zip: f12, note: f13, maybe_total: f14, tier_floor: f15, flags_all: f16, flags_any: f17, scores_sum: f18, matrix_sum: f19, maybe_sum: f20, maybe_best: f21, ratio: f22, negated: f23, membership: f24, lazy: f25, weight: f26 })
+    Ok(Out {
+        key: f0,
+        summary: f1,
+        dates: f2,
+        checks: f3,
+        hints: f4,
+        eligible: f5,
+        has_positive_total: f6,
+        label: f7,
+        names: f8,
+        picked: f9,
+        homes: f10,
+        city: f11,
+        zip: f12,
+        note: f13,
+        maybe_total: f14,
+        tier_floor: f15,
+        flags_all: f16,
+        flags_any: f17,
+        scores_sum: f18,
+        matrix_sum: f19,
+        maybe_sum: f20,
+        maybe_best: f21,
+        ratio: f22,
+        negated: f23,
+        membership: f24,
+        lazy: f25,
+        weight: f26,
+    })
 }

@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `decimals` version 0.1.0 (source hash 17b88d3ee189d6f779e0fb5ad0de2878166cb5811e3f8e20cf0f5e555998ba12).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -54,7 +53,8 @@ pub enum ChecksCode {
 
 impl ChecksCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [ChecksCode; 4] = [ChecksCode::PositivePrice, ChecksCode::SeatsCoverPrice, ChecksCode::TaxInRange, ChecksCode::LinesPriced];
+    pub const ALL: [ChecksCode; 4] =
+        [ChecksCode::PositivePrice, ChecksCode::SeatsCoverPrice, ChecksCode::TaxInRange, ChecksCode::LinesPriced];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -224,7 +224,10 @@ fn write_account(v: &Account, w: &mut dx::Writer<'_>, at: usize) -> Result<(), d
 fn read_line(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Line, dx::DecodeError> {
     let f0 = dx::pick(&Kind::ALL, r.variant(at.offset(32), 0)?)?;
     let f1 = r.decimal(at)?;
-    let f2 = match r.optional(at.offset(8), 8)? { Some(p0) => Some(r.decimal(p0)?), None => None };
+    let f2 = match r.optional(at.offset(8), 8)? {
+        Some(p0) => Some(r.decimal(p0)?),
+        None => None,
+    };
     let f3 = r.int(at.offset(24))?;
     Ok(Line { kind: f0, amount: f1, rate: f2, qty: f3 })
 }
@@ -240,7 +243,10 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f5 = r.decimal(at.offset(32))?;
     let f6 = r.decimal(at.offset(40))?;
     let f7 = r.decimal(at.offset(48))?;
-    let f8 = match r.optional(at.offset(56), 8)? { Some(p0) => Some(r.decimal(p0)?), None => None };
+    let f8 = match r.optional(at.offset(56), 8)? {
+        Some(p0) => Some(r.decimal(p0)?),
+        None => None,
+    };
     let f9 = r.decimal(at.offset(72))?;
     let f10 = r.decimal(at.offset(80))?;
     let f11 = r.decimal(at.offset(88))?;
@@ -253,7 +259,38 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f18 = r.bool(at.offset(163))?;
     let f19 = r.decimal(at.offset(120))?;
     let f20 = r.decimal(at.offset(128))?;
-    let f21 = { let (s0, n0) = r.list(at.offset(152), 40)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(read_line(r, dx::Loc::element(s0, i0, 40))?); } v0 };
+    let f21 = {
+        let (s0, n0) = r.list(at.offset(152), 40)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(read_line(r, dx::Loc::element(s0, i0, 40))?);
+        }
+        v0
+    };
     let f22 = dx::codes(r.codes(at.offset(136), 0)?, &ChecksCode::ALL);
-    Ok(Result2 { id: f0, total: f1, net: f2, unit: f3, per_discount: f4, promoted: f5, cents: f6, whole: f7, ratio: f8, share: f9, rounded: f10, biggest: f11, smallest: f12, fees: f13, credits: f14, cheaper: f15, same: f16, above_big: f17, below_big: f18, e5: f19, best_limit: f20, lines: f21, reasons: f22 })
+    Ok(Result2 {
+        id: f0,
+        total: f1,
+        net: f2,
+        unit: f3,
+        per_discount: f4,
+        promoted: f5,
+        cents: f6,
+        whole: f7,
+        ratio: f8,
+        share: f9,
+        rounded: f10,
+        biggest: f11,
+        smallest: f12,
+        fees: f13,
+        credits: f14,
+        cheaper: f15,
+        same: f16,
+        above_big: f17,
+        below_big: f18,
+        e5: f19,
+        best_limit: f20,
+        lines: f21,
+        reasons: f22,
+    })
 }

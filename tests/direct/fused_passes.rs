@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `fused_passes` version 0.1.0 (source hash 21aadb26c8a1d94f1a011497157150259915cc23e41d0d8b536576bed3223415).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -384,5 +383,46 @@ fn read_out(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Out, dx::DecodeEr
     let f37 = dx::pick(&Level::ALL, r.variant(at.offset(180), 1)?)?;
     let f38 = dx::codes(r.codes(at.offset(120), 0)?, &ChecksCode::ALL);
     let f39 = dx::codes(r.codes(at.offset(128), 1)?, &HintsCode::ALL);
-    Ok(Out { id: f0, seat_level: f1, addon_level: f2, trial_level: f3, seat_again: f4, preferred_level: f5, active_lines: f6, big_lines: f7, any_trial: f8, all_active: f9, most_qty: f10, least_qty: f11, latest_start: f12, earliest_end: f13, fallback_best: f14, summed: f15, over_limit: f16, kinds_seen: f17, any_legacy_kind: f18, best_kind: f19, high_scores: f20, top_score: f21, low_score: f22, all_small: f23, tagged: f24, short_tags: f25, latest_day: f26, tags_per_line: f27, guarded: f28, picked: f29, big_preferred: f30, busy_or_trial: f31, most_seats: f32, most_addons: f33, first_seat_start: f34, first_addon_start: f35, trial_floor: f36, legacy_floor: f37, reasons: f38, hints: f39 })
+    Ok(Out {
+        id: f0,
+        seat_level: f1,
+        addon_level: f2,
+        trial_level: f3,
+        seat_again: f4,
+        preferred_level: f5,
+        active_lines: f6,
+        big_lines: f7,
+        any_trial: f8,
+        all_active: f9,
+        most_qty: f10,
+        least_qty: f11,
+        latest_start: f12,
+        earliest_end: f13,
+        fallback_best: f14,
+        summed: f15,
+        over_limit: f16,
+        kinds_seen: f17,
+        any_legacy_kind: f18,
+        best_kind: f19,
+        high_scores: f20,
+        top_score: f21,
+        low_score: f22,
+        all_small: f23,
+        tagged: f24,
+        short_tags: f25,
+        latest_day: f26,
+        tags_per_line: f27,
+        guarded: f28,
+        picked: f29,
+        big_preferred: f30,
+        busy_or_trial: f31,
+        most_seats: f32,
+        most_addons: f33,
+        first_seat_start: f34,
+        first_addon_start: f35,
+        trial_floor: f36,
+        legacy_floor: f37,
+        reasons: f38,
+        hints: f39,
+    })
 }

@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `maps` version 0.1.0 (source hash 928f28c88de543459aa43e61c5027b9a2f07074a3b639a302033c8deb9fedffa).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -263,7 +262,14 @@ fn read_plan(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Plan, dx::Decode
     let f0 = dx::pick(&Tier::ALL, r.variant(at.offset(20), 0)?)?;
     let f1 = r.int(at)?;
     let f2 = r.date(at.offset(8))?;
-    let f3 = { let (s0, n0) = r.list(at.offset(12), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.string(dx::Loc::element(s0, i0, 8))?); } v0 };
+    let f3 = {
+        let (s0, n0) = r.list(at.offset(12), 8)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(r.string(dx::Loc::element(s0, i0, 8))?);
+        }
+        v0
+    };
     Ok(Plan { tier: f0, seats: f1, renews: f2, tags: f3 })
 }
 
@@ -271,7 +277,16 @@ fn read_plan(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Plan, dx::Decode
 #[allow(unused_variables)]
 fn read_product(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Product, dx::DecodeError> {
     let f0 = r.string(at)?;
-    let f1 = { let (s0, n0) = r.map(at.offset(8), 16)?; let mut m0 = BTreeMap::new(); for i0 in 0..n0 { let e0 = dx::Loc::element(s0, i0, 16); let k0 = r.string(e0)?; m0.insert(k0, r.int(e0.offset(8))?); } m0 };
+    let f1 = {
+        let (s0, n0) = r.map(at.offset(8), 16)?;
+        let mut m0 = BTreeMap::new();
+        for i0 in 0..n0 {
+            let e0 = dx::Loc::element(s0, i0, 16);
+            let k0 = r.string(e0)?;
+            m0.insert(k0, r.int(e0.offset(8))?);
+        }
+        m0
+    };
     Ok(Product { name: f0, quotas: f1 })
 }
 
@@ -297,10 +312,63 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f16 = r.int(at.offset(80))?;
     let f17 = r.int(at.offset(88))?;
     let f18 = r.string(at.offset(116))?;
-    let f19 = match r.optional(at.offset(152), 1)? { Some(p0) => Some(dx::pick(&Tier::ALL, r.variant(p0, 0)?)?), None => None };
-    let f20 = { let (s0, n0) = r.map(at.offset(124), 16)?; let mut m0 = BTreeMap::new(); for i0 in 0..n0 { let e0 = dx::Loc::element(s0, i0, 16); let k0 = r.string(e0)?; m0.insert(k0, r.int(e0.offset(8))?); } m0 };
-    let f21 = { let (s0, n0) = r.map(at.offset(132), 32)?; let mut m0 = BTreeMap::new(); for i0 in 0..n0 { let e0 = dx::Loc::element(s0, i0, 32); let k0 = r.string(e0)?; m0.insert(k0, read_plan(r, e0.offset(8))?); } m0 };
-    let f22 = { let (s0, n0) = r.list(at.offset(140), 16)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(read_product(r, dx::Loc::element(s0, i0, 16))?); } v0 };
+    let f19 = match r.optional(at.offset(152), 1)? {
+        Some(p0) => Some(dx::pick(&Tier::ALL, r.variant(p0, 0)?)?),
+        None => None,
+    };
+    let f20 = {
+        let (s0, n0) = r.map(at.offset(124), 16)?;
+        let mut m0 = BTreeMap::new();
+        for i0 in 0..n0 {
+            let e0 = dx::Loc::element(s0, i0, 16);
+            let k0 = r.string(e0)?;
+            m0.insert(k0, r.int(e0.offset(8))?);
+        }
+        m0
+    };
+    let f21 = {
+        let (s0, n0) = r.map(at.offset(132), 32)?;
+        let mut m0 = BTreeMap::new();
+        for i0 in 0..n0 {
+            let e0 = dx::Loc::element(s0, i0, 32);
+            let k0 = r.string(e0)?;
+            m0.insert(k0, read_plan(r, e0.offset(8))?);
+        }
+        m0
+    };
+    let f22 = {
+        let (s0, n0) = r.list(at.offset(140), 16)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(read_product(r, dx::Loc::element(s0, i0, 16))?);
+        }
+        v0
+    };
     let f23 = dx::codes(r.codes(at.offset(96), 0)?, &ChecksCode::ALL);
-    Ok(Result2 { id: f0, a_seats: f1, own_seats: f2, has_eu: f3, no_us: f4, skus: f5, total: f6, premium: f7, latest: f8, lowest: f9, all_flags: f10, any_flag: f11, distinct_values: f12, distinct_keys: f13, distinct_labels: f14, quota_sum: f15, nested_count: f16, tag_hits: f17, label_of_sku: f18, plan_tier: f19, seats: f20, plans: f21, products: f22, reasons: f23 })
+    Ok(Result2 {
+        id: f0,
+        a_seats: f1,
+        own_seats: f2,
+        has_eu: f3,
+        no_us: f4,
+        skus: f5,
+        total: f6,
+        premium: f7,
+        latest: f8,
+        lowest: f9,
+        all_flags: f10,
+        any_flag: f11,
+        distinct_values: f12,
+        distinct_keys: f13,
+        distinct_labels: f14,
+        quota_sum: f15,
+        nested_count: f16,
+        tag_hits: f17,
+        label_of_sku: f18,
+        plan_tier: f19,
+        seats: f20,
+        plans: f21,
+        products: f22,
+        reasons: f23,
+    })
 }

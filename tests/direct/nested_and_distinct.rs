@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `nested_and_distinct` version 0.1.0 (source hash eed59e5d54eddc6eb6fd60e4a9e546d4468f9a37ab25f47fcdb8c32944e3a123).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -54,7 +53,8 @@ pub enum LicensingCode {
 
 impl LicensingCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [LicensingCode; 3] = [LicensingCode::OneOwner, LicensingCode::SeatsWithinCap, LicensingCode::EveryUserNamed];
+    pub const ALL: [LicensingCode; 3] =
+        [LicensingCode::OneOwner, LicensingCode::SeatsWithinCap, LicensingCode::EveryUserNamed];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -242,5 +242,25 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f16 = r.int(at.offset(88))?;
     let f17 = r.bool(at.offset(119))?;
     let f18 = dx::codes(r.codes(at.offset(96), 0)?, &LicensingCode::ALL);
-    Ok(Result2 { id: f0, users: f1, active_users: f2, lowered_users: f3, roles: f4, seat_values: f5, start_dates: f6, flags: f7, regions_per_sku: f8, grouped: f9, assignments: f10, seats: f11, all_active: f12, any_guest: f13, latest: f14, first_role: f15, fewest: f16, within_cap: f17, reasons: f18 })
+    Ok(Result2 {
+        id: f0,
+        users: f1,
+        active_users: f2,
+        lowered_users: f3,
+        roles: f4,
+        seat_values: f5,
+        start_dates: f6,
+        flags: f7,
+        regions_per_sku: f8,
+        grouped: f9,
+        assignments: f10,
+        seats: f11,
+        all_active: f12,
+        any_guest: f13,
+        latest: f14,
+        first_role: f15,
+        fewest: f16,
+        within_cap: f17,
+        reasons: f18,
+    })
 }

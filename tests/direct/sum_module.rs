@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `sum` version 1.0.0 (source hash 5eed).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};

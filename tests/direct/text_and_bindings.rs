@@ -1,8 +1,7 @@
 // Rust types of the dexp policy `text_and_bindings` version 0.1.0 (source hash 336c665989c284c118484b587c61629d6876b6ba15e81b5d56247ecad9c24113).
 // Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and
 // read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a
-// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;
-// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.
+// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.
 
 use dexp_runtime::typed::direct as dx;
 use serde::{Deserialize, Serialize};
@@ -57,7 +56,8 @@ pub enum NamingCode {
 
 impl NamingCode {
     /// Every variant, in the policy's order.
-    pub const ALL: [NamingCode; 4] = [NamingCode::IdPrefix, NamingCode::OwnerNamed, NamingCode::NoGuests, NamingCode::WithinLimit];
+    pub const ALL: [NamingCode; 4] =
+        [NamingCode::IdPrefix, NamingCode::OwnerNamed, NamingCode::NoGuests, NamingCode::WithinLimit];
 
     /// The name in the policy.
     pub const fn name(self) -> &'static str {
@@ -202,8 +202,30 @@ fn read_result2(r: &mut dx::SlotReader<'_>, at: dx::Loc) -> Result<Result2, dx::
     let f8 = r.bool(at.offset(82))?;
     let f9 = r.bool(at.offset(83))?;
     let f10 = r.int(at.offset(24))?;
-    let f11 = { let (s0, n0) = r.list(at.offset(72), 8)?; let mut v0 = Vec::with_capacity(n0); for i0 in 0..n0 { v0.push(r.string(dx::Loc::element(s0, i0, 8))?); } v0 };
+    let f11 = {
+        let (s0, n0) = r.list(at.offset(72), 8)?;
+        let mut v0 = Vec::with_capacity(n0);
+        for i0 in 0..n0 {
+            v0.push(r.string(dx::Loc::element(s0, i0, 8))?);
+        }
+        v0
+    };
     let f12 = r.int(at.offset(32))?;
     let f13 = dx::codes(r.codes(at.offset(40), 0)?, &NamingCode::ALL);
-    Ok(Result2 { id: f0, lowered: f1, raised: f2, owner_chars: f3, members: f4, tagged: f5, prefixed: f6, suffixed: f7, mentions: f8, same_owner: f9, seats: f10, names: f11, longest: f12, reasons: f13 })
+    Ok(Result2 {
+        id: f0,
+        lowered: f1,
+        raised: f2,
+        owner_chars: f3,
+        members: f4,
+        tagged: f5,
+        prefixed: f6,
+        suffixed: f7,
+        mentions: f8,
+        same_owner: f9,
+        seats: f10,
+        names: f11,
+        longest: f12,
+        reasons: f13,
+    })
 }

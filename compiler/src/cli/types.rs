@@ -31,12 +31,31 @@ pub enum Lang {
     Rust,
 }
 
-/// Runs `types`: prints the declarations, or writes them to `output`.
-pub fn run(policy: &Path, lang: Lang, output: Option<&Path>, format: ErrorFormat) -> Result<ExitCode, CliError> {
+/// Runs `types`: prints the declarations, or writes them to `output`. Rust types are laid
+/// out by rustfmt when `format_rust` is set and rustfmt runs ([`rustfmt`]).
+pub fn run(
+    policy: &Path,
+    lang: Lang,
+    output: Option<&Path>,
+    format_rust: bool,
+    format: ErrorFormat,
+) -> Result<ExitCode, CliError> {
     let Some(metadata) = metadata_of(policy, format)? else { return Ok(ExitCode::from(1)) };
     let text = match lang {
         Lang::Ts => typescript(&metadata),
-        Lang::Rust => rust::rust(&metadata).map_err(|e| CliError::Other(format!("{}: {e}", policy.display())))?,
+        Lang::Rust => {
+            let text = rust::rust(&metadata).map_err(|e| CliError::Other(format!("{}: {e}", policy.display())))?;
+            // rustfmt looks for its configuration from the folder the file goes to.
+            let dir = output.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            match format_rust.then(|| rustfmt(&text, dir)) {
+                Some(Ok(formatted)) => formatted,
+                Some(Err(why)) => {
+                    eprintln!("warning: the Rust types are written as generated, not laid out by rustfmt: {why}");
+                    text
+                }
+                None => text,
+            }
+        }
     };
     match output {
         Some(path) => {
@@ -45,6 +64,42 @@ pub fn run(policy: &Path, lang: Lang, output: Option<&Path>, format: ErrorFormat
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `text` (Rust source) as the `rustfmt` on the PATH, or the one `RUSTFMT` names, lays it out
+/// when run in `dir`, where it finds the configuration of the project the file goes to. `Err`
+/// says why it could not: no rustfmt, or rustfmt refused the text.
+fn rustfmt(text: &str, dir: &Path) -> Result<String, String> {
+    use std::io::{Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(&program)
+        .args(["--emit", "stdout"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", program.to_string_lossy()))?;
+    // Feed the text from another thread, so that a full output pipe cannot stall both sides.
+    let mut stdin = child.stdin.take().ok_or("rustfmt has no standard input")?;
+    let input = text.to_string();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let mut formatted = String::new();
+    let mut stdout = child.stdout.take().ok_or("rustfmt has no standard output")?;
+    let read = stdout.read_to_string(&mut formatted);
+    let mut errors = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut errors);
+    }
+    let status = child.wait().map_err(|e| format!("rustfmt did not finish: {e}"))?;
+    let fed = feeder.join().map_err(|_| "the thread feeding rustfmt failed".to_string())?;
+    match (status.success(), fed, read) {
+        (true, Ok(()), Ok(_)) if !formatted.is_empty() => Ok(formatted),
+        (true, Ok(()), Ok(_)) => Err("rustfmt wrote nothing".into()),
+        (_, Err(e), _) | (_, _, Err(e)) => Err(format!("cannot talk to rustfmt: {e}")),
+        (false, ..) => Err(format!("rustfmt failed ({status}): {}", errors.trim())),
+    }
 }
 
 /// The checked metadata of a `.wasm` (loaded as a host would) or of a compiled `.dexp`; `None`

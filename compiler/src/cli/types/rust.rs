@@ -68,8 +68,7 @@ pub fn rust(m: &Metadata) -> Result<String, String> {
     );
     out.push_str("// Written by `dexpc types --lang rust`: do not edit. They write the policy's input layout and\n");
     out.push_str("// read its decisions directly (`Evaluator::evaluate_direct`); the runtime refuses them for a\n");
-    out.push_str("// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`;\n");
-    out.push_str("// include it as a module marked `#[rustfmt::skip]`, since it is not laid out by rustfmt.\n\n");
+    out.push_str("// policy whose types differ (see `LAYOUT`). Needs the crates `dexp-runtime` and `serde`.\n\n");
     out.push_str("use dexp_runtime::typed::direct as dx;\nuse serde::{Deserialize, Serialize};\n");
     let maps = schema
         .records
