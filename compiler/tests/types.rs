@@ -121,6 +121,17 @@ fn rust_types_are_written_as_generated_when_rustfmt_cannot_run() {
     assert!(plain.status.success());
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("rustfmt"));
     assert_eq!(missing.stdout, plain.stdout);
+    // A rustfmt that fails (here `false`, which reads nothing) is reported as failing.
+    let failing = Command::new(env!("CARGO_BIN_EXE_dexpc"))
+        .args(["types", "--lang", "rust", "policies/defender_experts.dexp"])
+        .env("RUSTFMT", "false")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(failing.status.success());
+    let warning = String::from_utf8_lossy(&failing.stderr);
+    assert!(warning.contains("not laid out by rustfmt: rustfmt failed (exit status: 1)"), "{warning}");
+    assert_eq!(failing.stdout, plain.stdout);
     // The default output is rustfmt's layout of that same text.
     assert_ne!(rust_types("policies/defender_experts.dexp").as_bytes(), plain.stdout.as_slice());
 }

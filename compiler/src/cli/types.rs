@@ -94,11 +94,12 @@ fn rustfmt(text: &str, dir: &Path) -> Result<String, String> {
     }
     let status = child.wait().map_err(|e| format!("rustfmt did not finish: {e}"))?;
     let fed = feeder.join().map_err(|_| "the thread feeding rustfmt failed".to_string())?;
+    // A rustfmt that refuses the text may stop reading it: its own message says why.
     match (status.success(), fed, read) {
+        (false, ..) => Err(format!("rustfmt failed ({status}): {}", errors.trim())),
         (true, Ok(()), Ok(_)) if !formatted.is_empty() => Ok(formatted),
         (true, Ok(()), Ok(_)) => Err("rustfmt wrote nothing".into()),
-        (_, Err(e), _) | (_, _, Err(e)) => Err(format!("cannot talk to rustfmt: {e}")),
-        (false, ..) => Err(format!("rustfmt failed ({status}): {}", errors.trim())),
+        (true, Err(e), _) | (true, _, Err(e)) => Err(format!("cannot talk to rustfmt: {e}")),
     }
 }
 
