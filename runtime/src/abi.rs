@@ -440,6 +440,8 @@ pub struct Shape {
     layout: Layout,
     fragments: Fragments,
     keys: crate::encode::Keys,
+    /// Each enum's variants, to find by name (`encode/variants.rs`).
+    variants: Vec<crate::encode::variants::VariantIndex>,
     fingerprint: u64,
 }
 
@@ -478,7 +480,8 @@ impl Shape {
         let layout = Layout::of(&schema).map_err(MetadataError::Layout)?;
         let fragments = Fragments::of(&schema);
         let keys = crate::encode::Keys::of(&schema);
-        let mut shape = Shape { schema, layout, fragments, keys, fingerprint: 0 };
+        let variants = schema.enums.iter().map(|e| crate::encode::variants::VariantIndex::new(&e.variants)).collect();
+        let mut shape = Shape { schema, layout, fragments, keys, variants, fingerprint: 0 };
         shape.fingerprint = crate::typed::direct::fingerprint(&shape);
         Ok(shape)
     }
@@ -486,6 +489,11 @@ impl Shape {
     /// The schema.
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// Enum `e`'s variants, to find by name.
+    pub(crate) fn variants(&self, e: u32) -> Option<&crate::encode::variants::VariantIndex> {
+        self.variants.get(e as usize)
     }
 
     /// The layout of the schema's types.

@@ -22,6 +22,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 mod fast;
+pub(crate) mod variants;
 
 /// Why [`Enc::put_text_bytes`] refused a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,10 +368,9 @@ impl Enc<'_> {
                 self.put(at, &day.to_le_bytes());
             }
             Ty::Enum(i) => {
-                let variants = &self.schema.enum_def(*i).ok_or(TextRefused::NotText)?.variants;
-                let pos = variants.iter().position(|v| fast::same(v.as_bytes(), text));
-                let pos = pos.ok_or(TextRefused::UnknownVariant)?;
-                if variants.len() <= 256 {
+                let variants = self.shape.variants(*i).ok_or(TextRefused::NotText)?;
+                let pos = variants.find(text).ok_or(TextRefused::UnknownVariant)?;
+                if variants.names().len() <= 256 {
                     self.put(at, &[pos as u8]);
                 } else {
                     self.put(at, &(pos as u32).to_le_bytes());

@@ -12,6 +12,7 @@
 use super::super::json::{self, RecordError, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES};
 use crate::abi::{Shape, TyLayout};
 use crate::date;
+use crate::encode::variants::VariantIndex;
 use crate::schema::{Schema, Ty};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type};
@@ -603,40 +604,76 @@ impl<'e> Enc<'e> {
         let schema = self.schema;
         let Some(def) = schema.enum_def(e) else { return };
         let Some(strings) = Strings::of(array) else { return self.wrong_type(array, mask, ty) };
+        let Some(names) = self.shape.variants(e) else { return };
         let wide = def.variants.len() > 256;
-        let variant = |text: &str| def.variants.iter().position(|v| v == text);
-        // A dictionary column: each distinct value is matched once, then each row by its key.
-        let by_key: Option<Vec<Option<usize>>> = match &strings {
-            Strings::Dict(_, values) => Some((0..values.len()).map(|k| variant(values.get(k))).collect()),
-            _ => None,
-        };
-        // Otherwise runs of equal values are common in columnar data: the previous answer first.
+        // Each row is looked up through a loop made for its array type, without a dispatch per
+        // row; a dictionary's distinct values are looked up once, then each row by its key.
+        match &strings {
+            Strings::Utf8(a) => self.variant_rows(names, wide, place, mask, a.len(), |j| a.value(j)),
+            Strings::Large(a) => self.variant_rows(names, wide, place, mask, a.len(), |j| a.value(j)),
+            Strings::View(a) => self.variant_rows(names, wide, place, mask, a.len(), |j| a.value(j)),
+            Strings::Dict(keys, values) => {
+                let by_key: Vec<Option<usize>> =
+                    (0..values.len()).map(|k| names.find(values.get(k).as_bytes())).collect();
+                for (j, &k) in keys.iter().enumerate() {
+                    if active(mask, j) {
+                        let found = by_key.get(k).copied().flatten();
+                        self.put_variant(names, wide, place, j, found, || values.get(k));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The variants of rows `0..len`, row `j`'s name being `get(j)`. For a large enum, whose
+    /// lookup stops at the first match, the previous row's answer is tried first: runs of
+    /// equal values are common in columnar data.
+    fn variant_rows<'s>(
+        &mut self,
+        names: &VariantIndex,
+        wide: bool,
+        place: Place,
+        mask: Mask,
+        len: usize,
+        get: impl Fn(usize) -> &'s str,
+    ) {
+        let runs = names.names().len() > 16;
         let mut last: Option<(&str, usize)> = None;
-        for j in 0..array.len() {
+        for j in 0..len {
             if !active(mask, j) {
                 continue;
             }
-            let found = match (&by_key, &strings) {
-                (Some(by_key), Strings::Dict(keys, _)) => keys.get(j).and_then(|&k| by_key.get(k).copied().flatten()),
-                _ => {
-                    let text = strings.get(j);
-                    let found = match last {
-                        Some((prev, pos)) if prev == text => Some(pos),
-                        _ => variant(text),
-                    };
-                    last = found.map(|pos| (text, pos)).or(last);
-                    found
-                }
+            let text = get(j);
+            let found = match last {
+                Some((prev, pos)) if runs && prev == text => Some(pos),
+                _ => names.find(text.as_bytes()),
             };
-            match found {
-                Some(pos) if wide => self.put(place, j, &(pos as u32).to_le_bytes()),
-                Some(pos) => self.put(place, j, &[pos as u8]),
-                None => {
-                    let text = strings.get(j);
-                    self.fail(j, None, || {
-                        format!("unknown value {}, expected one of {}", json::quoted(text), def.variants.join(", "))
-                    })
-                }
+            if runs {
+                last = found.map(|pos| (text, pos)).or(last);
+            }
+            self.put_variant(names, wide, place, j, found, || text);
+        }
+    }
+
+    /// Writes row `j`'s variant `found`, or fails the row naming the value `text()`.
+    #[inline]
+    fn put_variant<'s>(
+        &mut self,
+        names: &VariantIndex,
+        wide: bool,
+        place: Place,
+        j: usize,
+        found: Option<usize>,
+        text: impl Fn() -> &'s str,
+    ) {
+        match found {
+            Some(pos) if wide => self.put(place, j, &(pos as u32).to_le_bytes()),
+            Some(pos) => self.put(place, j, &[pos as u8]),
+            None => {
+                let text = text();
+                self.fail(j, None, || {
+                    format!("unknown value {}, expected one of {}", json::quoted(text), names.names().join(", "))
+                })
             }
         }
     }
@@ -894,6 +931,7 @@ impl<'a> Strings<'a> {
     }
 
     /// Value `j` (the empty string for a null or a key out of range: callers skip nulls).
+    #[inline]
     pub(crate) fn get(&self, j: usize) -> &'a str {
         match self {
             Strings::Utf8(a) => {

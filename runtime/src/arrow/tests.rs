@@ -621,3 +621,33 @@ fn an_over_large_slice_is_cut_into_pieces_of_about_the_byte_limit() {
     // Sizes past 32 bits do not overflow.
     assert_eq!(rows_per_piece(usize::MAX, usize::MAX, usize::MAX / 4), Some(usize::MAX / 4));
 }
+
+#[test]
+fn enum_columns_of_every_string_type_find_each_row_and_name_an_unknown_one() {
+    let lines: Vec<String> = (0..5).map(good_line).collect();
+    let rows = ["off", "off", "moon", "active", "passive"];
+    let columns: [ArrayRef; 3] = [
+        Arc::new(StringArray::from(rows.to_vec())),
+        Arc::new(arrow_array::StringViewArray::from(rows.to_vec())),
+        Arc::new(rows.iter().copied().collect::<arrow_array::DictionaryArray<Int32Type>>()),
+    ];
+    for column in columns {
+        let kind = column.data_type().clone();
+        let b = replace(&batch(arrow_input(false), &lines), "mode", column);
+        let mut enc = ArrowEncoder::new(shape());
+        enc.encode(&b);
+        assert_eq!(enc.rows(), [0, 1, 3, 4], "{kind}");
+        let want = RecordError {
+            path: "mode".into(),
+            message: "unknown value \"moon\", expected one of active, passive, off".into(),
+        };
+        assert_eq!(enc.errors().get(&2), Some(&want), "{kind}");
+        let modes: Vec<Value> = (0..4)
+            .map(|i| match encoded_value(&enc, i) {
+                Value::Record(fields) => fields[2].clone(),
+                _ => panic!("a record"),
+            })
+            .collect();
+        assert_eq!(modes, [Value::Enum(2), Value::Enum(2), Value::Enum(0), Value::Enum(1)], "{kind}");
+    }
+}
