@@ -24,6 +24,17 @@ fn dexpc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dexpc")).args(args).current_dir(repo()).output().expect("dexpc runs")
 }
 
+/// Holds `actual` to the committed file at `path` (relative to the repository), or writes it
+/// there under `BLESS=1`; `refresh` says what else to do after a refresh.
+fn golden(actual: &str, path: &str, refresh: &str) {
+    let golden = repo().join(path);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(actual, expected, "run with BLESS=1 to refresh {path}{refresh}");
+}
+
 fn types(policy: &str) -> String {
     let out = dexpc(&["types", "--lang", "ts", policy]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -32,13 +43,7 @@ fn types(policy: &str) -> String {
 
 #[test]
 fn the_reference_policy_has_its_golden_declarations() {
-    let actual = types("policies/defender_experts.dexp");
-    let golden = repo().join("compiler/tests/types/defender_experts.ts");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&golden, &actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&golden).unwrap();
-    assert_eq!(actual, expected, "run with BLESS=1 to refresh {}", golden.display());
+    golden(&types("policies/defender_experts.dexp"), "compiler/tests/types/defender_experts.ts", "");
 }
 
 /// `dexpc types --lang rust POLICY`.
@@ -62,13 +67,7 @@ fn the_generated_rust_types_are_the_committed_ones() {
         }
     }
     for (policy, generated) in pairs {
-        let actual = rust_types(&policy);
-        let golden = repo().join(&generated);
-        if std::env::var_os("BLESS").is_some() {
-            std::fs::write(&golden, &actual).unwrap();
-        }
-        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-        assert_eq!(actual, expected, "run with BLESS=1 to refresh {generated} (and add it to tests/direct.rs)");
+        golden(&rust_types(&policy), &generated, " (and add it to tests/direct.rs)");
     }
 }
 
@@ -81,13 +80,7 @@ fn the_hand_written_module_has_its_committed_rust_types() {
     std::fs::create_dir_all(&dir).unwrap();
     let wasm = dir.join("sum.wasm");
     std::fs::write(&wasm, support::build(&support::Spec::default())).unwrap();
-    let actual = rust_types(wasm.to_str().unwrap());
-    let golden = repo().join("tests/direct/sum_module.rs");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&golden, &actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-    assert_eq!(actual, expected, "run with BLESS=1 to refresh tests/direct/sum_module.rs");
+    golden(&rust_types(wasm.to_str().unwrap()), "tests/direct/sum_module.rs", "");
 }
 
 /// rustfmt lays the types out with the configuration of the folder they are written to.

@@ -18,6 +18,7 @@
 //! checked, numbers are checked against the JSON grammar, and nested values are skipped the
 //! same way. Declared keys are found with one hash probe per key ([`Keys`]).
 
+use super::variants::same;
 use super::Enc;
 use crate::abi::{Shape, ENTRY_VALUE_OFFSET};
 use crate::json::{self, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_BYTES};
@@ -623,24 +624,6 @@ impl<'t> Reader<'t> {
             }
         }
         commit(enc, start, el.align as usize, at, count)
-    }
-}
-
-/// Whether two byte strings are equal, comparing short ones (names and variants, mostly) with
-/// two overlapping word loads instead of a call to `memcmp`.
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let w4 = |s: &[u8], i: usize| s.get(i..i + 4).and_then(|w| w.try_into().ok()).map(u32::from_le_bytes);
-    let w8 = |s: &[u8], i: usize| s.get(i..i + 8).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
-    match n {
-        0 => true,
-        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
-        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
-        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
-        _ => a == b,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Finding an enum's variant by name, for every enum value of every record that the JSON reader
+//! Finding an enum's variant by name (and comparing short names: [`same`]), for every enum value of every record that the JSON reader
 //! and the Arrow encoder read: without a call to compare bytes, and for the enums policies
 //! declare (a few short names) without a branch per variant, so that a column of values in no
 //! particular order costs one hard-to-predict branch per value rather than one per variant.
@@ -32,6 +32,13 @@ fn key(b: &[u8]) -> Key {
         },
     };
     Key { len, head, tail }
+}
+
+/// Whether `a` and `b` hold the same bytes: by their keys when they are at most 16 bytes long
+/// (equal keys mean equal names there), else byte by byte.
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && if a.len() <= 16 { key(a) == key(b) } else { a == b }
 }
 
 /// The most variants an enum may have for [`VariantIndex::find`] to compare every key without
@@ -76,6 +83,7 @@ impl VariantIndex {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
     use super::VariantIndex;
 
     fn index(names: &[&str]) -> VariantIndex {
@@ -127,6 +135,21 @@ mod tests {
             "offf",
         ] {
             assert_eq!(idx.find(text.as_bytes()), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn same_compares_every_byte_of_every_length() {
+        let text: Vec<u8> = (b'a'..=b'z').collect();
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(super::same(a, a), "{n}");
+            assert!(!super::same(a, &text[..n.saturating_sub(1)]) || n == 0, "{n}");
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] = b'#';
+                assert!(!super::same(a, &b), "{n}: byte {i}");
+            }
         }
     }
 
