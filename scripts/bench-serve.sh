@@ -10,6 +10,8 @@
 #                the scheduler;
 #       pinned:  server on core 0 (`taskset -c 0 ... --threads 1`), wrk on core 1 (`-t1`), so
 #                the load generator never takes the server's core (and vice versa);
+#     then the same rows for the floor (`benches/examples/http_floor.rs`): the same HTTP stack
+#     answering with a prepared decision, which shows what the placement costs alone;
 #   - batch throughput (`POST /batch`, one request with N copies of the golden corpus), in
 #     records/s, against `dexpc eval` (all cores, output to /dev/null) on the same file in the
 #     same run, best of 3 (eval's time includes compiling the policy, which the running server
@@ -37,7 +39,7 @@ for tool in wrk curl bc; do
   fi
 done
 
-cargo build --release -q -p dexp-compiler --bin dexpc -p dexp-benches --example serve_batch
+cargo build --release -q -p dexp-compiler --bin dexpc -p dexp-benches --example serve_batch --example http_floor
 DEXPC="${DEXPC:-target/release/dexpc}"
 CLIENT=target/release/examples/serve_batch
 POLICY=policies/defender_experts.dexp
@@ -54,12 +56,15 @@ cleanup() {
 trap cleanup EXIT
 
 # start_server [taskset CPU list or ""] [server options...]: sets SERVER_PID and ADDR.
+# With FLOOR=1, starts the floor (`http_floor`: the same HTTP stack answering with a prepared
+# decision) instead of dexpc serve.
 start_server() {
   local cpus="$1"; shift
-  local pin=()
+  local pin=() server=("$DEXPC" serve "$POLICY" --watch-interval-ms 0)
   [ -n "$cpus" ] && pin=(taskset -c "$cpus")
+  [ "${FLOOR:-0}" = 1 ] && server=(target/release/examples/http_floor "$WORK/decision.json")
   : >"$WORK/stdout"
-  "${pin[@]}" "$DEXPC" serve "$POLICY" --addr 127.0.0.1:0 --watch-interval-ms 0 "$@" >"$WORK/stdout" 2>"$WORK/stderr" &
+  "${pin[@]}" "${server[@]}" --addr 127.0.0.1:0 "$@" >"$WORK/stdout" 2>"$WORK/stderr" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
     grep -q '^listening on ' "$WORK/stdout" 2>/dev/null && break
@@ -111,21 +116,33 @@ echo "## single decisions: POST /decide, ${SECONDS_PER_RUN}s per run, keep-alive
 echo "| placement | connections | requests/s | p50 ms | p99 ms | non-2xx/socket errors | server CPU µs/request | wrk CPU µs/request |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 start_server ""
-curl -sf -H 'Content-Type: application/json' --data-binary "$RECORD" "$URL/decide" >/dev/null
-for conns in 1 16 64; do
-  decide_row shared "$conns" "$(( conns < 2 ? 1 : 2 ))"
-done
-stop_server
-start_server "" --threads 1
-for conns in 1 16 64; do
-  decide_row single "$conns" 1
-done
-stop_server
-start_server 0 --threads 1
-for conns in 1 16 64; do
-  decide_row pinned "$conns" 1 1
-done
-stop_server
+curl -sf -H 'Content-Type: application/json' --data-binary "$RECORD" "$URL/decide" >"$WORK/decision.json"
+# decide_rows PREFIX: the three placements at 1, 16 and 64 connections (the server started by
+# each placement is dexpc serve, or the floor with FLOOR=1).
+decide_rows() {
+  for conns in 1 16 64; do
+    decide_row "${1}shared" "$conns" "$(( conns < 2 ? 1 : 2 ))"
+  done
+  stop_server
+  start_server "" --threads 1
+  for conns in 1 16 64; do
+    decide_row "${1}single" "$conns" 1
+  done
+  stop_server
+  start_server 0 --threads 1
+  for conns in 1 16 64; do
+    decide_row "${1}pinned" "$conns" 1 1
+  done
+  stop_server
+}
+decide_rows ""
+# The floor: the same HTTP stack and placements, answering every request with the decision
+# dexpc serve gave above, after reading the body; nothing else. What it costs is what the
+# machine, loopback TCP and the stack cost alone.
+FLOOR=1
+start_server ""
+decide_rows "floor, "
+FLOOR=0
 
 # The batch input: COPIES copies of the 3000-tenant golden corpus.
 for _ in $(seq 1 "$COPIES"); do cat tests/golden/corpus-tenants.ndjson; done >"$WORK/big.ndjson"
