@@ -9,7 +9,10 @@
 //! checks that byte for byte on generated records, so the comparison is like for like.
 //!
 //! [`host`] holds the policy's input and output as Rust types, for the typed API's benches.
+//! [`floor`] is a serializer that only visits values, the floor of the typed API's serde path.
 
+/// A serde serializer that only visits values: the floor of the typed API's serde path.
+pub mod floor;
 /// The reference policy's types as `dexpc types --lang rust` writes them (the direct codec of
 /// `Evaluator::evaluate_direct`), for the typed API's benches and `tests/direct.rs`.
 pub mod generated;

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use dexp_benches::floor::Visit;
 use dexp_benches::host::{Decision, Tenant};
 use dexp_benches::{baseline_line, generated, ndjson, Handwritten, TenantGen, DEFAULT_SEED, POLICY_SOURCE};
 use dexp_compiler::ir::interp;
@@ -454,6 +455,11 @@ fn distinct_count(c: &mut Criterion) {
 ///   text into a reused `String`, as (e): the baseline of the goal (typed at least 3x
 ///   faster).
 ///
+/// - `typed/serde_floor/4096`: no dexp at all: every host struct serialized into a serializer
+///   that only visits it (`dexp_benches::floor::Visit`), and every decision of a first run
+///   cloned (the allocations the `Decision` type asks for). What serde's protocol and the host
+///   types cost alone: the least a serde-based `evaluate_typed` can take, before the module.
+///
 /// Reading the decisions of one run batch of 4096 (evaluated once, outside the measurement):
 ///
 /// - `typed/value/4096`: `Decisions::value` for every record, a nested `Value` each.
@@ -477,6 +483,7 @@ fn typed_api(c: &mut Criterion) {
     // Outside the measurement, so the check holds when a filter skips the bench.
     let first: Vec<Result<Decision, _>> = evaluator.evaluate_typed(&tenants).unwrap();
     assert_eq!(decided(&first), RECORDS, "every generated record is decided");
+    let made: Vec<Decision> = first.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
     group.bench_function(BenchmarkId::new("evaluate_typed", RECORDS), |b| {
         b.iter(|| {
             let results: Vec<Result<Decision, _>> = evaluator.evaluate_typed(black_box(&tenants)).unwrap();
@@ -502,6 +509,16 @@ fn typed_api(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             black_box(evaluator.evaluate_ndjson(black_box(&text), 1, &mut out).unwrap())
+        });
+    });
+    group.bench_function(BenchmarkId::new("serde_floor", RECORDS), |b| {
+        b.iter(|| {
+            let mut visit = Visit::default();
+            for tenant in black_box(&tenants) {
+                visit.visit(tenant);
+            }
+            let decisions: Vec<Decision> = black_box(&made).to_vec();
+            black_box((visit.sum, decisions))
         });
     });
     let batch = encoded(RECORDS);
