@@ -97,16 +97,21 @@ fn rust_types_take_the_rustfmt_configuration_of_their_folder() {
     assert!(!text.contains("\n    pub tenant_id"), "{text}");
 }
 
+/// `dexpc types --lang rust` of the reference policy with `RUSTFMT` set to `rustfmt`.
+fn rust_types_with_rustfmt(rustfmt: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dexpc"))
+        .args(["types", "--lang", "rust", "policies/defender_experts.dexp"])
+        .env("RUSTFMT", rustfmt)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
 /// Without a rustfmt to run, the types are still written, as generated, with a warning that
 /// says why; `--no-rustfmt` writes the same text without one.
 #[test]
 fn rust_types_are_written_as_generated_when_rustfmt_cannot_run() {
-    let missing = Command::new(env!("CARGO_BIN_EXE_dexpc"))
-        .args(["types", "--lang", "rust", "policies/defender_experts.dexp"])
-        .env("RUSTFMT", "/nonexistent/rustfmt")
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let missing = rust_types_with_rustfmt("/nonexistent/rustfmt");
     assert!(missing.status.success());
     let warning = String::from_utf8_lossy(&missing.stderr);
     assert!(warning.contains("not laid out by rustfmt: cannot run /nonexistent/rustfmt"), "{warning}");
@@ -115,12 +120,7 @@ fn rust_types_are_written_as_generated_when_rustfmt_cannot_run() {
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("rustfmt"));
     assert_eq!(missing.stdout, plain.stdout);
     // A rustfmt that fails (here `false`, which reads nothing) is reported as failing.
-    let failing = Command::new(env!("CARGO_BIN_EXE_dexpc"))
-        .args(["types", "--lang", "rust", "policies/defender_experts.dexp"])
-        .env("RUSTFMT", "false")
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let failing = rust_types_with_rustfmt("false");
     assert!(failing.status.success());
     let warning = String::from_utf8_lossy(&failing.stderr);
     assert!(warning.contains("not laid out by rustfmt: rustfmt failed (exit status: 1)"), "{warning}");
